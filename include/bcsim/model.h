@@ -1,0 +1,123 @@
+/* model.h: a model is a set of named inputs with distributions and a pure
+ * function from input values to outputs. The business case of MODEL.md is
+ * one kind of model; analytic test functions are others. */
+#ifndef BCSIM_MODEL_H
+#define BCSIM_MODEL_H
+
+#include <stddef.h>
+
+#include "bcsim/dist.h"
+#include "bcsim/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The longest horizon a model may have, in years. */
+#define BC_MAX_YEARS 100
+
+/* Break-even year value meaning "none within the horizon". */
+#define BC_NO_BREAK_EVEN (-1)
+
+typedef struct bc_model bc_model; /* opaque; see bc_model_load_file */
+
+/* One named input. A scalar input has dim 1; an input group (the
+ * unemployment shocks) has dim > 1 components with the same distribution. */
+typedef struct bc_input {
+    const char *name;   /* canonical name, e.g. "academics.effect" */
+    size_t offset;      /* index of its first component in the input vector */
+    size_t dim;         /* number of components */
+    bc_dist dist;       /* distribution of each component (FIXED if certain) */
+    int line, col;      /* where the model file defines it (1-based), 0 if nowhere */
+} bc_input;
+
+/* A rank correlation between two scalar uncertain inputs. */
+typedef struct bc_correlation {
+    size_t a, b;        /* input indices (bc_model_input), a != b */
+    double rho;         /* Spearman rank correlation, in (-1, 1) */
+    int line, col;      /* where the model file states it */
+} bc_correlation;
+
+/* The outputs of one evaluation. Arrays are indexed [output * years + t].
+ * Allocate with bc_eval_alloc for a given model; the detail arrays (fte,
+ * investment, benefit_savings, other_savings) may be left NULL by callers that
+ * do not need them, and evaluation then skips them. */
+typedef struct bc_eval {
+    size_t n_outputs;          /* proposals, then the portfolio */
+    size_t years;              /* horizon H */
+    double *gain;              /* gain[t], mDKK */
+    double *avg_gain;          /* [output]: (1/H) sum_t gain[t], mDKK/year */
+    double *npv;               /* [output]: sum_t gain[t] (1+r)^-t, mDKK */
+    int *break_even_year;      /* [output]: first t with cumulative gain >= 0, or
+                                  BC_NO_BREAK_EVEN */
+    double *fte;               /* detail: full-year persons saved F_t */
+    double *investment;        /* detail: I * profile_t, mDKK */
+    double *benefit_savings;   /* detail: B_t, mDKK */
+    double *other_savings;     /* detail: sum of savings lines, mDKK */
+} bc_eval;
+
+/* Read and check a model file. On success *out owns a new model (free with
+ * bc_model_free). On failure returns BC_EINVAL (bad model; the message in
+ * `err` starts with "PATH:LINE:COL: "), BC_EIO (unreadable file) or
+ * BC_ENOMEM, and *out is NULL. */
+int bc_model_load_file(const char *path, bc_model **out, bc_error *err);
+
+/* The same from text in memory; `filename` is used in messages only. */
+int bc_model_load_string(const char *text, size_t len, const char *filename, bc_model **out,
+                         bc_error *err);
+
+/* Free a model and everything it owns. NULL is a no-op. */
+void bc_model_free(bc_model *m);
+
+/* Identification: the `model` key, the `title` (or the id), the file name
+ * given at load time, and the model text as read. Owned by the model. */
+const char *bc_model_id(const bc_model *m);
+const char *bc_model_title(const bc_model *m);
+const char *bc_model_filename(const bc_model *m);
+const char *bc_model_text(const bc_model *m);
+
+/* Horizon: first calendar year and number of years H. Discount rate r. */
+int bc_model_start_year(const bc_model *m);
+size_t bc_model_years(const bc_model *m);
+double bc_model_discount_rate(const bc_model *m);
+
+/* Inputs, in a fixed order: unemployment.drift, unemployment.shocks (when
+ * volatility > 0), then each proposal's inputs in file order. */
+size_t bc_model_n_inputs(const bc_model *m);
+const bc_input *bc_model_input(const bc_model *m, size_t i);
+
+/* Index of the input named `name`, or -1. */
+long bc_model_find_input(const bc_model *m, const char *name);
+
+/* Length of the input vector (the sum of all inputs' dims). */
+size_t bc_model_dim(const bc_model *m);
+
+/* Write the base case into x[bc_model_dim(m)]: every input at its base
+ * value (shocks 0). Can't fail. */
+void bc_model_base_inputs(const bc_model *m, double *x);
+
+/* Outputs: the proposals in file order, then "portfolio". */
+size_t bc_model_n_outputs(const bc_model *m);
+const char *bc_model_output_id(const bc_model *m, size_t o);
+const char *bc_model_output_name(const bc_model *m, size_t o); /* long name */
+
+/* Correlations as given in the model file (validated: the matrix is
+ * positive definite). */
+size_t bc_model_n_correlations(const bc_model *m);
+const bc_correlation *bc_model_correlation(const bc_model *m, size_t i);
+
+/* Evaluate the model at input vector x (length bc_model_dim). Pure: no
+ * allocation, no I/O; thread-safe for distinct `out`. Can't fail: a valid
+ * model and finite inputs within the distributions' ranges give finite
+ * outputs. */
+void bc_model_eval(const bc_model *m, const double *x, bc_eval *out);
+
+/* Allocate an output buffer for `m`, with the detail arrays when `detail` is
+ * non-zero. Returns NULL when out of memory. Free with bc_eval_free. */
+bc_eval *bc_eval_alloc(const bc_model *m, int detail);
+void bc_eval_free(bc_eval *e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,144 @@
+/* model.c: what all kinds of model share: accessors, base case, outputs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_int.h"
+
+void bc_model_free(bc_model *m)
+{
+    if (!m)
+        return;
+    if (m->type && m->type->free_impl)
+        m->type->free_impl(m->impl);
+    for (size_t i = 0; i < m->n_inputs; i++) {
+        free((char *)m->inputs[i].name);
+        bc_dist_free(&m->inputs[i].dist);
+    }
+    free(m->inputs);
+    for (size_t o = 0; o < m->n_outputs; o++) {
+        if (m->output_ids)
+            free(m->output_ids[o]);
+        if (m->output_names)
+            free(m->output_names[o]);
+    }
+    free(m->output_ids);
+    free(m->output_names);
+    free(m->corr);
+    free(m->id);
+    free(m->title);
+    free(m->filename);
+    free(m->text);
+    free(m);
+}
+
+const char *bc_model_id(const bc_model *m) { return m->id; }
+const char *bc_model_title(const bc_model *m) { return m->title ? m->title : m->id; }
+const char *bc_model_filename(const bc_model *m) { return m->filename ? m->filename : ""; }
+const char *bc_model_text(const bc_model *m) { return m->text ? m->text : ""; }
+int bc_model_start_year(const bc_model *m) { return m->start_year; }
+size_t bc_model_years(const bc_model *m) { return m->years; }
+double bc_model_discount_rate(const bc_model *m) { return m->discount_rate; }
+size_t bc_model_n_inputs(const bc_model *m) { return m->n_inputs; }
+size_t bc_model_dim(const bc_model *m) { return m->dim; }
+size_t bc_model_n_outputs(const bc_model *m) { return m->n_outputs; }
+size_t bc_model_n_correlations(const bc_model *m) { return m->n_corr; }
+
+const bc_input *bc_model_input(const bc_model *m, size_t i)
+{
+    return i < m->n_inputs ? &m->inputs[i] : NULL;
+}
+
+const bc_correlation *bc_model_correlation(const bc_model *m, size_t i)
+{
+    return i < m->n_corr ? &m->corr[i] : NULL;
+}
+
+const char *bc_model_output_id(const bc_model *m, size_t o)
+{
+    return o < m->n_outputs ? m->output_ids[o] : NULL;
+}
+
+const char *bc_model_output_name(const bc_model *m, size_t o)
+{
+    return o < m->n_outputs ? m->output_names[o] : NULL;
+}
+
+long bc_model_find_input(const bc_model *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_inputs; i++)
+        if (strcmp(m->inputs[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+void bc_model_base_inputs(const bc_model *m, double *x)
+{
+    for (size_t i = 0; i < m->n_inputs; i++)
+        for (size_t j = 0; j < m->inputs[i].dim; j++)
+            x[m->inputs[i].offset + j] = m->inputs[i].dist.base;
+}
+
+void bc_model_eval(const bc_model *m, const double *x, bc_eval *out)
+{
+    m->type->eval(m, x, out);
+}
+
+void bc_model_summarise(const bc_model *m, bc_eval *out, size_t o)
+{
+    const size_t H = m->years;
+    const double *g = out->gain + o * H;
+    double sum = 0, npv = 0, cum = 0;
+    int be = BC_NO_BREAK_EVEN;
+    for (size_t t = 0; t < H; t++) {
+        sum += g[t];
+        npv += g[t] * m->disc[t]; /* gain[t] / (1+r)^t */
+        cum += g[t];
+        if (be == BC_NO_BREAK_EVEN && cum >= 0)
+            be = (int)t;
+    }
+    out->avg_gain[o] = sum / (double)H;
+    out->npv[o] = npv;
+    out->break_even_year[o] = be;
+}
+
+bc_eval *bc_eval_alloc(const bc_model *m, int detail)
+{
+    bc_eval *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    size_t n = m->n_outputs, H = m->years;
+    e->n_outputs = n;
+    e->years = H;
+    e->gain = calloc(n * H, sizeof(double));
+    e->avg_gain = calloc(n, sizeof(double));
+    e->npv = calloc(n, sizeof(double));
+    e->break_even_year = calloc(n, sizeof(int));
+    int ok = e->gain && e->avg_gain && e->npv && e->break_even_year;
+    if (detail) {
+        e->fte = calloc(n * H, sizeof(double));
+        e->investment = calloc(n * H, sizeof(double));
+        e->benefit_savings = calloc(n * H, sizeof(double));
+        e->other_savings = calloc(n * H, sizeof(double));
+        ok = ok && e->fte && e->investment && e->benefit_savings && e->other_savings;
+    }
+    if (!ok) {
+        bc_eval_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+void bc_eval_free(bc_eval *e)
+{
+    if (!e)
+        return;
+    free(e->gain);
+    free(e->avg_gain);
+    free(e->npv);
+    free(e->break_even_year);
+    free(e->fte);
+    free(e->investment);
+    free(e->benefit_savings);
+    free(e->other_savings);
+    free(e);
+}

@@ -1,0 +1,789 @@
+/* model_yaml.c: read a business-case model file (MODEL.md section 6) into a
+ * checked bc_model. Every error names FILE:LINE:COL. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
+
+#include "model_int.h"
+#include "yaml_int.h"
+
+/* The largest model file read, in bytes. */
+#define MAX_FILE_BYTES (16u << 20)
+
+typedef struct ctx {
+    const char *file;
+    bc_error *err;
+    bc_model *m;
+    bc_bcase *bc;
+    size_t cap_inputs;
+} ctx;
+
+/* Report an error at a node's position. Always returns BC_EINVAL. */
+static int perr(ctx *c, const bc_ynode *n, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int perr(ctx *c, const bc_ynode *n, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return bc_error_set(c->err, BC_EINVAL, "%s:%d:%d: %s", c->file, n ? n->line : 1,
+                        n ? n->col : 1, msg);
+}
+
+static int oom(ctx *c)
+{
+    return bc_error_set(c->err, BC_ENOMEM, "%s: out of memory", c->file);
+}
+
+static char *dupstr(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static const char *type_name(const bc_ynode *n)
+{
+    return n->type == BC_Y_MAP ? "a mapping" : n->type == BC_Y_SEQ ? "a list" : "a scalar";
+}
+
+/* Check that `n` is a mapping whose keys are all in `keys` (NULL-terminated)
+ * and unique; store each value node in found[index of key]. */
+static int map_keys(ctx *c, const bc_ynode *n, const char *what, const char *const *keys,
+                    const bc_ynode **found)
+{
+    size_t nk = 0;
+    while (keys[nk])
+        found[nk++] = NULL;
+    if (n->type != BC_Y_MAP)
+        return perr(c, n, "%s must be a mapping, found %s", what, type_name(n));
+    for (size_t i = 0; i + 1 < n->n; i += 2) {
+        const bc_ynode *k = n->kids[i];
+        size_t j = 0;
+        while (j < nk && strcmp(keys[j], k->str) != 0)
+            j++;
+        if (j == nk) {
+            char list[256] = "";
+            for (size_t q = 0; q < nk; q++) {
+                strncat(list, q ? ", " : "", sizeof list - strlen(list) - 1);
+                strncat(list, keys[q], sizeof list - strlen(list) - 1);
+            }
+            return perr(c, k, "unknown key '%s' in %s (expected one of: %s)", k->str, what,
+                        list);
+        }
+        if (found[j])
+            return perr(c, k, "duplicate key '%s' in %s", k->str, what);
+        found[j] = n->kids[i + 1];
+    }
+    return BC_OK;
+}
+
+static int missing(ctx *c, const bc_ynode *map, const char *what, const char *key)
+{
+    return perr(c, map, "%s is missing the required key '%s'", what, key);
+}
+
+/* A plain scalar that is a finite number. */
+static int get_number(ctx *c, const bc_ynode *n, const char *what, double *out)
+{
+    if (n->type != BC_Y_SCALAR)
+        return perr(c, n, "%s must be a number, found %s", what, type_name(n));
+    if (!n->plain)
+        return perr(c, n, "%s must be a number, found the quoted string \"%.60s\"", what,
+                    n->str);
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(n->str, &end);
+    if (n->len == 0 || end != n->str + n->len || n->str[0] == ' ')
+        return perr(c, n, "%s must be a number, found '%.60s'", what, n->str);
+    /* strtod accepts "nan", "inf", hex; YAML's .nan/.inf fail above */
+    if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1))
+        return perr(c, n, "%s must be a finite number, found '%.60s'", what, n->str);
+    *out = v;
+    return BC_OK;
+}
+
+static int get_int(ctx *c, const bc_ynode *n, const char *what, long lo, long hi, long *out)
+{
+    double v;
+    int rc = get_number(c, n, what, &v);
+    if (rc)
+        return rc;
+    if (v != floor(v) || v < (double)lo || v > (double)hi)
+        return perr(c, n, "%s must be a whole number from %ld to %ld, found '%.60s'", what, lo,
+                    hi, n->str);
+    *out = (long)v;
+    return BC_OK;
+}
+
+static int get_string(ctx *c, const bc_ynode *n, const char *what, char **out)
+{
+    if (n->type != BC_Y_SCALAR)
+        return perr(c, n, "%s must be a string, found %s", what, type_name(n));
+    if (n->len == 0 || strlen(n->str) != n->len)
+        return perr(c, n, "%s must be a non-empty string without NUL bytes", what);
+    *out = dupstr(n->str);
+    return *out ? BC_OK : oom(c);
+}
+
+/* Identifiers: [A-Za-z_][A-Za-z0-9_-]*, at most 64 characters. */
+static int get_ident(ctx *c, const bc_ynode *n, const char *what, char **out)
+{
+    if (n->type != BC_Y_SCALAR)
+        return perr(c, n, "%s must be a name, found %s", what, type_name(n));
+    const char *s = n->str;
+    int ok = n->len > 0 && n->len <= 64 && strlen(s) == n->len &&
+             (s[0] == '_' || (s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z'));
+    for (size_t i = 1; ok && i < n->len; i++)
+        ok = s[i] == '_' || s[i] == '-' || (s[i] >= 'A' && s[i] <= 'Z') ||
+             (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9');
+    if (!ok)
+        return perr(c, n,
+                    "%s '%.64s' is not a valid name (letters, digits, '_' and '-', starting "
+                    "with a letter or '_', at most 64 characters)",
+                    what, s);
+    *out = dupstr(s);
+    return *out ? BC_OK : oom(c);
+}
+
+/* A list of exactly `count` numbers. */
+static int get_vector(ctx *c, const bc_ynode *n, const char *what, size_t count, double *out)
+{
+    if (n->type != BC_Y_SEQ)
+        return perr(c, n, "%s must be a list of %zu numbers, found %s", what, count,
+                    type_name(n));
+    if (n->n != count)
+        return perr(c, n, "%s must have %zu entries (one per year of the horizon), found %zu",
+                    what, count, n->n);
+    for (size_t i = 0; i < count; i++) {
+        int rc = get_number(c, n->kids[i], what, &out[i]);
+        if (rc)
+            return rc;
+    }
+    return BC_OK;
+}
+
+/* A distribution mapping {dist: KIND, ...}. */
+static int get_dist(ctx *c, const bc_ynode *n, const char *name, bc_dist *out)
+{
+    const bc_ynode *at[BC_P_KEY_COUNT] = {0};
+    const bc_ynode *kind_node = bc_yaml_get(n, "dist");
+    bc_dist_params p;
+    memset(&p, 0, sizeof p);
+    double *vals = NULL, *wts = NULL;
+
+    if (!kind_node)
+        return perr(c, n, "%s: a distribution needs the key 'dist' (one of uniform, normal, "
+                          "lognormal, triangular, pert, beta, gamma, discrete)",
+                    name);
+    if (kind_node->type != BC_Y_SCALAR || bc_dist_kind_from_name(kind_node->str, &p.kind))
+        return perr(c, kind_node,
+                    "%s: unknown distribution '%.40s' (expected uniform, normal, lognormal, "
+                    "triangular, pert, beta, gamma or discrete)",
+                    name, kind_node->type == BC_Y_SCALAR ? kind_node->str : "?");
+    const char *kname = bc_dist_kind_name(p.kind);
+    int rc = BC_OK;
+    for (size_t i = 0; i + 1 < n->n; i += 2) {
+        const bc_ynode *k = n->kids[i], *v = n->kids[i + 1];
+        if (k == kind_node || v == kind_node || strcmp(k->str, "dist") == 0) {
+            if (v != kind_node)
+                return perr(c, k, "%s: duplicate key 'dist'", name);
+            continue;
+        }
+        int key = bc_dist_key_from_name(k->str);
+        if (key < 0 || !bc_dist_key_allowed(p.kind, (bc_dist_key)key)) {
+            char list[160] = "";
+            for (int q = 0; q < BC_P_KEY_COUNT; q++)
+                if (bc_dist_key_allowed(p.kind, (bc_dist_key)q)) {
+                    strncat(list, list[0] ? ", " : "", sizeof list - strlen(list) - 1);
+                    strncat(list, bc_dist_key_name((bc_dist_key)q), sizeof list - strlen(list) - 1);
+                }
+            rc = perr(c, k, "%s: unknown key '%.40s' in a %s distribution (expected: dist, %s)",
+                      name, k->str, kname, list);
+            goto out;
+        }
+        if (at[key]) {
+            rc = perr(c, k, "%s: duplicate key '%s'", name, k->str);
+            goto out;
+        }
+        at[key] = v;
+        p.given |= 1u << key;
+        char what[200];
+        snprintf(what, sizeof what, "%s: '%s'", name, k->str);
+        if (key == BC_P_VALUES || key == BC_P_WEIGHTS) {
+            if (v->type != BC_Y_SEQ || v->n == 0) {
+                rc = perr(c, v, "%s must be a non-empty list of numbers", what);
+                goto out;
+            }
+            double *arr = malloc(v->n * sizeof *arr);
+            if (!arr) {
+                rc = oom(c);
+                goto out;
+            }
+            if (key == BC_P_VALUES) {
+                vals = arr;
+                p.values = vals;
+                p.n_values = v->n;
+            } else {
+                wts = arr;
+                p.weights = wts;
+                p.n_weights = v->n;
+            }
+            for (size_t j = 0; j < v->n; j++)
+                if ((rc = get_number(c, v->kids[j], what, &arr[j])))
+                    goto out;
+        } else if ((rc = get_number(c, v, what, &p.v[key]))) {
+            goto out;
+        }
+    }
+    int bad = -1;
+    bc_error derr;
+    bc_error_clear(&derr);
+    rc = bc_dist_init(out, &p, &bad, &derr);
+    if (rc == BC_ENOMEM)
+        rc = oom(c);
+    else if (rc) {
+        const bc_ynode *where = bad >= 0 && at[bad] ? at[bad] : n;
+        rc = perr(c, where, "%s: %s", name, bc_errmsg(&derr));
+    }
+out:
+    free(vals);
+    free(wts);
+    return rc;
+}
+
+/* Bounds a field's values must respect. */
+typedef struct bounds {
+    double lo, hi;
+    int lo_strict;     /* values must be > lo rather than >= lo */
+} bounds;
+
+static const bounds ANY = {-INFINITY, INFINITY, 0};
+
+/* Append an input named `name` (a number or a distribution at node n) and
+ * check that every value it can take lies within `b`. */
+static int add_input(ctx *c, const bc_ynode *n, const char *name, bounds b, size_t dim,
+                     size_t *offset)
+{
+    bc_model *m = c->m;
+    if (m->n_inputs == c->cap_inputs) {
+        size_t cap = c->cap_inputs ? 2 * c->cap_inputs : 32;
+        bc_input *in = realloc(m->inputs, cap * sizeof *in);
+        if (!in)
+            return oom(c);
+        m->inputs = in;
+        c->cap_inputs = cap;
+    }
+    bc_input *in = &m->inputs[m->n_inputs];
+    memset(in, 0, sizeof *in);
+    int rc;
+    if (n->type == BC_Y_MAP) {
+        rc = get_dist(c, n, name, &in->dist);
+    } else {
+        double v;
+        rc = get_number(c, n, name, &v);
+        if (!rc)
+            bc_dist_fixed(&in->dist, v);
+    }
+    if (rc)
+        return rc;
+    in->name = dupstr(name);
+    if (!in->name) {
+        bc_dist_free(&in->dist);
+        return oom(c);
+    }
+    in->dim = dim;
+    in->offset = m->dim;
+    in->line = n->line;
+    in->col = n->col;
+    m->n_inputs++;
+    m->dim += dim;
+    if (offset)
+        *offset = in->offset;
+
+    double lo, hi;
+    bc_dist_range(&in->dist, &lo, &hi);
+    char bs[40], vs[40];
+    if (b.lo_strict ? !(lo > b.lo) : !(lo >= b.lo)) {
+        bc_format_double(bs, sizeof bs, b.lo);
+        bc_format_double(vs, sizeof vs, lo);
+        return perr(c, n, "%s must be %s %s, but %s %s", name, b.lo_strict ? ">" : ">=", bs,
+                    bc_dist_is_random(&in->dist) ? "its distribution reaches" : "it is", vs);
+    }
+    if (!(hi <= b.hi)) {
+        bc_format_double(bs, sizeof bs, b.hi);
+        bc_format_double(vs, sizeof vs, hi);
+        return perr(c, n, "%s must be <= %s, but %s %s", name, bs,
+                    bc_dist_is_random(&in->dist) ? "its distribution reaches" : "it is", vs);
+    }
+    return BC_OK;
+}
+
+static int parse_unemployment(ctx *c, const bc_ynode *n)
+{
+    static const char *const keys[] = {"drift", "volatility", NULL};
+    const bc_ynode *f[2] = {0};
+    bc_bcase *bc = c->bc;
+    int rc;
+    if (n && (rc = map_keys(c, n, "unemployment", keys, f)))
+        return rc;
+    /* drift g > -1, since ln U uses ln(1+g) */
+    bounds drift = {-1, INFINITY, 1};
+    if (f[0]) {
+        if ((rc = add_input(c, f[0], "unemployment.drift", drift, 1, &bc->x_drift)))
+            return rc;
+    } else {
+        bc_ynode zero = {.type = BC_Y_SCALAR, .str = "0", .len = 1, .plain = 1,
+                         .line = n ? n->line : 1, .col = n ? n->col : 1};
+        if ((rc = add_input(c, &zero, "unemployment.drift", drift, 1, &bc->x_drift)))
+            return rc;
+        c->m->inputs[c->m->n_inputs - 1].line = 0;
+        c->m->inputs[c->m->n_inputs - 1].col = 0;
+    }
+    bc->volatility = 0;
+    if (f[1]) {
+        if ((rc = get_number(c, f[1], "unemployment.volatility", &bc->volatility)))
+            return rc;
+        if (bc->volatility < 0)
+            return perr(c, f[1], "unemployment.volatility must be >= 0");
+    }
+    if (bc->volatility > 0) {
+        /* the H yearly shocks, one input group of standard normals */
+        bc_model *m = c->m;
+        if (m->n_inputs == c->cap_inputs) {
+            bc_input *in = realloc(m->inputs, (c->cap_inputs + 32) * sizeof *in);
+            if (!in)
+                return oom(c);
+            m->inputs = in;
+            c->cap_inputs += 32;
+        }
+        bc_input *in = &m->inputs[m->n_inputs];
+        memset(in, 0, sizeof *in);
+        bc_dist_params p;
+        memset(&p, 0, sizeof p);
+        p.kind = BC_DIST_NORMAL;
+        p.v[BC_P_MEAN] = 0;
+        p.v[BC_P_SD] = 1;
+        p.given = (1u << BC_P_MEAN) | (1u << BC_P_SD);
+        if (bc_dist_init(&in->dist, &p, NULL, c->err))
+            return perr(c, f[1], "internal error making the shocks");
+        in->name = dupstr("unemployment.shocks");
+        if (!in->name)
+            return oom(c);
+        in->dim = c->m->years;
+        in->offset = m->dim;
+        in->line = f[1]->line;
+        in->col = f[1]->col;
+        bc->has_shocks = 1;
+        bc->x_shocks = in->offset;
+        m->n_inputs++;
+        m->dim += in->dim;
+    }
+    return BC_OK;
+}
+
+static int parse_savings(ctx *c, const bc_ynode *n, const char *pid, bc_proposal *pr)
+{
+    static const char *const keys[] = {"name", "per", "amount", NULL};
+    char what[128];
+    snprintf(what, sizeof what, "%s.savings", pid);
+    if (n->type != BC_Y_SEQ)
+        return perr(c, n, "%s must be a list, found %s", what, type_name(n));
+    pr->savings = calloc(n->n ? n->n : 1, sizeof *pr->savings);
+    if (!pr->savings)
+        return oom(c);
+    for (size_t i = 0; i < n->n; i++) {
+        const bc_ynode *item = n->kids[i], *f[3];
+        int rc = map_keys(c, item, "a savings line", keys, f);
+        if (rc)
+            return rc;
+        bc_saving *sv = &pr->savings[i];
+        if (!f[0])
+            return missing(c, item, "a savings line", "name");
+        if ((rc = get_ident(c, f[0], "savings name", &sv->name)))
+            return rc;
+        pr->n_savings = i + 1;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(pr->savings[j].name, sv->name) == 0)
+                return perr(c, f[0], "duplicate savings line '%s' in proposal '%s'", sv->name,
+                            pid);
+        if (!f[1])
+            return missing(c, item, "savings line", "per");
+        if (f[1]->type == BC_Y_SCALAR && strcmp(f[1]->str, "fte") == 0)
+            sv->per = BC_PER_FTE;
+        else if (f[1]->type == BC_Y_SCALAR && strcmp(f[1]->str, "exit") == 0)
+            sv->per = BC_PER_EXIT;
+        else if (f[1]->type == BC_Y_SCALAR && strcmp(f[1]->str, "year") == 0)
+            sv->per = BC_PER_YEAR;
+        else
+            return perr(c, f[1], "%s.%s: 'per' must be fte, exit or year, found '%.40s'", what,
+                        sv->name, f[1]->type == BC_Y_SCALAR ? f[1]->str : type_name(f[1]));
+        if (!f[2])
+            return missing(c, item, "savings line", "amount");
+        char name[200];
+        snprintf(name, sizeof name, "%s.%s", what, sv->name);
+        if ((rc = add_input(c, f[2], name, ANY, 1, &sv->x_amount)))
+            return rc;
+    }
+    return BC_OK;
+}
+
+enum {
+    K_ID, K_NAME, K_INVESTMENT, K_PROFILE, K_PARTICIPANTS, K_EFFECT, K_ELASTICITY, K_START,
+    K_DURATION, K_UNIT_COST, K_INDEX, K_SAVINGS, K_COUNT
+};
+
+static int parse_proposal(ctx *c, const bc_ynode *n, size_t p)
+{
+    static const char *const keys[] = {
+        "id", "name", "investment", "investment_profile", "participants", "effect",
+        "elasticity", "start", "duration", "unit_cost", "unit_cost_index", "savings", NULL};
+    const bc_ynode *f[K_COUNT];
+    bc_model *m = c->m;
+    bc_proposal *pr = &c->bc->proposals[p];
+    int rc = map_keys(c, n, "a proposal", keys, f);
+    if (rc)
+        return rc;
+    if (!f[K_ID])
+        return missing(c, n, "a proposal", "id");
+    if ((rc = get_ident(c, f[K_ID], "proposal id", &m->output_ids[p])))
+        return rc;
+    const char *id = m->output_ids[p];
+    if (strcmp(id, "portfolio") == 0 || strcmp(id, "unemployment") == 0)
+        return perr(c, f[K_ID], "proposal id '%s' is reserved", id);
+    for (size_t q = 0; q < p; q++)
+        if (strcmp(m->output_ids[q], id) == 0)
+            return perr(c, f[K_ID], "duplicate proposal id '%s'", id);
+    if (f[K_NAME])
+        rc = get_string(c, f[K_NAME], "name", &m->output_names[p]);
+    else
+        rc = (m->output_names[p] = dupstr(id)) ? BC_OK : oom(c);
+    if (rc)
+        return rc;
+
+    static const struct {
+        int key;
+        const char *field;
+        int required;
+        bounds b;
+    } fields[] = {
+        {K_INVESTMENT, "investment", 1, {0, INFINITY, 0}},
+        {K_PARTICIPANTS, "participants", 1, {0, INFINITY, 0}},
+        {K_EFFECT, "effect", 1, {-1, 1, 0}},
+        {K_ELASTICITY, "elasticity", 0, {-INFINITY, INFINITY, 0}},
+        {K_START, "start", 0, {0, INFINITY, 0}},
+        {K_DURATION, "duration", 1, {0, INFINITY, 1}},
+        {K_UNIT_COST, "unit_cost", 1, {0, INFINITY, 0}},
+    };
+    size_t *offs[] = {&pr->x_investment, &pr->x_participants, &pr->x_effect,
+                      &pr->x_elasticity, &pr->x_start,        &pr->x_duration,
+                      &pr->x_unit_cost};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        char name[160];
+        snprintf(name, sizeof name, "%s.%s", id, fields[i].field);
+        const bc_ynode *v = f[fields[i].key];
+        if (!v && fields[i].required)
+            return perr(c, n, "proposal '%s' is missing the required key '%s'", id,
+                        fields[i].field);
+        bc_ynode zero = {.type = BC_Y_SCALAR, .str = "0", .len = 1, .plain = 1,
+                         .line = 0, .col = 0};
+        if ((rc = add_input(c, v ? v : &zero, name, fields[i].b, 1, offs[i])))
+            return rc;
+    }
+    for (size_t t = 0; t < m->years; t++)
+        pr->profile[t] = pr->index[t] = 1.0;
+    char what[160];
+    if (f[K_PROFILE]) {
+        snprintf(what, sizeof what, "%s.investment_profile", id);
+        if ((rc = get_vector(c, f[K_PROFILE], what, m->years, pr->profile)))
+            return rc;
+    }
+    if (f[K_INDEX]) {
+        snprintf(what, sizeof what, "%s.unit_cost_index", id);
+        if ((rc = get_vector(c, f[K_INDEX], what, m->years, pr->index)))
+            return rc;
+        for (size_t t = 0; t < m->years; t++)
+            if (pr->index[t] < 0)
+                return perr(c, f[K_INDEX]->kids[t], "%s must not be negative", what);
+    }
+    if (f[K_SAVINGS] && (rc = parse_savings(c, f[K_SAVINGS], id, pr)))
+        return rc;
+    return BC_OK;
+}
+
+/* Correlations: [[a, b, rho], ...], then the Gaussian copula's matrix must be
+ * positive definite. */
+static int parse_correlations(ctx *c, const bc_ynode *n)
+{
+    bc_model *m = c->m;
+    if (n->type != BC_Y_SEQ)
+        return perr(c, n, "correlations must be a list of [input, input, rho], found %s",
+                    type_name(n));
+    m->corr = calloc(n->n ? n->n : 1, sizeof *m->corr);
+    if (!m->corr)
+        return oom(c);
+    for (size_t i = 0; i < n->n; i++) {
+        const bc_ynode *e = n->kids[i];
+        if (e->type != BC_Y_SEQ || e->n != 3)
+            return perr(c, e, "a correlation must be a list [input, input, rho]");
+        long idx[2];
+        for (int j = 0; j < 2; j++) {
+            const bc_ynode *nm = e->kids[j];
+            if (nm->type != BC_Y_SCALAR)
+                return perr(c, nm, "a correlation names an input, found %s", type_name(nm));
+            idx[j] = bc_model_find_input(m, nm->str);
+            if (idx[j] < 0)
+                return perr(c, nm, "unknown input '%.80s' in correlations", nm->str);
+            const bc_input *in = &m->inputs[idx[j]];
+            if (in->dim != 1)
+                return perr(c, nm, "'%s' is an input group and cannot be correlated", in->name);
+            if (!bc_dist_is_random(&in->dist))
+                return perr(c, nm, "'%s' is a fixed number; only uncertain inputs can be "
+                                   "correlated",
+                            in->name);
+        }
+        if (idx[0] == idx[1])
+            return perr(c, e->kids[1], "an input cannot be correlated with itself");
+        double rho;
+        int rc = get_number(c, e->kids[2], "a rank correlation", &rho);
+        if (rc)
+            return rc;
+        if (!(rho > -1 && rho < 1))
+            return perr(c, e->kids[2], "a rank correlation must lie strictly between -1 and 1");
+        for (size_t q = 0; q < i; q++)
+            if ((m->corr[q].a == (size_t)idx[0] && m->corr[q].b == (size_t)idx[1]) ||
+                (m->corr[q].a == (size_t)idx[1] && m->corr[q].b == (size_t)idx[0]))
+                return perr(c, e, "the correlation of %s and %s is given twice",
+                            m->inputs[idx[0]].name, m->inputs[idx[1]].name);
+        m->corr[i] = (bc_correlation){(size_t)idx[0], (size_t)idx[1], rho, e->line, e->col};
+        m->n_corr = i + 1;
+    }
+    if (m->n_corr == 0)
+        return BC_OK;
+
+    /* inputs involved, in model order */
+    size_t k = 0, *ids = malloc(m->n_inputs * sizeof *ids);
+    if (!ids)
+        return oom(c);
+    for (size_t i = 0; i < m->n_inputs; i++)
+        for (size_t q = 0; q < m->n_corr; q++)
+            if (m->corr[q].a == i || m->corr[q].b == i) {
+                ids[k++] = i;
+                break;
+            }
+    /* Pearson correlation of the normals behind a rank correlation:
+     * rho_p = 2 sin(pi rho_s / 6). The matrix fails at its first leading
+     * block that is not positive definite: name the inputs of that block. */
+    int rc = BC_OK;
+    for (size_t size = 2; size <= k && !rc; size++) {
+        gsl_matrix *a = gsl_matrix_alloc(size, size);
+        if (!a) {
+            rc = oom(c);
+            break;
+        }
+        gsl_matrix_set_identity(a);
+        for (size_t q = 0; q < m->n_corr; q++) {
+            size_t ia = size, ib = size;
+            for (size_t r = 0; r < size; r++) {
+                if (ids[r] == m->corr[q].a)
+                    ia = r;
+                if (ids[r] == m->corr[q].b)
+                    ib = r;
+            }
+            if (ia < size && ib < size) {
+                double rp = 2 * sin(M_PI * m->corr[q].rho / 6);
+                gsl_matrix_set(a, ia, ib, rp);
+                gsl_matrix_set(a, ib, ia, rp);
+            }
+        }
+        if (gsl_linalg_cholesky_decomp1(a) != GSL_SUCCESS) {
+            char list[600] = "";
+            for (size_t r = 0; r < size; r++) {
+                strncat(list, r ? ", " : "", sizeof list - strlen(list) - 1);
+                strncat(list, m->inputs[ids[r]].name, sizeof list - strlen(list) - 1);
+            }
+            rc = perr(c, n,
+                      "the correlations among %s are not possible together (their matrix is "
+                      "not positive definite)",
+                      list);
+        }
+        gsl_matrix_free(a);
+    }
+    free(ids);
+    return rc;
+}
+
+static int parse_root(ctx *c, const bc_ynode *root)
+{
+    static const char *const keys[] = {"model", "title", "horizon", "discount_rate",
+                                       "unemployment", "proposals", "correlations", NULL};
+    enum { R_MODEL, R_TITLE, R_HORIZON, R_DISCOUNT, R_UNEMP, R_PROPOSALS, R_CORR };
+    const bc_ynode *f[7];
+    bc_model *m = c->m;
+    int rc = map_keys(c, root, "the model file", keys, f);
+    if (rc)
+        return rc;
+    if (!f[R_MODEL])
+        return missing(c, root, "the model file", "model");
+    if ((rc = get_ident(c, f[R_MODEL], "model", &m->id)))
+        return rc;
+    if (f[R_TITLE] && (rc = get_string(c, f[R_TITLE], "title", &m->title)))
+        return rc;
+
+    m->start_year = 2026;
+    m->years = 5;
+    if (f[R_HORIZON]) {
+        static const char *const hkeys[] = {"start_year", "years", NULL};
+        const bc_ynode *h[2];
+        long v;
+        if ((rc = map_keys(c, f[R_HORIZON], "horizon", hkeys, h)))
+            return rc;
+        if (h[0]) {
+            if ((rc = get_int(c, h[0], "horizon.start_year", 1900, 2500, &v)))
+                return rc;
+            m->start_year = (int)v;
+        }
+        if (h[1]) {
+            if ((rc = get_int(c, h[1], "horizon.years", 1, BC_MAX_YEARS, &v)))
+                return rc;
+            m->years = (size_t)v;
+        }
+    }
+    m->discount_rate = 0;
+    if (f[R_DISCOUNT]) {
+        if ((rc = get_number(c, f[R_DISCOUNT], "discount_rate", &m->discount_rate)))
+            return rc;
+        if (!(m->discount_rate > -1))
+            return perr(c, f[R_DISCOUNT], "discount_rate must be greater than -1");
+    }
+    for (size_t t = 0; t < m->years; t++)
+        m->disc[t] = pow(1 + m->discount_rate, -(double)t);
+
+    if ((rc = parse_unemployment(c, f[R_UNEMP])))
+        return rc;
+
+    const bc_ynode *ps = f[R_PROPOSALS];
+    if (!ps)
+        return missing(c, root, "the model file", "proposals");
+    if (ps->type != BC_Y_SEQ || ps->n == 0)
+        return perr(c, ps, "proposals must be a non-empty list");
+    size_t P = ps->n;
+    c->bc->proposals = calloc(P, sizeof *c->bc->proposals);
+    m->output_ids = calloc(P + 1, sizeof *m->output_ids);
+    m->output_names = calloc(P + 1, sizeof *m->output_names);
+    if (!c->bc->proposals || !m->output_ids || !m->output_names)
+        return oom(c);
+    m->n_outputs = P + 1;
+    c->bc->n_proposals = P;
+    for (size_t p = 0; p < P; p++)
+        if ((rc = parse_proposal(c, ps->kids[p], p)))
+            return rc;
+    m->output_ids[P] = dupstr("portfolio");
+    m->output_names[P] = dupstr("Portfolio (all proposals)");
+    if (!m->output_ids[P] || !m->output_names[P])
+        return oom(c);
+
+    if (f[R_CORR] && (rc = parse_correlations(c, f[R_CORR])))
+        return rc;
+    return BC_OK;
+}
+
+int bc_model_load_string(const char *text, size_t len, const char *filename, bc_model **out,
+                         bc_error *err)
+{
+    *out = NULL;
+    gsl_set_error_handler_off();
+    if (!filename)
+        filename = "<model>";
+    bc_ynode *root = NULL;
+    int rc = bc_yaml_parse(text, len, filename, &root, err);
+    if (rc)
+        return rc;
+    ctx c = {.file = filename, .err = err};
+    if (!root) {
+        rc = bc_error_set(err, BC_EINVAL, "%s:1:1: the model file is empty", filename);
+        goto done;
+    }
+    c.m = calloc(1, sizeof *c.m);
+    c.bc = calloc(1, sizeof *c.bc);
+    if (!c.m || !c.bc) {
+        free(c.bc);
+        rc = oom(&c);
+        goto done;
+    }
+    c.m->type = &bc_model_type_bcase;
+    c.m->impl = c.bc;
+    rc = parse_root(&c, root);
+    if (!rc) {
+        c.m->filename = dupstr(filename);
+        c.m->text = malloc(len + 1);
+        if (!c.m->filename || !c.m->text)
+            rc = oom(&c);
+        else {
+            memcpy(c.m->text, text, len);
+            c.m->text[len] = '\0';
+        }
+    }
+done:
+    bc_yaml_free(root);
+    if (rc) {
+        bc_model_free(c.m);
+        return rc;
+    }
+    *out = c.m;
+    return BC_OK;
+}
+
+int bc_model_load_file(const char *path, bc_model **out, bc_error *err)
+{
+    *out = NULL;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return bc_error_set(err, BC_EIO, "%s: cannot open: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int rc = BC_OK;
+    for (;;) {
+        if (len == cap) {
+            if (cap >= MAX_FILE_BYTES) {
+                rc = bc_error_set(err, BC_EINVAL, "%s: larger than %u MiB; not a model file",
+                                  path, MAX_FILE_BYTES >> 20);
+                break;
+            }
+            cap = cap ? 2 * cap : 65536;
+            char *nb = realloc(buf, cap + 1);
+            if (!nb) {
+                rc = bc_error_set(err, BC_ENOMEM, "%s: out of memory", path);
+                break;
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + len, 1, cap - len, fp);
+        len += got;
+        if (got == 0) {
+            if (ferror(fp))
+                rc = bc_error_set(err, BC_EIO, "%s: read error: %s", path, strerror(errno));
+            break;
+        }
+    }
+    fclose(fp);
+    if (!rc)
+        rc = bc_model_load_string(buf ? buf : "", len, path, out, err);
+    free(buf);
+    return rc;
+}
