@@ -42,12 +42,12 @@ typedef enum bc_dist_key {
     BC_P_KEY_COUNT
 } bc_dist_key;
 
-/* The smallest and largest uniform the samplers produce: u = (k + 1/2)·2^-53
- * for a 53-bit integer k. Quantiles are only ever evaluated in
+/* The smallest and largest uniform the samplers produce: u = (k + 1/2)·2^-52
+ * for a 52-bit integer k, so that u and 1 - u are both exact doubles. Quantiles are only ever evaluated in
  * [BC_U_MIN, BC_U_MAX], so the values a distribution can produce are exactly
  * [quantile(BC_U_MIN), quantile(BC_U_MAX)]. */
-#define BC_U_MIN 0x1p-54
-#define BC_U_MAX (1.0 - 0x1p-54)
+#define BC_U_MIN 0x1p-53
+#define BC_U_MAX (1.0 - 0x1p-53)
 
 /* Parameters as written in a model file, before checking. */
 typedef struct bc_dist_params {

@@ -1,0 +1,225 @@
+/* test_bcase.c: the business-case formulas of MODEL.md sections 2-4 against
+ * values computed by hand: overlapping cohorts, start > 0 and duration > 1,
+ * truncation at the horizon, negative effects, profile and index, savings
+ * lines, the unemployment trend and shocks, NPV and break-even year. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bcsim/model.h"
+#include "check.h"
+
+static bc_model *load(const char *text)
+{
+    bc_error err;
+    bc_model *m = NULL;
+    if (bc_model_load_string(text, strlen(text), "t.yaml", &m, &err))
+        fprintf(stderr, "unexpected error: %s\n", err.msg);
+    return m;
+}
+
+/* Evaluate at the base case, or at x when given. */
+static bc_eval *eval(const bc_model *m, const double *xin)
+{
+    double x[64];
+    bc_eval *e = bc_eval_alloc(m, 1);
+    if (xin)
+        memcpy(x, xin, bc_model_dim(m) * sizeof x[0]);
+    else
+        bc_model_base_inputs(m, x);
+    bc_model_eval(m, x, e);
+    return e;
+}
+
+/* s = 0.5, d = 2.5: an exit of cohort c is off support from c+0.5 to c+3,
+ * so w_k = ov(0.5, 3; k, k+1) = 0.5, 1, 1, 0 (k = 0..3). With X = 10 a year:
+ * F = 5, 15, 25, 25 (the third year of cohort 0 and the tails of later
+ * cohorts fall beyond the 4-year horizon and are not counted). */
+static void test_overlap_profile_index(void)
+{
+    bc_model *m = load("model: t\n"
+                       "horizon: {start_year: 2030, years: 4}\n"
+                       "proposals:\n"
+                       "  - id: p\n"
+                       "    investment: 3\n"
+                       "    investment_profile: [1, 0.5, 0.5, 0]\n"
+                       "    participants: 100\n"
+                       "    effect: 0.1\n"
+                       "    start: 0.5\n"
+                       "    duration: 2.5\n"
+                       "    unit_cost: 200000\n"
+                       "    unit_cost_index: [1, 1.1, 1.2, 1.3]\n");
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    bc_eval *e = eval(m, NULL);
+    const double F[4] = {5, 15, 25, 25};
+    const double I[4] = {3, 1.5, 1.5, 0};
+    /* B_t = F_t u k_t / 1e6 = F_t * 0.2 * k_t */
+    const double B[4] = {1.0, 3.3, 6.0, 6.5};
+    const double G[4] = {-2.0, 1.8, 4.5, 6.5};
+    for (int t = 0; t < 4; t++) {
+        CHECK_NEAR(e->fte[t], F[t], 1e-12);
+        CHECK_NEAR(e->investment[t], I[t], 1e-12);
+        CHECK_NEAR(e->benefit_savings[t], B[t], 1e-12);
+        CHECK_NEAR(e->other_savings[t], 0, 0);
+        CHECK_NEAR(e->gain[t], G[t], 1e-12);
+        /* portfolio of one proposal = the proposal */
+        CHECK_NEAR(e->gain[4 + t], G[t], 1e-12);
+        CHECK_NEAR(e->fte[4 + t], F[t], 1e-12);
+    }
+    CHECK_NEAR(e->avg_gain[0], 10.8 / 4, 1e-12);
+    CHECK_NEAR(e->npv[0], 10.8, 1e-12); /* r = 0 */
+    CHECK_INT(e->break_even_year[0], 2); /* cumulative -2, -0.2, 4.3 */
+    bc_eval_free(e);
+    bc_model_free(m);
+}
+
+/* s = 0.25, d = 1.5: w = 0.75, 0.75, 0, ...; F = 7.5, 15, 15. Also the three
+ * kinds of savings line and the discount rate. */
+static void test_lines_and_npv(void)
+{
+    bc_model *m = load("model: t\n"
+                       "horizon: {years: 3}\n"
+                       "discount_rate: 0.05\n"
+                       "proposals:\n"
+                       "  - id: p\n"
+                       "    investment: 1\n"
+                       "    participants: 200\n"
+                       "    effect: 0.05\n"
+                       "    start: 0.25\n"
+                       "    duration: 1.5\n"
+                       "    unit_cost: 100000\n"
+                       "    savings:\n"
+                       "      - {name: f, per: fte, amount: 20000}\n"
+                       "      - {name: x, per: exit, amount: 50000}\n"
+                       "      - {name: y, per: year, amount: 0.25}\n");
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    bc_eval *e = eval(m, NULL);
+    const double F[3] = {7.5, 15, 15};
+    double sum = 0, npv = 0;
+    for (int t = 0; t < 3; t++) {
+        double B = F[t] * 0.1;
+        /* fte line 20000 F/1e6, exit line 50000 X/1e6 with X = 10, year line 0.25 */
+        double L = F[t] * 0.02 + 10 * 0.05 + 0.25;
+        double G = B + L - 1;
+        CHECK_NEAR(e->fte[t], F[t], 1e-12);
+        CHECK_NEAR(e->benefit_savings[t], B, 1e-12);
+        CHECK_NEAR(e->other_savings[t], L, 1e-12);
+        CHECK_NEAR(e->gain[t], G, 1e-12);
+        sum += G;
+        npv += G / pow(1.05, t);
+    }
+    CHECK_NEAR(e->avg_gain[0], sum / 3, 1e-12);
+    CHECK_NEAR(e->npv[0], npv, 1e-12);
+    CHECK_INT(e->break_even_year[0], 0);
+    bc_eval_free(e);
+    bc_model_free(m);
+}
+
+/* A negative effect (lock-in) makes savings negative; never breaks even.
+ * Two proposals: the portfolio is their sum, year by year. */
+static void test_negative_and_portfolio(void)
+{
+    bc_model *m = load("model: t\n"
+                       "horizon: {years: 2}\n"
+                       "proposals:\n"
+                       "  - {id: neg, investment: 1, participants: 100, effect: -0.05,"
+                       " duration: 1, unit_cost: 200000}\n"
+                       "  - {id: pos, investment: 0.5, participants: 10, effect: 1,"
+                       " duration: 0.5, unit_cost: 300000}\n");
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    bc_eval *e = eval(m, NULL);
+    for (int t = 0; t < 2; t++) {
+        CHECK_NEAR(e->fte[t], -5, 1e-12);
+        CHECK_NEAR(e->gain[t], -5 * 0.2 - 1, 1e-12);
+        /* pos: X = 10, d = 0.5 from s = 0: F = 5, B = 1.5, G = 1.0 */
+        CHECK_NEAR(e->fte[2 + t], 5, 1e-12);
+        CHECK_NEAR(e->gain[2 + t], 1.0, 1e-12);
+        CHECK_NEAR(e->gain[4 + t], -1.0, 1e-12);
+        CHECK_NEAR(e->fte[4 + t], 0, 1e-12);
+        CHECK_NEAR(e->investment[4 + t], 1.5, 1e-12);
+    }
+    CHECK_INT(e->break_even_year[0], BC_NO_BREAK_EVEN);
+    CHECK_INT(e->break_even_year[1], 0);
+    CHECK_INT(e->break_even_year[2], BC_NO_BREAK_EVEN);
+    CHECK_NEAR(e->avg_gain[2], -1.0, 1e-12);
+    bc_eval_free(e);
+    bc_model_free(m);
+}
+
+/* Unemployment: ln U_t = sum_{tau<=t} (ln(1+g) + sigma eps_tau), m_t = U_t^-eta,
+ * X_t = n e m_t. With s = 0, d = 1, F_t = X_t. */
+static void test_unemployment(void)
+{
+    bc_model *m = load("model: t\n"
+                       "horizon: {years: 3}\n"
+                       "unemployment: {drift: 0.1, volatility: 0.2}\n"
+                       "proposals:\n"
+                       "  - {id: p, investment: 0, participants: 100, effect: 0.1,"
+                       " elasticity: 2, duration: 1, unit_cost: 1000000}\n");
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    double x[32];
+    bc_model_base_inputs(m, x);
+    long sh = bc_model_find_input(m, "unemployment.shocks");
+    CHECK(sh >= 0);
+    if (sh < 0)
+        return;
+    size_t off = bc_model_input(m, (size_t)sh)->offset;
+    /* base case: shocks 0, U_t = 1.1^(t+1) */
+    bc_eval *e = eval(m, x);
+    for (int t = 0; t < 3; t++)
+        CHECK_NEAR(e->fte[t], 10 * pow(1.1, -2.0 * (t + 1)), 1e-12);
+    bc_eval_free(e);
+    const double eps[3] = {1.0, -0.5, 2.0};
+    for (int t = 0; t < 3; t++)
+        x[off + (size_t)t] = eps[t];
+    e = eval(m, x);
+    double lnu = 0;
+    for (int t = 0; t < 3; t++) {
+        lnu += log(1.1) + 0.2 * eps[t];
+        double X = 10 * exp(-2 * lnu);
+        CHECK_NEAR(e->fte[t], X, 1e-12);
+        CHECK_NEAR(e->gain[t], X, 1e-12); /* u = 1e6: 1 mDKK per full-year person */
+    }
+    bc_eval_free(e);
+    bc_model_free(m);
+}
+
+/* Evaluation without the detail arrays gives the same gains. */
+static void test_no_detail(void)
+{
+    bc_error err;
+    bc_model *m = NULL;
+    CHECK_INT(bc_model_load_file(BCSIM_MODELS_DIR "/aarhus-2026.yaml", &m, &err), BC_OK);
+    if (!m)
+        return;
+    double x[64];
+    bc_model_base_inputs(m, x);
+    bc_eval *a = bc_eval_alloc(m, 1), *b = bc_eval_alloc(m, 0);
+    CHECK(b->fte == NULL);
+    bc_model_eval(m, x, a);
+    bc_model_eval(m, x, b);
+    size_t n = bc_model_n_outputs(m) * bc_model_years(m);
+    CHECK(memcmp(a->gain, b->gain, n * sizeof(double)) == 0);
+    CHECK(memcmp(a->avg_gain, b->avg_gain, bc_model_n_outputs(m) * sizeof(double)) == 0);
+    bc_eval_free(a);
+    bc_eval_free(b);
+    bc_model_free(m);
+}
+
+int main(void)
+{
+    test_overlap_profile_index();
+    test_lines_and_npv();
+    test_negative_and_portfolio();
+    test_unemployment();
+    test_no_detail();
+    return check_finish();
+}
