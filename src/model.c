@@ -1,5 +1,6 @@
 /* model.c: what all kinds of model share: accessors, base case, outputs. */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "model_int.h"
@@ -61,6 +62,36 @@ const char *bc_model_output_id(const bc_model *m, size_t o)
 const char *bc_model_output_name(const bc_model *m, size_t o)
 {
     return o < m->n_outputs ? m->output_names[o] : NULL;
+}
+
+/* x in 6 significant digits, or exactly when that would print `bound`. */
+static void short_number(char *buf, size_t size, double x, double bound)
+{
+    snprintf(buf, size, "%.6g", x);
+    if (strtod(buf, NULL) == bound)
+        bc_format_double(buf, size, x);
+}
+
+int bc_input_check(const bc_input *in, const bc_dist *d, bc_error *err)
+{
+    double lo, hi;
+    char bs[40], vs[40];
+    const char *how = bc_dist_is_random(d) ? "its distribution reaches" : "it is";
+    bc_dist_range(d, &lo, &hi);
+    /* the extreme values in 6 digits, unless rounding would hide the breach */
+    if (in->lo_strict ? !(lo > in->lo) : !(lo >= in->lo)) {
+        bc_format_double(bs, sizeof bs, in->lo);
+        short_number(vs, sizeof vs, lo, in->lo);
+        return bc_error_set(err, BC_EINVAL, "%s must be %s %s, but %s %s", in->name,
+                            in->lo_strict ? ">" : ">=", bs, how, vs);
+    }
+    if (!(hi <= in->hi)) {
+        bc_format_double(bs, sizeof bs, in->hi);
+        short_number(vs, sizeof vs, hi, in->hi);
+        return bc_error_set(err, BC_EINVAL, "%s must be <= %s, but %s %s", in->name, bs, how,
+                            vs);
+    }
+    return BC_OK;
 }
 
 long bc_model_find_input(const bc_model *m, const char *name)

@@ -111,7 +111,10 @@ static int get_number(ctx *c, const bc_ynode *n, const char *what, double *out)
     double v = strtod(n->str, &end);
     if (n->len == 0 || end != n->str + n->len || n->str[0] == ' ')
         return perr(c, n, "%s must be a number, found '%.60s'", what, n->str);
-    /* strtod accepts "nan", "inf", hex; YAML's .nan/.inf fail above */
+    /* strtod also reads hex floats, which YAML does not: refuse them */
+    if (strchr(n->str, 'x') || strchr(n->str, 'X'))
+        return perr(c, n, "%s must be a number, found '%.60s'", what, n->str);
+    /* strtod accepts "nan", "inf"; YAML's .nan/.inf fail above */
     if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1))
         return perr(c, n, "%s must be a finite number, found '%.60s'", what, n->str);
     *out = v;
@@ -191,11 +194,14 @@ static int get_dist(ctx *c, const bc_ynode *n, const char *name, bc_dist *out)
         return perr(c, n, "%s: a distribution needs the key 'dist' (one of uniform, normal, "
                           "lognormal, triangular, pert, beta, gamma, discrete)",
                     name);
-    if (kind_node->type != BC_Y_SCALAR || bc_dist_kind_from_name(kind_node->str, &p.kind))
+    if (kind_node->type != BC_Y_SCALAR)
+        return perr(c, kind_node, "%s: 'dist' must be the name of a distribution, found %s",
+                    name, type_name(kind_node));
+    if (bc_dist_kind_from_name(kind_node->str, &p.kind))
         return perr(c, kind_node,
                     "%s: unknown distribution '%.40s' (expected uniform, normal, lognormal, "
                     "triangular, pert, beta, gamma or discrete)",
-                    name, kind_node->type == BC_Y_SCALAR ? kind_node->str : "?");
+                    name, kind_node->str);
     const char *kname = bc_dist_kind_name(p.kind);
     int rc = BC_OK;
     for (size_t i = 0; i + 1 < n->n; i += 2) {
@@ -251,6 +257,33 @@ static int get_dist(ctx *c, const bc_ynode *n, const char *name, bc_dist *out)
             goto out;
         }
     }
+    if (p.kind == BC_DIST_BETA) {
+        /* mean/sd and alpha/beta together: blame the key of the later group */
+        const bc_ynode *ms = NULL, *ab = NULL;
+        for (size_t i = 0; i + 1 < n->n; i += 2) {
+            const char *k = n->kids[i]->str;
+            if (!ms && (strcmp(k, "mean") == 0 || strcmp(k, "sd") == 0))
+                ms = n->kids[i];
+            if (!ab && (strcmp(k, "alpha") == 0 || strcmp(k, "beta") == 0))
+                ab = n->kids[i];
+        }
+        if (ms && ab) {
+            rc = perr(c, ms->line > ab->line || (ms->line == ab->line && ms->col > ab->col) ? ms
+                                                                                            : ab,
+                      "%s: a beta distribution takes either mean and sd, or alpha and beta, "
+                      "not both",
+                      name);
+            goto out;
+        }
+    }
+    if (wts)
+        for (size_t j = 0; j < p.n_weights; j++)
+            if (!(wts[j] > 0)) {
+                rc = perr(c, at[BC_P_WEIGHTS]->kids[j],
+                          "%s: discrete weights must be positive, weight %zu is %g", name, j + 1,
+                          wts[j]);
+                goto out;
+            }
     int bad = -1;
     bc_error derr;
     bc_error_clear(&derr);
@@ -316,21 +349,12 @@ static int add_input(ctx *c, const bc_ynode *n, const char *name, bounds b, size
     if (offset)
         *offset = in->offset;
 
-    double lo, hi;
-    bc_dist_range(&in->dist, &lo, &hi);
-    char bs[40], vs[40];
-    if (b.lo_strict ? !(lo > b.lo) : !(lo >= b.lo)) {
-        bc_format_double(bs, sizeof bs, b.lo);
-        bc_format_double(vs, sizeof vs, lo);
-        return perr(c, n, "%s must be %s %s, but %s %s", name, b.lo_strict ? ">" : ">=", bs,
-                    bc_dist_is_random(&in->dist) ? "its distribution reaches" : "it is", vs);
-    }
-    if (!(hi <= b.hi)) {
-        bc_format_double(bs, sizeof bs, b.hi);
-        bc_format_double(vs, sizeof vs, hi);
-        return perr(c, n, "%s must be <= %s, but %s %s", name, bs,
-                    bc_dist_is_random(&in->dist) ? "its distribution reaches" : "it is", vs);
-    }
+    in->lo = b.lo;
+    in->hi = b.hi;
+    in->lo_strict = b.lo_strict;
+    bc_error berr;
+    if (bc_input_check(in, &in->dist, &berr))
+        return perr(c, n, "%s", berr.msg);
     return BC_OK;
 }
 
@@ -423,7 +447,7 @@ static int parse_savings(ctx *c, const bc_ynode *n, const char *pid, bc_proposal
                 return perr(c, f[0], "duplicate savings line '%s' in proposal '%s'", sv->name,
                             pid);
         if (!f[1])
-            return missing(c, item, "savings line", "per");
+            return missing(c, item, "a savings line", "per");
         if (f[1]->type == BC_Y_SCALAR && strcmp(f[1]->str, "fte") == 0)
             sv->per = BC_PER_FTE;
         else if (f[1]->type == BC_Y_SCALAR && strcmp(f[1]->str, "exit") == 0)
@@ -434,7 +458,7 @@ static int parse_savings(ctx *c, const bc_ynode *n, const char *pid, bc_proposal
             return perr(c, f[1], "%s.%s: 'per' must be fte, exit or year, found '%.40s'", what,
                         sv->name, f[1]->type == BC_Y_SCALAR ? f[1]->str : type_name(f[1]));
         if (!f[2])
-            return missing(c, item, "savings line", "amount");
+            return missing(c, item, "a savings line", "amount");
         char name[200];
         snprintf(name, sizeof name, "%s.%s", what, sv->name);
         if ((rc = add_input(c, f[2], name, ANY, 1, &sv->x_amount)))
@@ -680,7 +704,9 @@ static int parse_root(ctx *c, const bc_ynode *root)
     const bc_ynode *ps = f[R_PROPOSALS];
     if (!ps)
         return missing(c, root, "the model file", "proposals");
-    if (ps->type != BC_Y_SEQ || ps->n == 0)
+    if (ps->type != BC_Y_SEQ)
+        return perr(c, ps, "proposals must be a list, found %s", type_name(ps));
+    if (ps->n == 0)
         return perr(c, ps, "proposals must be a non-empty list");
     size_t P = ps->n;
     c->bc->proposals = calloc(P, sizeof *c->bc->proposals);
@@ -715,7 +741,7 @@ int bc_model_load_string(const char *text, size_t len, const char *filename, bc_
     if (rc)
         return rc;
     ctx c = {.file = filename, .err = err};
-    if (!root) {
+    if (!root || (root->type == BC_Y_SCALAR && root->plain && root->len == 0)) {
         rc = bc_error_set(err, BC_EINVAL, "%s:1:1: the model file is empty", filename);
         goto done;
     }

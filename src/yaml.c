@@ -1,4 +1,5 @@
 /* yaml.c: libyaml events to a positioned tree (see yaml_int.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,11 +59,21 @@ int bc_yaml_parse(const char *text, size_t len, const char *file, bc_ynode **roo
 
     while (!done) {
         if (!yaml_parser_parse(&parser, &ev)) {
-            const yaml_mark_t *mk = &parser.problem_mark;
+            /* An unclosed flow bracket is noticed later, possibly at the end
+             * of the file: report where it opened. Otherwise report the
+             * problem's place, and name where the enclosing construct began. */
+            const yaml_mark_t *pm = &parser.problem_mark, *cm = &parser.context_mark;
+            int flow = parser.context && strstr(parser.context, "flow") != NULL;
+            const yaml_mark_t *at = flow ? cm : pm, *other = flow ? pm : cm;
+            char where[80] = "";
+            if (parser.context)
+                snprintf(where, sizeof where, " (%s %d:%d)", flow ? "noticed at" : "which began at",
+                         (int)other->line + 1, (int)other->column + 1);
             rc = bc_error_set(err, parser.error == YAML_MEMORY_ERROR ? BC_ENOMEM : BC_EINVAL,
-                              "%s:%d:%d: YAML syntax error: %s%s%s", file, (int)mk->line + 1,
-                              (int)mk->column + 1, parser.problem ? parser.problem : "unknown",
-                              parser.context ? " " : "", parser.context ? parser.context : "");
+                              "%s:%d:%d: YAML syntax error: %s%s%s%s", file, (int)at->line + 1,
+                              (int)at->column + 1, parser.problem ? parser.problem : "unknown",
+                              parser.context ? " " : "", parser.context ? parser.context : "",
+                              where);
             break;
         }
         const yaml_mark_t *mk = &ev.start_mark;
@@ -128,7 +139,7 @@ int bc_yaml_parse(const char *text, size_t len, const char *file, bc_ynode **roo
                 bc_ynode *parent = stack[depth - 1];
                 if (parent->type == BC_Y_MAP && parent->n % 2 == 0 && node->type != BC_Y_SCALAR) {
                     rc = bc_error_set(err, BC_EINVAL,
-                                      "%s:%d:%d: mapping keys must be plain strings", file,
+                                      "%s:%d:%d: mapping keys must be strings", file,
                                       node->line, node->col);
                     bc_yaml_free(node);
                     break;

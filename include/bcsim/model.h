@@ -29,6 +29,8 @@ typedef struct bc_input {
     size_t dim;         /* number of components */
     bc_dist dist;       /* distribution of each component (FIXED if certain) */
     int line, col;      /* where the model file defines it (1-based), 0 if nowhere */
+    double lo, hi;      /* bounds every value must respect (may be infinite) */
+    int lo_strict;      /* values must be > lo rather than >= lo */
 } bc_input;
 
 /* A rank correlation between two scalar uncertain inputs. */
@@ -85,6 +87,11 @@ double bc_model_discount_rate(const bc_model *m);
  * volatility > 0), then each proposal's inputs in file order. */
 size_t bc_model_n_inputs(const bc_model *m);
 const bc_input *bc_model_input(const bc_model *m, size_t i);
+
+/* Check that every value `d` can produce (bc_dist_range) respects the bounds
+ * of input `in`. Returns BC_OK, or BC_EINVAL with a message such as
+ * "a.effect must be <= 1, but its distribution reaches 1.3" (no location). */
+int bc_input_check(const bc_input *in, const bc_dist *d, bc_error *err);
 
 /* Index of the input named `name`, or -1. */
 long bc_model_find_input(const bc_model *m, const char *name);
