@@ -674,7 +674,7 @@ static int parse_root(ctx *c, const bc_ynode *root)
     if (f[R_HORIZON]) {
         static const char *const hkeys[] = {"start_year", "years", NULL};
         const bc_ynode *h[2];
-        long v;
+        long v = 0;
         if ((rc = map_keys(c, f[R_HORIZON], "horizon", hkeys, h)))
             return rc;
         if (h[0]) {

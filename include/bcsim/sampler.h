@@ -1,0 +1,65 @@
+/* sampler.h: the uncertain inputs of run i as a function of (seed, i) alone:
+ * counter-based uniforms (Random123 Philox), plain Monte Carlo or Latin
+ * hypercube, a Gaussian copula for rank correlations, and inverse CDFs. */
+#ifndef BCSIM_SAMPLER_H
+#define BCSIM_SAMPLER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bcsim/error.h"
+#include "bcsim/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum bc_sampler_kind {
+    BC_SAMPLER_MC = 0, /* independent uniforms per run */
+    BC_SAMPLER_LHS = 1 /* Latin hypercube over all `runs` runs */
+} bc_sampler_kind;
+
+/* Name ("mc", "lhs") and look-up by name (BC_OK or BC_EINVAL). */
+const char *bc_sampler_kind_name(bc_sampler_kind kind);
+int bc_sampler_kind_from_name(const char *name, bc_sampler_kind *kind);
+
+/* The generator, as recorded in result files. */
+#define BC_RNG_NAME "philox4x64-10 (Random123), counter = (run, draw block), key = (seed, stream)"
+
+typedef struct bc_sampler bc_sampler; /* opaque */
+
+/* Make a sampler for model `m` (which must outlive it) drawing `runs` runs
+ * from `seed`. The uncertain components are, in model input order, every
+ * component of every input whose distribution is not FIXED. Precomputes the
+ * copula's Cholesky factor and quantile tables. Returns BC_OK, BC_EINVAL
+ * (runs = 0, or a correlation matrix that is not positive definite),
+ * BC_ENOMEM. Free with bc_sampler_free. Thread-safe once made: every
+ * function below takes const and may be called from many threads. */
+int bc_sampler_alloc(const bc_model *m, bc_sampler_kind kind, uint64_t seed, uint64_t runs,
+                     bc_sampler **out, bc_error *err);
+void bc_sampler_free(bc_sampler *s);
+
+/* Number of uncertain components d. */
+size_t bc_sampler_dim(const bc_sampler *s);
+
+/* Component k: the input it belongs to, and its index in the input vector. */
+size_t bc_sampler_input_of(const bc_sampler *s, size_t k);
+size_t bc_sampler_offset_of(const bc_sampler *s, size_t k);
+
+/* The d independent uniforms of run `run` (before the copula), in (0, 1). */
+void bc_sampler_uniforms(const bc_sampler *s, uint64_t run, double *u);
+
+/* The full input vector x[bc_model_dim] of run `run`: fixed inputs at their
+ * values, uncertain components drawn. `u` is scratch of bc_sampler_dim
+ * doubles; on return it holds the uniforms after the copula. Allocates
+ * nothing. */
+void bc_sampler_inputs(const bc_sampler *s, uint64_t run, double *x, double *u);
+
+/* The quantile the sampler uses for component k at u: the distribution's
+ * inverse CDF, through a table where one is used. */
+double bc_sampler_quantile(const bc_sampler *s, size_t k, double u);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

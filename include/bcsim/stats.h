@@ -1,0 +1,60 @@
+/* stats.h: the summary of a Monte Carlo run: moments, quantiles, histograms,
+ * break-even probabilities and years, and the cross-products that
+ * regression-based sensitivity needs. Plain data, filled by the engine. */
+#ifndef BCSIM_STATS_H
+#define BCSIM_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The quantile probabilities reported for every series. */
+#define BC_NQ 9
+extern const double bc_quantile_probs[BC_NQ]; /* 0.01 0.05 0.10 0.25 0.5 0.75 0.90 0.95 0.99 */
+
+/* Bins of the reported histograms. */
+#define BC_HIST_BINS 100
+
+/* Statistics of n series (n = outputs for avg_gain and npv, outputs x years
+ * for gain by year, index [o * years + t]). */
+typedef struct bc_series {
+    size_t n;
+    double *mean, *sd, *min, *max; /* [n]; sd with divisor runs - 1 */
+    double *q;                     /* [n * BC_NQ] quantiles */
+    /* histogram of BC_HIST_BINS bins per series: edges [n * (BC_HIST_BINS+1)],
+     * counts [n * BC_HIST_BINS]; NULL for gain by year */
+    double *edges;
+    uint64_t *counts;
+} bc_series;
+
+typedef struct bc_summary {
+    uint64_t runs;
+    size_t n_outputs, years;
+    bc_series avg_gain, npv, gain;
+    /* Quantiles are exact to +- quantile_resolution (mDKK): half the width of
+     * the streaming histogram's bins (2^-12 mDKK unless the outputs span more
+     * than 2^18 such bins). */
+    double quantile_resolution;
+    double *be_prob;          /* [outputs] P(avg_gain >= 0) */
+    double *be_se;            /* [outputs] its Monte Carlo standard error sqrt(p(1-p)/runs) */
+    uint64_t *be_year_counts; /* [outputs * (years + 1)]: runs whose break-even year is t;
+                                 the last column counts "none within the horizon" */
+    /* Regression support: the p = n_reg_x + n_reg_y variables are the uncertain
+     * input components (sampler order) then avg_gain and npv of every output;
+     * their means [p] and covariance matrix [p * p] (divisor runs - 1). */
+    size_t n_reg_x, n_reg_y;
+    double *reg_mean, *reg_cov;
+    /* With --save-samples: [runs * n_reg_x] inputs and [runs * outputs] avg_gain,
+     * else NULL. */
+    double *sample_inputs, *sample_avg_gain;
+} bc_summary;
+
+void bc_summary_free(bc_summary *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,412 @@
+/* sampler.c: uniforms from Philox keyed by the seed and addressed by the run
+ * index, Latin hypercube strata from keyed permutations, the Gaussian copula,
+ * and tabulated inverse CDFs (see include/bcsim/sampler.h). */
+#include "bcsim/sampler.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <Random123/philox.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_math.h>
+#include <gsl/gsl_randist.h>
+
+/* Philox streams: independent sequences under the same seed. */
+enum { STREAM_MC = 0, STREAM_LHS_JITTER = 1, STREAM_LHS_PERM = 2 };
+
+/* Quantile tables for inverse CDFs without a closed form. The centre
+ * [QT_T/QT_N, 1 - QT_T/QT_N] uses cubic Hermite interpolation of Q(u) on the
+ * grid u_i = i/QT_N with exact derivatives Q'(u) = 1/f(Q(u)). Near 0 and 1 the
+ * quantile is singular (Q ~ u^(1/alpha) for a beta), so each tail has its own
+ * Hermite table in s = ln u (or ln(1-u)), on which Q is smooth, down to
+ * BC_U_MIN. Accuracy against GSL's CDF is tested in tests/test_sampler.c. */
+#define QT_N 4096
+#define QT_T 64   /* cells at each end handled by the tail tables */
+#define QT_M 256  /* cells of each tail table */
+
+typedef struct qtable {
+    double q[QT_N + 1];       /* Q(i/QT_N), i = QT_T .. QT_N-QT_T */
+    double dq[QT_N + 1];      /* Q'(i/QT_N) / QT_N: the derivative per cell */
+    double s0, hs, inv_hs;    /* tail grid: s_j = s0 + j hs, s = ln u or ln(1-u) */
+    double lq[QT_M + 1], ldq[QT_M + 1]; /* lower tail: Q(e^s), dQ/ds * hs */
+    double uq[QT_M + 1], udq[QT_M + 1]; /* upper tail: Q(1-e^s), dQ/ds * hs */
+} qtable;
+
+#define LHS_ROUNDS 6
+
+struct bc_sampler {
+    const bc_model *m;
+    bc_sampler_kind kind;
+    uint64_t seed, runs;
+    size_t d;               /* uncertain components */
+    size_t *input_of;       /* [d] input index */
+    size_t *offset_of;      /* [d] index in x */
+    const bc_dist **dist;   /* [d] the component's distribution */
+    const qtable **table;   /* [d] NULL or the input's table */
+    qtable *tables;         /* one per input that has one */
+    size_t n_tables;
+    double *x0;             /* [dim] base input vector */
+    /* copula */
+    size_t nc;              /* correlated components */
+    size_t *corr_comp;      /* [nc] their component indices, ascending */
+    double *chol;           /* [nc*nc] lower Cholesky factor, row major */
+    /* Latin hypercube */
+    unsigned lhs_half_bits; /* Feistel half width */
+    uint64_t *lhs_keys;     /* [d*LHS_ROUNDS] round keys */
+};
+
+const char *bc_sampler_kind_name(bc_sampler_kind kind)
+{
+    return kind == BC_SAMPLER_LHS ? "lhs" : "mc";
+}
+
+int bc_sampler_kind_from_name(const char *name, bc_sampler_kind *kind)
+{
+    if (strcmp(name, "mc") == 0)
+        *kind = BC_SAMPLER_MC;
+    else if (strcmp(name, "lhs") == 0)
+        *kind = BC_SAMPLER_LHS;
+    else
+        return BC_EINVAL;
+    return BC_OK;
+}
+
+static inline philox4x64_ctr_t philox(uint64_t seed, uint64_t stream, uint64_t a, uint64_t b)
+{
+    philox4x64_ctr_t ctr = {{a, b, 0, 0}};
+    philox4x64_key_t key = {{seed, stream}};
+    return philox4x64(ctr, key);
+}
+
+/* A 64-bit integer to a uniform in [2^-53, 1 - 2^-53]: (k + 1/2) 2^-52 with
+ * k the top 52 bits. Exact in double; never 0 or 1. */
+static inline double to_unit(uint64_t r)
+{
+    return ((double)(r >> 12) + 0.5) * 0x1p-52;
+}
+
+/* Murmur3's 64-bit finaliser: the Feistel round function. */
+static inline uint64_t fmix64(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ULL;
+    k ^= k >> 33;
+    return k;
+}
+
+/* A keyed bijection of [0, runs): a balanced Feistel network on 2h bits,
+ * cycle-walking until the value falls below `runs`. Memory-free, so Latin
+ * hypercube strata cost nothing per run stored. */
+static uint64_t lhs_permute(const bc_sampler *s, size_t k, uint64_t i)
+{
+    const unsigned h = s->lhs_half_bits;
+    const uint64_t mask = (h >= 32) ? 0xffffffffULL : ((1ULL << h) - 1);
+    const uint64_t *key = s->lhs_keys + k * LHS_ROUNDS;
+    uint64_t x = i;
+    do {
+        uint64_t l = x >> h, r = x & mask;
+        for (int round = 0; round < LHS_ROUNDS; round++) {
+            uint64_t t = l ^ (fmix64(r ^ key[round]) & mask);
+            l = r;
+            r = t;
+        }
+        x = (l << h) | r;
+    } while (x >= s->runs);
+    return x;
+}
+
+void bc_sampler_uniforms(const bc_sampler *s, uint64_t run, double *u)
+{
+    const size_t d = s->d;
+    if (s->kind == BC_SAMPLER_MC) {
+        for (size_t k = 0; k < d; k += 4) {
+            philox4x64_ctr_t r = philox(s->seed, STREAM_MC, run, k / 4);
+            for (size_t j = 0; j < 4 && k + j < d; j++)
+                u[k + j] = to_unit(r.v[j]);
+        }
+        return;
+    }
+    /* LHS: u = (pi_k(run) + v) / N, exactly one run per stratum and dimension */
+    const double N = (double)s->runs;
+    for (size_t k = 0; k < d; k += 4) {
+        philox4x64_ctr_t r = philox(s->seed, STREAM_LHS_JITTER, run, k / 4);
+        for (size_t j = 0; j < 4 && k + j < d; j++) {
+            double p = (double)lhs_permute(s, k + j, run);
+            double v = to_unit(r.v[j]);
+            double x = (p + v) / N;
+            /* rounding must not carry x out of its stratum [p/N, (p+1)/N) */
+            double hi = (p + 1) / N, lo = p / N;
+            if (x >= hi)
+                x = nextafter(hi, 0.0);
+            if (x <= lo)
+                x = nextafter(lo, 1.0);
+            u[k + j] = x < BC_U_MIN ? BC_U_MIN : x > BC_U_MAX ? BC_U_MAX : x;
+        }
+    }
+}
+
+/* Density at x for the kinds that get tables. */
+static double table_pdf(const bc_dist *d, double x)
+{
+    if (d->kind == BC_DIST_GAMMA)
+        return gsl_ran_gamma_pdf(x, d->a, d->b);
+    double w = d->p[BC_P_MAX] - d->p[BC_P_MIN]; /* beta and pert on [min, max] */
+    return gsl_ran_beta_pdf((x - d->p[BC_P_MIN]) / w, d->a, d->b) / w;
+}
+
+static void qtable_fill(qtable *t, const bc_dist *d)
+{
+    for (int i = QT_T; i <= QT_N - QT_T; i++) {
+        double u = (double)i / QT_N;
+        double x = bc_dist_quantile(d, u), f = table_pdf(d, x);
+        t->q[i] = x;
+        t->dq[i] = f > 0 ? 1.0 / (f * QT_N) : 0.0;
+    }
+    t->s0 = log(BC_U_MIN);
+    t->hs = (log((double)QT_T / QT_N) - t->s0) / QT_M;
+    t->inv_hs = 1.0 / t->hs;
+    for (int j = 0; j <= QT_M; j++) {
+        /* exact end node, so the tables meet the centre exactly */
+        double v = j == QT_M ? (double)QT_T / QT_N : exp(t->s0 + j * t->hs);
+        double x = bc_dist_quantile(d, v), f = table_pdf(d, x);
+        t->lq[j] = x;
+        t->ldq[j] = f > 0 ? v / f * t->hs : 0.0; /* dQ/ds = u Q'(u) */
+        x = bc_dist_quantile(d, 1.0 - v);
+        f = table_pdf(d, x);
+        t->uq[j] = x;
+        t->udq[j] = f > 0 ? -v / f * t->hs : 0.0; /* dQ/ds = -(1-u) Q'(u) */
+    }
+}
+
+/* Cubic Hermite between nodes (y0, m0) and (y1, m1), m scaled to the cell. */
+static inline double hermite(double x, double y0, double m0, double y1, double m1)
+{
+    double x2 = x * x, x3 = x2 * x;
+    return (2 * x3 - 3 * x2 + 1) * y0 + (x3 - 2 * x2 + x) * m0 + (-2 * x3 + 3 * x2) * y1 +
+           (x3 - x2) * m1;
+}
+
+static inline double qtable_tail(const qtable *t, const double *q, const double *dq, double v)
+{
+    double s = (log(v) - t->s0) * t->inv_hs;
+    int j = (int)s;
+    if (j < 0)
+        j = 0;
+    if (j > QT_M - 1)
+        j = QT_M - 1;
+    return hermite(s - j, q[j], dq[j], q[j + 1], dq[j + 1]);
+}
+
+static inline double qtable_eval(const qtable *t, double u)
+{
+    double s = u * QT_N;
+    int i = (int)s;
+    if (i < QT_T)
+        return qtable_tail(t, t->lq, t->ldq, u);
+    if (i >= QT_N - QT_T)
+        return qtable_tail(t, t->uq, t->udq, 1.0 - u);
+    return hermite(s - i, t->q[i], t->dq[i], t->q[i + 1], t->dq[i + 1]);
+}
+
+static int wants_table(const bc_dist *d)
+{
+    return d->kind == BC_DIST_BETA || d->kind == BC_DIST_PERT || d->kind == BC_DIST_GAMMA;
+}
+
+double bc_sampler_quantile(const bc_sampler *s, size_t k, double u)
+{
+    return s->table[k] ? qtable_eval(s->table[k], u)
+                       : bc_dist_quantile(s->dist[k], u);
+}
+
+void bc_sampler_inputs(const bc_sampler *s, uint64_t run, double *x, double *u)
+{
+    const size_t d = s->d;
+    memcpy(x, s->x0, bc_model_dim(s->m) * sizeof *x);
+    bc_sampler_uniforms(s, run, u);
+    if (s->nc) {
+        /* Gaussian copula: z = Phi^-1(u), z' = L z, u' = Phi(z'). In place:
+         * row i of L z uses z_0..z_i only, so go from the last row up. */
+        const size_t nc = s->nc;
+        for (size_t i = 0; i < nc; i++)
+            u[s->corr_comp[i]] = gsl_cdf_ugaussian_Pinv(u[s->corr_comp[i]]);
+        for (size_t i = nc; i-- > 0;) {
+            const double *row = s->chol + i * nc;
+            double z = 0;
+            for (size_t j = 0; j <= i; j++)
+                z += row[j] * u[s->corr_comp[j]];
+            u[s->corr_comp[i]] = z;
+        }
+        for (size_t i = 0; i < nc; i++) {
+            double z = u[s->corr_comp[i]];
+            double v = z > 0 ? 1.0 - gsl_cdf_ugaussian_Q(z) : gsl_cdf_ugaussian_P(z);
+            u[s->corr_comp[i]] = v < BC_U_MIN ? BC_U_MIN : v > BC_U_MAX ? BC_U_MAX : v;
+        }
+    }
+    for (size_t k = 0; k < d; k++)
+        x[s->offset_of[k]] = bc_sampler_quantile(s, k, u[k]);
+}
+
+size_t bc_sampler_dim(const bc_sampler *s) { return s->d; }
+size_t bc_sampler_input_of(const bc_sampler *s, size_t k) { return s->input_of[k]; }
+size_t bc_sampler_offset_of(const bc_sampler *s, size_t k) { return s->offset_of[k]; }
+
+void bc_sampler_free(bc_sampler *s)
+{
+    if (!s)
+        return;
+    free(s->input_of);
+    free(s->offset_of);
+    free(s->dist);
+    free(s->table);
+    free(s->tables);
+    free(s->x0);
+    free(s->corr_comp);
+    free(s->chol);
+    free(s->lhs_keys);
+    free(s);
+}
+
+/* The copula: correlated components and the Cholesky factor of the normal
+ * correlations rho = 2 sin(pi rho_s / 6). */
+static int setup_copula(bc_sampler *s, bc_error *err)
+{
+    const bc_model *m = s->m;
+    size_t nc = 0, nin = bc_model_n_inputs(m);
+    if (bc_model_n_correlations(m) == 0)
+        return BC_OK;
+    int *used = calloc(nin, sizeof *used);
+    long *pos = malloc(nin * sizeof *pos);
+    if (!used || !pos) {
+        free(used);
+        free(pos);
+        return bc_error_set(err, BC_ENOMEM, "out of memory");
+    }
+    for (size_t c = 0; c < bc_model_n_correlations(m); c++) {
+        used[bc_model_correlation(m, c)->a] = 1;
+        used[bc_model_correlation(m, c)->b] = 1;
+    }
+    s->corr_comp = malloc(s->d * sizeof *s->corr_comp);
+    for (size_t i = 0; i < nin; i++)
+        pos[i] = -1;
+    for (size_t k = 0; s->corr_comp && k < s->d; k++)
+        if (used[s->input_of[k]]) {
+            if (!bc_dist_is_random(&bc_model_input(m, s->input_of[k])->dist))
+                continue;
+            pos[s->input_of[k]] = (long)nc;
+            s->corr_comp[nc++] = k;
+        }
+    free(used);
+    gsl_matrix *a = s->corr_comp ? gsl_matrix_alloc(nc, nc) : NULL;
+    s->chol = malloc(nc * nc * sizeof *s->chol);
+    if (!a || !s->chol) {
+        gsl_matrix_free(a);
+        free(pos);
+        return bc_error_set(err, BC_ENOMEM, "out of memory");
+    }
+    gsl_matrix_set_identity(a);
+    for (size_t c = 0; c < bc_model_n_correlations(m); c++) {
+        const bc_correlation *r = bc_model_correlation(m, c);
+        long i = pos[r->a], j = pos[r->b];
+        if (i < 0 || j < 0)
+            continue;
+        double rp = 2 * sin(M_PI * r->rho / 6);
+        gsl_matrix_set(a, (size_t)i, (size_t)j, rp);
+        gsl_matrix_set(a, (size_t)j, (size_t)i, rp);
+    }
+    free(pos);
+    int rc = BC_OK;
+    if (gsl_linalg_cholesky_decomp1(a) != GSL_SUCCESS) {
+        rc = bc_error_set(err, BC_EINVAL,
+                          "the correlation matrix is not positive definite");
+    } else {
+        for (size_t i = 0; i < nc; i++)
+            for (size_t j = 0; j < nc; j++)
+                s->chol[i * nc + j] = j <= i ? gsl_matrix_get(a, i, j) : 0.0;
+        s->nc = nc;
+    }
+    gsl_matrix_free(a);
+    return rc;
+}
+
+int bc_sampler_alloc(const bc_model *m, bc_sampler_kind kind, uint64_t seed, uint64_t runs,
+                     bc_sampler **out, bc_error *err)
+{
+    *out = NULL;
+    gsl_set_error_handler_off();
+    if (runs == 0)
+        return bc_error_set(err, BC_EINVAL, "the number of runs must be at least 1");
+    bc_sampler *s = calloc(1, sizeof *s);
+    if (!s)
+        return bc_error_set(err, BC_ENOMEM, "out of memory");
+    s->m = m;
+    s->kind = kind;
+    s->seed = seed;
+    s->runs = runs;
+    const size_t nin = bc_model_n_inputs(m);
+    size_t d = 0, nt = 0;
+    for (size_t i = 0; i < nin; i++) {
+        const bc_input *in = bc_model_input(m, i);
+        if (bc_dist_is_random(&in->dist)) {
+            d += in->dim;
+            nt += wants_table(&in->dist);
+        }
+    }
+    s->d = d;
+    s->input_of = malloc((d ? d : 1) * sizeof *s->input_of);
+    s->offset_of = malloc((d ? d : 1) * sizeof *s->offset_of);
+    s->dist = malloc((d ? d : 1) * sizeof *s->dist);
+    s->table = calloc(d ? d : 1, sizeof *s->table);
+    s->tables = malloc((nt ? nt : 1) * sizeof *s->tables);
+    s->x0 = malloc((bc_model_dim(m) ? bc_model_dim(m) : 1) * sizeof *s->x0);
+    if (!s->input_of || !s->offset_of || !s->dist || !s->table || !s->tables || !s->x0) {
+        bc_sampler_free(s);
+        return bc_error_set(err, BC_ENOMEM, "out of memory");
+    }
+    bc_model_base_inputs(m, s->x0);
+    size_t k = 0;
+    for (size_t i = 0; i < nin; i++) {
+        const bc_input *in = bc_model_input(m, i);
+        if (!bc_dist_is_random(&in->dist))
+            continue;
+        const qtable *t = NULL;
+        if (wants_table(&in->dist)) {
+            qtable_fill(&s->tables[s->n_tables], &in->dist);
+            t = &s->tables[s->n_tables++];
+        }
+        for (size_t j = 0; j < in->dim; j++, k++) {
+            s->input_of[k] = i;
+            s->offset_of[k] = in->offset + j;
+            s->dist[k] = &in->dist;
+            s->table[k] = t;
+        }
+    }
+    int rc = setup_copula(s, err);
+    if (!rc && kind == BC_SAMPLER_LHS) {
+        unsigned bits = 2;
+        while (bits < 64 && (bits >= 64 ? 0 : (1ULL << bits)) < runs)
+            bits += 2;
+        s->lhs_half_bits = bits / 2;
+        s->lhs_keys = malloc((d ? d : 1) * LHS_ROUNDS * sizeof *s->lhs_keys);
+        if (!s->lhs_keys)
+            rc = bc_error_set(err, BC_ENOMEM, "out of memory");
+        for (size_t c = 0; !rc && c < d; c++) {
+            philox4x64_ctr_t r1 = philox(seed, STREAM_LHS_PERM, c, 0);
+            philox4x64_ctr_t r2 = philox(seed, STREAM_LHS_PERM, c, 1);
+            uint64_t keys[8] = {r1.v[0], r1.v[1], r1.v[2], r1.v[3],
+                                r2.v[0], r2.v[1], r2.v[2], r2.v[3]};
+            memcpy(s->lhs_keys + c * LHS_ROUNDS, keys, LHS_ROUNDS * sizeof keys[0]);
+        }
+    }
+    if (rc) {
+        bc_sampler_free(s);
+        return rc;
+    }
+    *out = s;
+    return BC_OK;
+}

@@ -1,0 +1,443 @@
+/* stats.c: streaming statistics (see stats_int.h and include/bcsim/stats.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stats_int.h"
+
+const double bc_quantile_probs[BC_NQ] = {0.01, 0.05, 0.10, 0.25, 0.5, 0.75, 0.90, 0.95, 0.99};
+
+/* The finest bin width, 2^E0 mDKK, and the most bins one histogram may span. */
+#define E0 (-11)
+#define BC_HIST_MAX_BINS ((int64_t)1 << 18)
+
+/* floor(k / 2) for any sign. */
+static inline int64_t floor_half(int64_t k)
+{
+    return k >= 0 ? k / 2 : -((-k + 1) / 2);
+}
+
+static inline int64_t floor_shift(int64_t k, int s)
+{
+    while (s-- > 0)
+        k = floor_half(k);
+    return k;
+}
+
+/* Bins are kept in c[0 .. cap) for indices base .. base+cap-1, the used ones
+ * are k0 .. k0+n-1; `base` is kept beside the histogram (bc_thread_acc.bases). */
+static void fhist_coarsen(bc_fhist *h, int64_t *base)
+{
+    int64_t nb = floor_half(*base);
+    for (size_t i = 0; i < h->cap; i++) {
+        uint64_t v = h->c[i];
+        if (!v)
+            continue;
+        size_t j = (size_t)(floor_half(*base + (int64_t)i) - nb);
+        h->c[i] = 0;
+        h->c[j] += v;
+    }
+    if (h->n) {
+        int64_t first = floor_half(h->k0), last = floor_half(h->k0 + (int64_t)h->n - 1);
+        h->k0 = first;
+        h->n = (size_t)(last - first + 1);
+    }
+    *base = nb;
+    h->e++;
+}
+
+static int fhist_add(bc_fhist *h, int64_t *base, double x)
+{
+    for (;;) {
+        double y = ldexp(x, -h->e);
+        if (fabs(y) >= 0x1p60) {
+            fhist_coarsen(h, base);
+            continue;
+        }
+        int64_t k = (int64_t)floor(y);
+        if (h->n == 0 && h->cap == 0) {
+            size_t cap = 1024;
+            h->c = calloc(cap, sizeof *h->c);
+            if (!h->c)
+                return -1;
+            h->cap = cap;
+            *base = k - (int64_t)cap / 2;
+        }
+        if (h->n == 0) {
+            h->k0 = k;
+            h->n = 1;
+        }
+        int64_t lo = k < h->k0 ? k : h->k0;
+        int64_t hi = k > h->k0 + (int64_t)h->n - 1 ? k : h->k0 + (int64_t)h->n - 1;
+        if (hi - lo + 1 > BC_HIST_MAX_BINS) {
+            fhist_coarsen(h, base);
+            continue;
+        }
+        if (lo < *base || hi >= *base + (int64_t)h->cap) {
+            /* grow, centring the used span */
+            size_t span = (size_t)(hi - lo + 1);
+            size_t cap = 2 * span > 1024 ? 2 * span : 1024;
+            uint64_t *c = calloc(cap, sizeof *c);
+            if (!c)
+                return -1;
+            int64_t nbase = lo - (int64_t)(cap - span) / 2;
+            memcpy(c + (h->k0 - nbase), h->c + (h->k0 - *base), h->n * sizeof *c);
+            free(h->c);
+            h->c = c;
+            h->cap = cap;
+            *base = nbase;
+        }
+        h->c[k - *base]++;
+        h->k0 = lo;
+        h->n = (size_t)(hi - lo + 1);
+        return 0;
+    }
+}
+
+int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh)
+{
+    memset(t, 0, sizeof *t);
+    size_t S = sh->n_series, O = sh->n_outputs;
+    t->hist = calloc(S, sizeof *t->hist);
+    t->min = malloc(S * sizeof *t->min);
+    t->max = malloc(S * sizeof *t->max);
+    t->be = calloc(O, sizeof *t->be);
+    t->be_year = calloc(O * (sh->years + 1), sizeof *t->be_year);
+    t->bases = calloc(S, sizeof *t->bases);
+    if (!t->hist || !t->min || !t->max || !t->be || !t->be_year || !t->bases)
+        return -1;
+    for (size_t s = 0; s < S; s++) {
+        t->hist[s].e = E0;
+        t->min[s] = INFINITY;
+        t->max[s] = -INFINITY;
+    }
+    t->first_nonfinite = UINT64_MAX;
+    return 0;
+}
+
+void bc_thread_acc_free(bc_thread_acc *t, const bc_stats_shape *sh)
+{
+    if (t->hist)
+        for (size_t s = 0; s < sh->n_series; s++)
+            free(t->hist[s].c);
+    free(t->hist);
+    free(t->min);
+    free(t->max);
+    free(t->be);
+    free(t->be_year);
+    free(t->bases);
+    memset(t, 0, sizeof *t);
+}
+
+int bc_block_acc_init(bc_block_acc *b, const bc_stats_shape *sh)
+{
+    memset(b, 0, sizeof *b);
+    b->mean = calloc(sh->n_series, sizeof *b->mean);
+    b->m2 = calloc(sh->n_series, sizeof *b->m2);
+    b->rmean = calloc(sh->p ? sh->p : 1, sizeof *b->rmean);
+    b->rcom = calloc(sh->p ? sh->p * sh->p : 1, sizeof *b->rcom);
+    return b->mean && b->m2 && b->rmean && b->rcom ? 0 : -1;
+}
+
+void bc_block_acc_free(bc_block_acc *b)
+{
+    free(b->mean);
+    free(b->m2);
+    free(b->rmean);
+    free(b->rcom);
+    memset(b, 0, sizeof *b);
+}
+
+void bc_block_acc_reset(bc_block_acc *b, const bc_stats_shape *sh)
+{
+    b->n = 0;
+    memset(b->mean, 0, sh->n_series * sizeof *b->mean);
+    memset(b->m2, 0, sh->n_series * sizeof *b->m2);
+    memset(b->rmean, 0, sh->p * sizeof *b->rmean);
+    memset(b->rcom, 0, sh->p * sh->p * sizeof *b->rcom);
+}
+
+int bc_block_ws_init(bc_block_ws *w, const bc_stats_shape *sh)
+{
+    w->used = 0;
+    w->z = malloc((sh->p ? sh->p : 1) * sh->block * sizeof *w->z);
+    return w->z ? 0 : -1;
+}
+
+void bc_block_ws_free(bc_block_ws *w)
+{
+    free(w->z);
+    w->z = NULL;
+}
+
+/* Series s's value in an evaluation. */
+static inline double series_value(const bc_stats_shape *sh, const bc_eval *e, size_t s)
+{
+    const size_t O = sh->n_outputs;
+    return s < O ? e->avg_gain[s] : s < 2 * O ? e->npv[s - O] : e->gain[s - 2 * O];
+}
+
+void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b, bc_block_ws *w,
+                  const bc_eval *e, const double *xs, uint64_t run)
+{
+    const size_t S = sh->n_series, O = sh->n_outputs, H = sh->years;
+    int finite = 1;
+    for (size_t s = 0; s < S; s++)
+        if (!isfinite(series_value(sh, e, s)))
+            finite = 0;
+    if (!finite) {
+        t->nonfinite++;
+        if (run < t->first_nonfinite)
+            t->first_nonfinite = run;
+        return;
+    }
+    /* Welford within the block: delta = x - mean; mean += delta/n; m2 += delta (x - mean) */
+    b->n++;
+    const double inv_n = 1.0 / (double)b->n;
+    for (size_t s = 0; s < S; s++) {
+        double x = series_value(sh, e, s);
+        double delta = x - b->mean[s];
+        b->mean[s] += delta * inv_n;
+        b->m2[s] += delta * (x - b->mean[s]);
+        if (x < t->min[s])
+            t->min[s] = x;
+        if (x > t->max[s])
+            t->max[s] = x;
+        if (fhist_add(&t->hist[s], &t->bases[s], x))
+            t->oom = 1;
+    }
+    for (size_t o = 0; o < O; o++) {
+        if (e->avg_gain[o] >= 0)
+            t->be[o]++;
+        int y = e->break_even_year[o];
+        t->be_year[o * (H + 1) + (y < 0 ? H : (size_t)y)]++;
+    }
+    /* regression variables, column-major in the block scratch */
+    const size_t B = sh->block, i = w->used++;
+    for (size_t v = 0; v < sh->nx; v++)
+        w->z[v * B + i] = xs[v];
+    for (size_t o = 0; o < O; o++) {
+        w->z[(sh->nx + o) * B + i] = e->avg_gain[o];
+        w->z[(sh->nx + O + o) * B + i] = e->npv[o];
+    }
+}
+
+void bc_block_finish(const bc_stats_shape *sh, bc_block_acc *b, bc_block_ws *w)
+{
+    const size_t p = sh->p, B = sh->block, n = w->used;
+    if (n == 0)
+        return;
+    for (size_t v = 0; v < p; v++) {
+        double *z = w->z + v * B, s = 0;
+        for (size_t i = 0; i < n; i++)
+            s += z[i];
+        double m = s / (double)n;
+        b->rmean[v] = m;
+        for (size_t i = 0; i < n; i++)
+            z[i] -= m;
+    }
+    for (size_t a = 0; a < p; a++)
+        for (size_t c = a; c < p; c++) {
+            const double *za = w->z + a * B, *zc = w->z + c * B;
+            double s = 0;
+            for (size_t i = 0; i < n; i++)
+                s += za[i] * zc[i];
+            b->rcom[a * p + c] = b->rcom[c * p + a] = s;
+        }
+    w->used = 0;
+}
+
+void bc_block_merge(const bc_stats_shape *sh, bc_block_acc *total, const bc_block_acc *b)
+{
+    if (b->n == 0)
+        return;
+    const double na = (double)total->n, nb = (double)b->n, n = na + nb;
+    const double f = na * nb / n;
+    /* Chan et al.: mean = ma + d nb/n, m2 = m2a + m2b + d^2 na nb / n */
+    for (size_t s = 0; s < sh->n_series; s++) {
+        double d = b->mean[s] - total->mean[s];
+        total->mean[s] += d * (nb / n);
+        total->m2[s] += b->m2[s] + d * d * f;
+    }
+    const size_t p = sh->p;
+    for (size_t a = 0; a < p; a++) {
+        double da = b->rmean[a] - total->rmean[a];
+        for (size_t c = 0; c < p; c++) {
+            double dc = b->rmean[c] - total->rmean[c];
+            total->rcom[a * p + c] += b->rcom[a * p + c] + da * dc * f;
+        }
+    }
+    for (size_t a = 0; a < p; a++)
+        total->rmean[a] += (b->rmean[a] - total->rmean[a]) * (nb / n);
+    total->n += b->n;
+}
+
+void bc_summary_free(bc_summary *s)
+{
+    if (!s)
+        return;
+    bc_series *all[3] = {&s->avg_gain, &s->npv, &s->gain};
+    for (int i = 0; i < 3; i++) {
+        free(all[i]->mean);
+        free(all[i]->sd);
+        free(all[i]->min);
+        free(all[i]->max);
+        free(all[i]->q);
+        free(all[i]->edges);
+        free(all[i]->counts);
+    }
+    free(s->be_prob);
+    free(s->be_se);
+    free(s->be_year_counts);
+    free(s->reg_mean);
+    free(s->reg_cov);
+    free(s->sample_inputs);
+    free(s->sample_avg_gain);
+    free(s);
+}
+
+static int series_alloc(bc_series *r, size_t n, int hist)
+{
+    r->n = n;
+    r->mean = calloc(n, sizeof(double));
+    r->sd = calloc(n, sizeof(double));
+    r->min = calloc(n, sizeof(double));
+    r->max = calloc(n, sizeof(double));
+    r->q = calloc(n * BC_NQ, sizeof(double));
+    int ok = r->mean && r->sd && r->min && r->max && r->q;
+    if (hist) {
+        r->edges = calloc(n * (BC_HIST_BINS + 1), sizeof(double));
+        r->counts = calloc(n * BC_HIST_BINS, sizeof(uint64_t));
+        ok = ok && r->edges && r->counts;
+    }
+    return ok ? 0 : -1;
+}
+
+/* Combine all threads' histograms of series s at the common width 2^e over
+ * [kmin, kmin + span), then read quantiles and the coarse histogram. */
+static int finish_series(const bc_stats_shape *sh, bc_thread_acc *threads, int nt, size_t s,
+                         uint64_t n, double mn, double mx, double *q, double *edges,
+                         uint64_t *counts, double *resolution)
+{
+    (void)sh;
+    int e = E0;
+    for (int i = 0; i < nt; i++)
+        if (threads[i].hist[s].n && threads[i].hist[s].e > e)
+            e = threads[i].hist[s].e;
+    int64_t kmin, kmax;
+    for (;;) {
+        kmin = (int64_t)floor(ldexp(mn, -e));
+        kmax = (int64_t)floor(ldexp(mx, -e));
+        if (kmax - kmin + 1 <= BC_HIST_MAX_BINS)
+            break;
+        e++;
+    }
+    size_t span = (size_t)(kmax - kmin + 1);
+    uint64_t *c = calloc(span, sizeof *c);
+    if (!c)
+        return -1;
+    for (int i = 0; i < nt; i++) {
+        const bc_fhist *h = &threads[i].hist[s];
+        int64_t base = threads[i].bases[s];
+        for (size_t j = 0; j < h->n; j++) {
+            uint64_t v = h->c[h->k0 - base + (int64_t)j];
+            if (v)
+                c[floor_shift(h->k0 + (int64_t)j, e - h->e) - kmin] += v;
+        }
+    }
+    const double w = ldexp(1.0, e);
+    if (w / 2 > *resolution)
+        *resolution = w / 2;
+    /* type-1 quantile: the smallest x with ECDF(x) >= p; the bin midpoint */
+    for (int k = 0; k < BC_NQ; k++) {
+        uint64_t r = (uint64_t)ceil(bc_quantile_probs[k] * (double)n);
+        if (r < 1)
+            r = 1;
+        uint64_t cum = 0;
+        size_t j = 0;
+        for (; j < span; j++) {
+            cum += c[j];
+            if (cum >= r)
+                break;
+        }
+        double v = ((double)(kmin + (int64_t)j) + 0.5) * w;
+        q[k] = v < mn ? mn : v > mx ? mx : v;
+    }
+    if (edges) {
+        /* BC_HIST_BINS bins of a whole number of fine bins, from the bin of the min */
+        size_t per = (span + BC_HIST_BINS - 1) / BC_HIST_BINS;
+        for (int k = 0; k <= BC_HIST_BINS; k++)
+            edges[k] = (double)(kmin + (int64_t)(per * (size_t)k)) * w;
+        for (size_t j = 0; j < span; j++)
+            counts[j / per] += c[j];
+    }
+    free(c);
+    return 0;
+}
+
+int bc_stats_summarise(const bc_stats_shape *sh, const bc_block_acc *total,
+                       bc_thread_acc *threads, int n_threads, uint64_t runs, bc_summary **out)
+{
+    const size_t O = sh->n_outputs, H = sh->years, p = sh->p;
+    bc_summary *r = calloc(1, sizeof *r);
+    *out = NULL;
+    if (!r)
+        return -1;
+    r->runs = runs;
+    r->n_outputs = O;
+    r->years = H;
+    r->n_reg_x = sh->nx;
+    r->n_reg_y = 2 * O;
+    r->be_prob = calloc(O, sizeof(double));
+    r->be_se = calloc(O, sizeof(double));
+    r->be_year_counts = calloc(O * (H + 1), sizeof(uint64_t));
+    r->reg_mean = calloc(p ? p : 1, sizeof(double));
+    r->reg_cov = calloc(p ? p * p : 1, sizeof(double));
+    if (!r->be_prob || !r->be_se || !r->be_year_counts || !r->reg_mean || !r->reg_cov ||
+        series_alloc(&r->avg_gain, O, 1) || series_alloc(&r->npv, O, 1) ||
+        series_alloc(&r->gain, O * H, 0))
+        goto oom;
+    const uint64_t n = total->n;
+    const double dn = (double)n;
+    for (size_t s = 0; s < sh->n_series; s++) {
+        bc_series *dst = s < O ? &r->avg_gain : s < 2 * O ? &r->npv : &r->gain;
+        size_t i = s < O ? s : s < 2 * O ? s - O : s - 2 * O;
+        double mn = INFINITY, mx = -INFINITY;
+        for (int t = 0; t < n_threads; t++) {
+            if (threads[t].min[s] < mn)
+                mn = threads[t].min[s];
+            if (threads[t].max[s] > mx)
+                mx = threads[t].max[s];
+        }
+        dst->mean[i] = total->mean[s];
+        dst->sd[i] = n > 1 ? sqrt(total->m2[s] / (dn - 1)) : 0.0;
+        dst->min[i] = mn;
+        dst->max[i] = mx;
+        if (finish_series(sh, threads, n_threads, s, n, mn, mx, dst->q + i * BC_NQ,
+                          dst->edges ? dst->edges + i * (BC_HIST_BINS + 1) : NULL,
+                          dst->counts ? dst->counts + i * BC_HIST_BINS : NULL,
+                          &r->quantile_resolution))
+            goto oom;
+    }
+    for (size_t o = 0; o < O; o++) {
+        uint64_t be = 0;
+        for (int t = 0; t < n_threads; t++) {
+            be += threads[t].be[o];
+            for (size_t y = 0; y <= H; y++)
+                r->be_year_counts[o * (H + 1) + y] += threads[t].be_year[o * (H + 1) + y];
+        }
+        double pr = (double)be / dn;
+        r->be_prob[o] = pr;
+        r->be_se[o] = sqrt(pr * (1 - pr) / dn);
+    }
+    for (size_t a = 0; a < p; a++) {
+        r->reg_mean[a] = total->rmean[a];
+        for (size_t c = 0; c < p; c++)
+            r->reg_cov[a * p + c] = n > 1 ? total->rcom[a * p + c] / (dn - 1) : 0.0;
+    }
+    *out = r;
+    return 0;
+oom:
+    bc_summary_free(r);
+    return -1;
+}

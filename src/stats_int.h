@@ -1,0 +1,78 @@
+/* stats_int.h: streaming accumulators behind bc_summary. Floating-point
+ * partials belong to blocks of runs and are merged in block order; integer
+ * counts (histograms, break-even) and min/max belong to threads, since their
+ * combination does not depend on order. Either way the result does not depend
+ * on the number of threads. */
+#ifndef BCSIM_STATS_INT_H
+#define BCSIM_STATS_INT_H
+
+#include <stdint.h>
+
+#include "bcsim/model.h"
+#include "bcsim/stats.h"
+
+/* Shape of what is accumulated. */
+typedef struct bc_stats_shape {
+    size_t n_outputs, years;
+    size_t n_series;  /* n_outputs * (2 + years): avg_gain, npv, gain[t] */
+    size_t nx;        /* uncertain input components */
+    size_t p;         /* nx + 2 n_outputs regression variables */
+    size_t block;     /* runs per block */
+} bc_stats_shape;
+
+/* A histogram of integer counts on bins [k 2^e, (k+1) 2^e), grown on demand,
+ * coarsened (e + 1) when it would exceed BC_HIST_MAX_BINS. */
+typedef struct bc_fhist {
+    int e;            /* bin width 2^e */
+    int64_t k0;       /* index of bins[0] */
+    size_t n, cap;
+    uint64_t *c;
+} bc_fhist;
+
+typedef struct bc_thread_acc {
+    bc_fhist *hist;          /* [n_series] */
+    int64_t *bases;          /* [n_series] bin index of hist[s].c[0] */
+    double *min, *max;       /* [n_series] */
+    uint64_t *be;            /* [n_outputs] avg_gain >= 0 */
+    uint64_t *be_year;       /* [n_outputs * (years + 1)] */
+    uint64_t nonfinite;      /* runs with a non-finite output */
+    uint64_t first_nonfinite;
+    int oom;                 /* a histogram could not grow */
+} bc_thread_acc;
+
+typedef struct bc_block_acc {
+    uint64_t n;
+    double *mean, *m2;       /* [n_series] Welford */
+    double *rmean, *rcom;    /* [p], [p * p]: regression means and co-moments */
+} bc_block_acc;
+
+/* Per-thread scratch for the regression cross-products of one block. */
+typedef struct bc_block_ws {
+    double *z;               /* [p * block], column-major by variable */
+    size_t used;
+} bc_block_ws;
+
+int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh);
+void bc_thread_acc_free(bc_thread_acc *t, const bc_stats_shape *sh);
+int bc_block_acc_init(bc_block_acc *b, const bc_stats_shape *sh);
+void bc_block_acc_free(bc_block_acc *b);
+void bc_block_acc_reset(bc_block_acc *b, const bc_stats_shape *sh);
+int bc_block_ws_init(bc_block_ws *w, const bc_stats_shape *sh);
+void bc_block_ws_free(bc_block_ws *w);
+
+/* Add one run: its outputs, its uncertain input components xs[nx]. */
+void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b, bc_block_ws *w,
+                  const bc_eval *e, const double *xs, uint64_t run);
+
+/* Turn the block's scratch into its regression co-moments. */
+void bc_block_finish(const bc_stats_shape *sh, bc_block_acc *b, bc_block_ws *w);
+
+/* total += b (Chan et al.'s pairwise update), in block order. */
+void bc_block_merge(const bc_stats_shape *sh, bc_block_acc *total, const bc_block_acc *b);
+
+/* Build the summary from the merged blocks and all threads' accumulators.
+ * Returns BC_OK or BC_ENOMEM. */
+int bc_stats_summarise(const bc_stats_shape *sh, const bc_block_acc *total,
+                       bc_thread_acc *threads, int n_threads, uint64_t runs, bc_summary **out);
+
+#endif
