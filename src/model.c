@@ -25,6 +25,9 @@ void bc_model_free(bc_model *m)
     free(m->output_ids);
     free(m->output_names);
     free(m->corr);
+    for (size_t i = 0; i < m->n_overrides; i++)
+        free(m->overrides[i]);
+    free(m->overrides);
     free(m->id);
     free(m->title);
     free(m->filename);
@@ -43,6 +46,7 @@ size_t bc_model_n_inputs(const bc_model *m) { return m->n_inputs; }
 size_t bc_model_dim(const bc_model *m) { return m->dim; }
 size_t bc_model_n_outputs(const bc_model *m) { return m->n_outputs; }
 size_t bc_model_n_correlations(const bc_model *m) { return m->n_corr; }
+size_t bc_model_n_overrides(const bc_model *m) { return m->n_overrides; }
 
 const bc_input *bc_model_input(const bc_model *m, size_t i)
 {
@@ -52,6 +56,11 @@ const bc_input *bc_model_input(const bc_model *m, size_t i)
 const bc_correlation *bc_model_correlation(const bc_model *m, size_t i)
 {
     return i < m->n_corr ? &m->corr[i] : NULL;
+}
+
+const char *bc_model_override(const bc_model *m, size_t i)
+{
+    return i < m->n_overrides ? m->overrides[i] : NULL;
 }
 
 const char *bc_model_output_id(const bc_model *m, size_t o)

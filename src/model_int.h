@@ -28,6 +28,8 @@ struct bc_model {
     char **output_ids, **output_names;
     size_t n_corr;
     bc_correlation *corr;
+    size_t n_overrides;
+    char **overrides;          /* bc_model_set assignments, in order (owned) */
 };
 
 /* How a savings line scales. */

@@ -100,6 +100,31 @@ void bc_dist_fixed(bc_dist *d, double value);
  * nothing to free in `d`. On success `d` owns its tables: bc_dist_free. */
 int bc_dist_init(bc_dist *d, const bc_dist_params *p, int *bad_key, bc_error *err);
 
+/* Parse a distribution from its compact text form (command-line overrides):
+ *
+ *   0.15, -2e-3                 a fixed value
+ *   KIND:a,b,c                  positional parameters, in this order per kind:
+ *                               uniform(min,max), normal(mean,sd[,min,max]),
+ *                               lognormal(mean,sd), triangular(min,mode,max),
+ *                               pert(min,mode,max[,lambda]),
+ *                               beta(mean,sd[,min,max]), gamma(mean,sd)
+ *   KIND:key=value,...          named parameters, the keys of model files
+ *                               (min, max, mean, sd, mode, lambda, alpha,
+ *                               beta, base); positional ones may come first:
+ *                               pert:0,0.1,0.2,base=0.12
+ *   discrete:v/w,v/w,...        value/weight pairs, optionally ",base=X"
+ *
+ * Whitespace around tokens is allowed. Numbers must be finite decimals read
+ * whole by strtod (no hex, nan or inf). The parameters then pass the same
+ * checks as in model files (bc_dist_init).
+ *
+ * On success returns BC_OK and `*out` owns its tables (bc_dist_free). On
+ * failure returns BC_EINVAL, with a message that quotes the text and says what
+ * is wrong (unknown kind, unknown key, too many parameters, not a number, or
+ * the bc_dist_init message), or BC_ENOMEM; nothing is left to free in `*out`.
+ * Thread-safe. */
+int bc_dist_parse_spec(const char *text, bc_dist *out, bc_error *err);
+
 /* Release the tables of `d` (safe on a fixed or zeroed bc_dist and on NULL). */
 void bc_dist_free(bc_dist *d);
 

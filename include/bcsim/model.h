@@ -96,6 +96,31 @@ int bc_input_check(const bc_input *in, const bc_dist *d, bc_error *err);
 /* Index of the input named `name`, or -1. */
 long bc_model_find_input(const bc_model *m, const char *name);
 
+/* Override an input from an assignment "NAME=SPEC" (the command line's
+ * `--set`), e.g. "a.effect=pert:0,0.1,0.2" or "a.unit_cost=180000". NAME is
+ * an input's canonical name; SPEC is read by bc_dist_parse_spec. The new
+ * distribution must respect the input's bounds (bc_input_check), and an input
+ * in a correlation cannot be made a fixed number. The shocks
+ * (`unemployment.shocks`) cannot be set: they follow from the volatility.
+ *
+ * On success the input's distribution (and so its base value) is replaced,
+ * its line and col become 0 (the file no longer defines it), and the
+ * assignment text is appended to the model's overrides. Setting the same
+ * input twice is allowed: the later assignment wins. On failure returns
+ * BC_EINVAL (message such as "unknown input 'a.efect' (did you mean
+ * a.effect?)" or "a.effect: 'uniform:0,1.3': a.effect must be <= 1, but its
+ * distribution reaches 1.3", without a location) or BC_ENOMEM, and the model
+ * is unchanged. Not thread-safe: apply overrides before anything else (a
+ * sampler, an engine) reads the model. */
+int bc_model_set(bc_model *m, const char *assignment, bc_error *err);
+
+/* The assignments applied by bc_model_set, in order, as given. bc_model_text
+ * stays the file as read, so a record of a run needs both. The strings are
+ * owned by the model and live until bc_model_free; bc_model_override returns
+ * NULL when i >= bc_model_n_overrides(m). */
+size_t bc_model_n_overrides(const bc_model *m);
+const char *bc_model_override(const bc_model *m, size_t i);
+
 /* Length of the input vector (the sum of all inputs' dims). */
 size_t bc_model_dim(const bc_model *m);
 
