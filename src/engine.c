@@ -112,13 +112,13 @@ int bc_engine_run(const bc_model *m, const bc_run_config *cfg, bc_summary **out,
                 for (size_t k = 0; k < d; k++)
                     t->xs[k] = t->x[bc_sampler_offset_of(smp, k)];
                 bc_model_eval(m, t->x, t->e);
-                bc_stats_add(&sh, &t->acc, part, &t->bw, t->e, t->xs, r);
+                bc_stats_add(&sh, &t->acc, &t->bw, t->e, t->xs, r);
                 if (samp_x) {
                     memcpy(samp_x + r * d, t->xs, d * sizeof *samp_x);
                     memcpy(samp_y + r * O, t->e->avg_gain, O * sizeof *samp_y);
                 }
             }
-            bc_block_finish(&sh, part, &t->bw);
+            bc_block_finish(&sh, &t->acc, part, &t->bw);
         }
         for (long j = 0; j < nwave; j++)
             bc_block_merge(&sh, &total, &parts[j]);

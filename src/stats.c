@@ -46,52 +46,95 @@ static void fhist_coarsen(bc_fhist *h, int64_t *base)
     h->e++;
 }
 
-static int fhist_add(bc_fhist *h, int64_t *base, double x)
+/* Make h cover bins [lo, hi] (at its current width), coarsening while the span
+ * would exceed BC_HIST_MAX_BINS. Returns 1 if it coarsened (indices must be
+ * recomputed), 0 if it now covers them, -1 when out of memory. */
+static int fhist_cover(bc_fhist *h, int64_t *base, int64_t lo, int64_t hi)
 {
-    for (;;) {
-        double y = ldexp(x, -h->e);
-        if (fabs(y) >= 0x1p60) {
-            fhist_coarsen(h, base);
-            continue;
-        }
-        int64_t k = (int64_t)floor(y);
-        if (h->n == 0 && h->cap == 0) {
-            size_t cap = 1024;
-            h->c = calloc(cap, sizeof *h->c);
-            if (!h->c)
-                return -1;
-            h->cap = cap;
-            *base = k - (int64_t)cap / 2;
-        }
-        if (h->n == 0) {
-            h->k0 = k;
-            h->n = 1;
-        }
-        int64_t lo = k < h->k0 ? k : h->k0;
-        int64_t hi = k > h->k0 + (int64_t)h->n - 1 ? k : h->k0 + (int64_t)h->n - 1;
-        if (hi - lo + 1 > BC_HIST_MAX_BINS) {
-            fhist_coarsen(h, base);
-            continue;
-        }
-        if (lo < *base || hi >= *base + (int64_t)h->cap) {
-            /* grow, centring the used span */
-            size_t span = (size_t)(hi - lo + 1);
-            size_t cap = 2 * span > 1024 ? 2 * span : 1024;
-            uint64_t *c = calloc(cap, sizeof *c);
-            if (!c)
-                return -1;
-            int64_t nbase = lo - (int64_t)(cap - span) / 2;
-            memcpy(c + (h->k0 - nbase), h->c + (h->k0 - *base), h->n * sizeof *c);
-            free(h->c);
-            h->c = c;
-            h->cap = cap;
-            *base = nbase;
-        }
-        h->c[k - *base]++;
-        h->k0 = lo;
-        h->n = (size_t)(hi - lo + 1);
-        return 0;
+    if (h->n) {
+        int64_t last = h->k0 + (int64_t)h->n - 1;
+        lo = lo < h->k0 ? lo : h->k0;
+        hi = hi > last ? hi : last;
     }
+    if (hi - lo + 1 > BC_HIST_MAX_BINS) {
+        fhist_coarsen(h, base);
+        return 1;
+    }
+    if (h->cap == 0 || lo < *base || hi >= *base + (int64_t)h->cap) {
+        size_t span = (size_t)(hi - lo + 1);
+        size_t cap = 2 * span > 1024 ? 2 * span : 1024;
+        uint64_t *c = calloc(cap, sizeof *c);
+        if (!c)
+            return -1;
+        int64_t nbase = lo - (int64_t)(cap - span) / 2;
+        if (h->n)
+            memcpy(c + (h->k0 - nbase), h->c + (h->k0 - *base), h->n * sizeof *c);
+        free(h->c);
+        h->c = c;
+        h->cap = cap;
+        *base = nbase;
+    }
+    h->k0 = lo;
+    h->n = (size_t)(hi - lo + 1);
+    return 0;
+}
+
+/* Add n values at once. The bin indices are sorted first (an LSD radix sort
+ * in two passes of 9 bits), so that the counts are updated in ascending
+ * memory order: with dozens of histograms per thread, random increments
+ * would miss the cache on almost every run. */
+static int fhist_add_many(bc_fhist *h, int64_t *base, const double *v, size_t n, uint32_t *keys,
+                          uint32_t *tmp)
+{
+    if (n == 0)
+        return 0;
+    int64_t lo, hi;
+    for (;;) {
+        const double scale = ldexp(1.0, -h->e);
+        double vmin = v[0], vmax = v[0];
+        for (size_t i = 1; i < n; i++) {
+            vmin = v[i] < vmin ? v[i] : vmin;
+            vmax = v[i] > vmax ? v[i] : vmax;
+        }
+        if (fabs(vmin * scale) >= 0x1p60 || fabs(vmax * scale) >= 0x1p60) {
+            fhist_coarsen(h, base);
+            continue;
+        }
+        lo = (int64_t)floor(vmin * scale);
+        hi = (int64_t)floor(vmax * scale);
+        int r = fhist_cover(h, base, lo, hi);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+    }
+    const double scale = ldexp(1.0, -h->e);
+    for (size_t i = 0; i < n; i++) {
+        double y = v[i] * scale;
+        int64_t k = (int64_t)y; /* floor without a call: truncate, then step down */
+        k -= (double)k > y;
+        keys[i] = (uint32_t)(k - lo); /* < 2^18 */
+    }
+    uint32_t cnt[512];
+    for (int pass = 0; pass < 2; pass++) {
+        const unsigned shift = 9u * (unsigned)pass;
+        uint32_t *src = pass ? tmp : keys, *dst = pass ? keys : tmp;
+        memset(cnt, 0, sizeof cnt);
+        for (size_t i = 0; i < n; i++)
+            cnt[(src[i] >> shift) & 511u]++;
+        uint32_t sum = 0;
+        for (int b = 0; b < 512; b++) {
+            uint32_t c = cnt[b];
+            cnt[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[cnt[(src[i] >> shift) & 511u]++] = src[i];
+    }
+    uint64_t *c = h->c + (lo - *base);
+    for (size_t i = 0; i < n; i++)
+        c[keys[i]]++;
+    return 0;
 }
 
 int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh)
@@ -160,51 +203,37 @@ void bc_block_acc_reset(bc_block_acc *b, const bc_stats_shape *sh)
 int bc_block_ws_init(bc_block_ws *w, const bc_stats_shape *sh)
 {
     w->used = 0;
+    w->v = malloc(sh->n_series * sh->block * sizeof *w->v);
     w->z = malloc((sh->p ? sh->p : 1) * sh->block * sizeof *w->z);
-    return w->z ? 0 : -1;
+    w->keys = malloc(2 * sh->block * sizeof *w->keys);
+    w->dev = malloc(sh->block * sizeof *w->dev);
+    return w->v && w->z && w->keys && w->dev ? 0 : -1;
 }
 
 void bc_block_ws_free(bc_block_ws *w)
 {
+    free(w->v);
     free(w->z);
-    w->z = NULL;
+    free(w->keys);
+    free(w->dev);
+    w->v = w->z = w->dev = NULL;
+    w->keys = NULL;
 }
 
-/* Series s's value in an evaluation. */
-static inline double series_value(const bc_stats_shape *sh, const bc_eval *e, size_t s)
+void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, const bc_eval *e,
+                  const double *xs, uint64_t run)
 {
-    const size_t O = sh->n_outputs;
-    return s < O ? e->avg_gain[s] : s < 2 * O ? e->npv[s - O] : e->gain[s - 2 * O];
-}
-
-void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b, bc_block_ws *w,
-                  const bc_eval *e, const double *xs, uint64_t run)
-{
-    const size_t S = sh->n_series, O = sh->n_outputs, H = sh->years;
+    const size_t O = sh->n_outputs, H = sh->years, B = sh->block;
     int finite = 1;
-    for (size_t s = 0; s < S; s++)
-        if (!isfinite(series_value(sh, e, s)))
-            finite = 0;
+    for (size_t o = 0; o < O; o++)
+        finite &= isfinite(e->avg_gain[o]) && isfinite(e->npv[o]);
+    for (size_t k = 0; k < O * H; k++)
+        finite &= isfinite(e->gain[k]) != 0;
     if (!finite) {
         t->nonfinite++;
         if (run < t->first_nonfinite)
             t->first_nonfinite = run;
         return;
-    }
-    /* Welford within the block: delta = x - mean; mean += delta/n; m2 += delta (x - mean) */
-    b->n++;
-    const double inv_n = 1.0 / (double)b->n;
-    for (size_t s = 0; s < S; s++) {
-        double x = series_value(sh, e, s);
-        double delta = x - b->mean[s];
-        b->mean[s] += delta * inv_n;
-        b->m2[s] += delta * (x - b->mean[s]);
-        if (x < t->min[s])
-            t->min[s] = x;
-        if (x > t->max[s])
-            t->max[s] = x;
-        if (fhist_add(&t->hist[s], &t->bases[s], x))
-            t->oom = 1;
     }
     for (size_t o = 0; o < O; o++) {
         if (e->avg_gain[o] >= 0)
@@ -212,8 +241,14 @@ void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b, b
         int y = e->break_even_year[o];
         t->be_year[o * (H + 1) + (y < 0 ? H : (size_t)y)]++;
     }
-    /* regression variables, column-major in the block scratch */
-    const size_t B = sh->block, i = w->used++;
+    /* series values and regression variables, variable-major */
+    const size_t i = w->used++;
+    for (size_t o = 0; o < O; o++) {
+        w->v[o * B + i] = e->avg_gain[o];
+        w->v[(O + o) * B + i] = e->npv[o];
+    }
+    for (size_t k = 0; k < O * H; k++)
+        w->v[(2 * O + k) * B + i] = e->gain[k];
     for (size_t v = 0; v < sh->nx; v++)
         w->z[v * B + i] = xs[v];
     for (size_t o = 0; o < O; o++) {
@@ -222,28 +257,73 @@ void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b, b
     }
 }
 
-void bc_block_finish(const bc_stats_shape *sh, bc_block_acc *b, bc_block_ws *w)
+/* Sum of v[0..n) with four interleaved accumulators (a fixed order, so the
+ * result is reproducible; four chains hide the latency of addition). */
+static double sum4(const double *v, size_t n)
+{
+    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        a0 += v[i];
+        a1 += v[i + 1];
+        a2 += v[i + 2];
+        a3 += v[i + 3];
+    }
+    for (; i < n; i++)
+        a0 += v[i];
+    return (a0 + a1) + (a2 + a3);
+}
+
+/* Dot product of a and b in the same fixed order. */
+static double dot4(const double *a, const double *b, size_t n)
+{
+    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        a0 += a[i] * b[i];
+        a1 += a[i + 1] * b[i + 1];
+        a2 += a[i + 2] * b[i + 2];
+        a3 += a[i + 3] * b[i + 3];
+    }
+    for (; i < n; i++)
+        a0 += a[i] * b[i];
+    return (a0 + a1) + (a2 + a3);
+}
+
+void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b,
+                     bc_block_ws *w)
 {
     const size_t p = sh->p, B = sh->block, n = w->used;
     if (n == 0)
         return;
+    b->n = n;
+    double *dev = w->dev;
+    for (size_t s = 0; s < sh->n_series; s++) {
+        const double *v = w->v + s * B;
+        /* two passes: mean = sum/n, m2 = sum (x - mean)^2 */
+        double mean = sum4(v, n) / (double)n, mn = t->min[s], mx = t->max[s];
+        for (size_t i = 0; i < n; i++) {
+            dev[i] = v[i] - mean;
+            mn = v[i] < mn ? v[i] : mn;
+            mx = v[i] > mx ? v[i] : mx;
+        }
+        b->mean[s] = mean;
+        b->m2[s] = dot4(dev, dev, n);
+        t->min[s] = mn;
+        t->max[s] = mx;
+        if (fhist_add_many(&t->hist[s], &t->bases[s], v, n, w->keys, w->keys + B))
+            t->oom = 1;
+    }
     for (size_t v = 0; v < p; v++) {
-        double *z = w->z + v * B, s = 0;
-        for (size_t i = 0; i < n; i++)
-            s += z[i];
-        double m = s / (double)n;
+        double *z = w->z + v * B;
+        double m = sum4(z, n) / (double)n;
         b->rmean[v] = m;
         for (size_t i = 0; i < n; i++)
             z[i] -= m;
     }
     for (size_t a = 0; a < p; a++)
-        for (size_t c = a; c < p; c++) {
-            const double *za = w->z + a * B, *zc = w->z + c * B;
-            double s = 0;
-            for (size_t i = 0; i < n; i++)
-                s += za[i] * zc[i];
-            b->rcom[a * p + c] = b->rcom[c * p + a] = s;
-        }
+        for (size_t c = a; c < p; c++)
+            b->rcom[a * p + c] = b->rcom[c * p + a] = dot4(w->z + a * B, w->z + c * B, n);
     w->used = 0;
 }
 

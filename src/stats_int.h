@@ -46,9 +46,13 @@ typedef struct bc_block_acc {
     double *rmean, *rcom;    /* [p], [p * p]: regression means and co-moments */
 } bc_block_acc;
 
-/* Per-thread scratch for the regression cross-products of one block. */
+/* Per-thread scratch holding one block's values, series by series, so that
+ * each series' histogram is updated in one pass while it is in cache. */
 typedef struct bc_block_ws {
-    double *z;               /* [p * block], column-major by variable */
+    double *v;               /* [n_series * block] output series values */
+    double *z;               /* [p * block] regression variables */
+    uint32_t *keys;          /* [2 * block] scratch for sorting bin indices */
+    double *dev;             /* [block] deviations from the block mean */
     size_t used;
 } bc_block_ws;
 
@@ -60,12 +64,15 @@ void bc_block_acc_reset(bc_block_acc *b, const bc_stats_shape *sh);
 int bc_block_ws_init(bc_block_ws *w, const bc_stats_shape *sh);
 void bc_block_ws_free(bc_block_ws *w);
 
-/* Add one run: its outputs, its uncertain input components xs[nx]. */
-void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b, bc_block_ws *w,
-                  const bc_eval *e, const double *xs, uint64_t run);
+/* Add one run of the current block: its outputs and its uncertain input
+ * components xs[nx]. */
+void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, const bc_eval *e,
+                  const double *xs, uint64_t run);
 
-/* Turn the block's scratch into its regression co-moments. */
-void bc_block_finish(const bc_stats_shape *sh, bc_block_acc *b, bc_block_ws *w);
+/* Fold the block's scratch into the block's moments and co-moments and the
+ * thread's histograms and extremes; empties the scratch. */
+void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b,
+                     bc_block_ws *w);
 
 /* total += b (Chan et al.'s pairwise update), in block order. */
 void bc_block_merge(const bc_stats_shape *sh, bc_block_acc *total, const bc_block_acc *b);
