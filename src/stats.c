@@ -8,7 +8,7 @@
 const double bc_quantile_probs[BC_NQ] = {0.01, 0.05, 0.10, 0.25, 0.5, 0.75, 0.90, 0.95, 0.99};
 
 /* The finest bin width, 2^E0 mDKK, and the most bins one histogram may span. */
-#define E0 (-11)
+#define E0 (-10)
 #define BC_HIST_MAX_BINS ((int64_t)1 << 18)
 
 /* floor(k / 2) for any sign. */

@@ -35,7 +35,7 @@ typedef struct bc_summary {
     size_t n_outputs, years;
     bc_series avg_gain, npv, gain;
     /* Quantiles are exact to +- quantile_resolution (mDKK): half the width of
-     * the streaming histogram's bins (2^-12 mDKK unless the outputs span more
+     * the streaming histogram's bins (2^-11 mDKK unless the outputs span more
      * than 2^18 such bins). */
     double quantile_resolution;
     double *be_prob;          /* [outputs] P(avg_gain >= 0) */
