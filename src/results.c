@@ -1,0 +1,1223 @@
+/* results.c: HDF5 result files (see include/bcsim/results.h and
+ * docs/hdf5-layout.md). The only module that includes hdf5.h. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "bcsim/results.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+
+#include "bcsim/dist.h"
+#include "bcsim/sampler.h"
+
+/* Rows per chunk of the /samples datasets: at most 65536, and few enough that
+ * a chunk holds about 1 MiB (2^17 doubles), the size of HDF5's default chunk
+ * cache, so that reading one column does not decompress far more than it
+ * needs. */
+#define SAMPLE_CHUNK_ROWS 65536
+#define SAMPLE_CHUNK_DOUBLES (1u << 17)
+#define DEFLATE_LEVEL 4
+
+/* What the writer and the reader share: the open file, the string type and
+ * where errors go. `path` is the name the user gave, used in messages. */
+typedef struct h5ctx {
+    hid_t file; /* the open file */
+    hid_t root; /* its root group "/" */
+    hid_t str;  /* variable-length UTF-8 string, for memory and file alike */
+    const char *path;
+    bc_error *err;
+} h5ctx;
+
+/* ---- errors ------------------------------------------------------------- */
+
+/* The innermost entry of HDF5's error stack is where the problem was found
+ * ("file signature not found", ...): the most useful part of the report.
+ * Walking upward, entry 0 is that one. The low-level drivers pack a system
+ * error into it as "..., error message = 'TEXT', ..." among a time stamp and
+ * buffer addresses: keep only TEXT then. */
+static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *data)
+{
+    char *buf = data;
+    if (n != 0 || !e->desc || !e->desc[0])
+        return 0;
+    const char *d = e->desc, *sys = strstr(d, "error message = '");
+    size_t len = strlen(d);
+    if (sys) {
+        d = sys + strlen("error message = '");
+        const char *q = strchr(d, '\'');
+        len = q ? (size_t)(q - d) : strlen(d);
+    }
+    snprintf(buf, 256, "%.*s", (int)(len < 255 ? len : 255), d);
+    for (char *p = buf; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    return 0;
+}
+
+/* Record a failure: "PATH: WHAT (HDF5: innermost reason)", status `code`. */
+static int vh5fail(const h5ctx *c, int code, const char *fmt, va_list ap)
+{
+    char what[512], why[256] = "";
+    vsnprintf(what, sizeof what, fmt, ap);
+    if (H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_cb, why) < 0 || !why[0])
+        snprintf(why, sizeof why, "no further detail");
+    return bc_error_set(c->err, code, "%s: %s (HDF5: %s)", c->path, what, why);
+}
+
+#if defined(__GNUC__)
+#define BC_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define BC_PRINTF(f, a)
+#endif
+
+/* BC_EHDF5: the HDF5 library failed on an object we name. */
+static int h5fail(const h5ctx *c, const char *fmt, ...) BC_PRINTF(2, 3);
+static int h5fail(const h5ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vh5fail(c, BC_EHDF5, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* BC_EIO: a file HDF5 could not open or read at all. */
+static int h5fail_io(const h5ctx *c, const char *fmt, ...) BC_PRINTF(2, 3);
+static int h5fail_io(const h5ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vh5fail(c, BC_EIO, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* Close `*h` if open, with `fn` (H5Dclose, H5Sclose, ...). A failure becomes
+ * the status when nothing failed before; either way *h is invalid afterwards. */
+static int close_h(const h5ctx *c, hid_t *h, herr_t (*fn)(hid_t), const char *obj, int rc)
+{
+    if (*h >= 0) {
+        if (fn(*h) < 0 && rc == BC_OK)
+            rc = h5fail(c, "cannot close %s", obj);
+        *h = H5I_INVALID_HID;
+    }
+    return rc;
+}
+
+/* HDF5 prints its error stack to stderr by default; we report errors
+ * ourselves. The previous setting is restored afterwards, since the caller's
+ * program may use HDF5 too. */
+typedef struct h5quiet {
+    H5E_auto2_t fn;
+    void *data;
+    int saved;
+} h5quiet;
+
+static int quiet_on(h5quiet *q, const h5ctx *c)
+{
+    q->saved = H5Eget_auto2(H5E_DEFAULT, &q->fn, &q->data) >= 0;
+    if (!q->saved || H5Eset_auto2(H5E_DEFAULT, NULL, NULL) < 0)
+        return h5fail(c, "cannot initialise the HDF5 library");
+    return BC_OK;
+}
+
+static void quiet_off(h5quiet *q)
+{
+    /* Can only fail if the library is unusable; nothing left to do then. */
+    if (q->saved)
+        (void)H5Eset_auto2(H5E_DEFAULT, q->fn, q->data);
+}
+
+/* ---- paths -------------------------------------------------------------- */
+
+/* The directory part of `path` ("." when there is none); NULL if out of memory. */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return strdup(".");
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, path, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+int bc_results_check_path(const char *path, int force, bc_error *err)
+{
+    if (!path || !path[0])
+        return bc_error_set(err, BC_EINVAL, "no output file given");
+    if (path[strlen(path) - 1] == '/')
+        return bc_error_set(err, BC_EINVAL, "%s names a directory, not a file", path);
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return bc_error_set(err, BC_EINVAL, "%s is a directory, not a file", path);
+        if (!S_ISREG(st.st_mode))
+            return bc_error_set(err, BC_EINVAL,
+                                "%s exists and is not a regular file (a device, fifo or socket)",
+                                path);
+        if (!force)
+            return bc_error_set(err, BC_EINVAL, "%s exists; use --force to replace it", path);
+    } else if (errno != ENOENT) {
+        return bc_error_set(err, BC_EINVAL, "cannot use %s: %s", path, strerror(errno));
+    } else if (lstat(path, &st) == 0) {
+        return bc_error_set(err, BC_EINVAL, "%s is a symbolic link to nothing", path);
+    }
+
+    char *dir = dir_of(path);
+    if (!dir)
+        return bc_error_set(err, BC_ENOMEM, "out of memory");
+    int rc = BC_OK;
+    if (stat(dir, &st) != 0)
+        rc = bc_error_set(err, BC_EINVAL, "cannot write %s: directory %s: %s", path, dir,
+                          strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        rc = bc_error_set(err, BC_EINVAL, "cannot write %s: %s is not a directory", path, dir);
+    else if (access(dir, W_OK | X_OK) != 0)
+        rc = bc_error_set(err, BC_EINVAL, "cannot write %s: directory %s is not writable (%s)",
+                          path, dir, strerror(errno));
+    free(dir);
+    return rc;
+}
+
+/* ---- writing: attributes, groups, datasets ------------------------------ */
+
+/* An attribute beyond units and description, for dset(). */
+typedef struct xattr {
+    const char *name;
+    hid_t ftype, mtype;
+    hsize_t n; /* elements of a 1-D attribute */
+    const void *buf;
+} xattr;
+
+/* Attribute `name` on the open object `loc` (named `obj` in messages):
+ * a scalar when n = 0, else 1-D of n elements. */
+static int attr_write(const h5ctx *c, hid_t loc, const char *obj, const char *name, hid_t ftype,
+                      hid_t mtype, hsize_t n, const void *buf)
+{
+    hid_t sp = H5I_INVALID_HID, a = H5I_INVALID_HID;
+    int rc = BC_OK;
+    char what[320];
+    snprintf(what, sizeof what, "attribute %s of %s", name, obj);
+    sp = n ? H5Screate_simple(1, &n, NULL) : H5Screate(H5S_SCALAR);
+    if (sp < 0) {
+        rc = h5fail(c, "cannot make the dataspace of %s", what);
+        goto done;
+    }
+    if ((a = H5Acreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT)) < 0) {
+        rc = h5fail(c, "cannot create %s", what);
+        goto done;
+    }
+    if (H5Awrite(a, mtype, buf) < 0)
+        rc = h5fail(c, "cannot write %s", what);
+done:
+    rc = close_h(c, &a, H5Aclose, what, rc);
+    rc = close_h(c, &sp, H5Sclose, what, rc);
+    return rc;
+}
+
+static int attr_str(const h5ctx *c, hid_t loc, const char *obj, const char *name, const char *value)
+{
+    const char *v = value ? value : "";
+    return attr_write(c, loc, obj, name, c->str, c->str, 0, &v);
+}
+
+static int attr_u64(const h5ctx *c, hid_t loc, const char *obj, const char *name, uint64_t v)
+{
+    return attr_write(c, loc, obj, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &v);
+}
+
+static int attr_i32(const h5ctx *c, hid_t loc, const char *obj, const char *name, int v)
+{
+    return attr_write(c, loc, obj, name, H5T_STD_I32LE, H5T_NATIVE_INT, 0, &v);
+}
+
+static int attr_f64(const h5ctx *c, hid_t loc, const char *obj, const char *name, double v)
+{
+    return attr_write(c, loc, obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0, &v);
+}
+
+/* Group `path` (its parent must exist) with a description. */
+static int group(const h5ctx *c, const char *path, const char *desc)
+{
+    hid_t g = H5Gcreate2(c->file, path, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        return h5fail(c, "cannot create group %s", path);
+    int rc = attr_str(c, g, path, "description", desc);
+    return close_h(c, &g, H5Gclose, path, rc);
+}
+
+/* Dataset `path` of shape dims[rank], written from `buf` (which may be NULL
+ * when the shape is empty), with units, description and optionally one more
+ * attribute. `chunk_rows` > 0 chunks it by rows and compresses it (shuffle,
+ * then deflate) where the deflate filter is available; else it is contiguous. */
+static int dset(const h5ctx *c, const char *path, hid_t ftype, hid_t mtype, int rank,
+                const hsize_t *dims, const void *buf, const char *units, const char *desc,
+                hsize_t chunk_rows, const xattr *extra)
+{
+    hid_t sp = H5I_INVALID_HID, dcpl = H5I_INVALID_HID, ds = H5I_INVALID_HID;
+    int rc = BC_OK;
+    hsize_t nelem = 1;
+    for (int i = 0; i < rank; i++)
+        nelem *= dims[i];
+    if ((sp = H5Screate_simple(rank, dims, NULL)) < 0) {
+        rc = h5fail(c, "cannot make the dataspace of dataset %s", path);
+        goto done;
+    }
+    if ((dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0) {
+        rc = h5fail(c, "cannot make the creation properties of dataset %s", path);
+        goto done;
+    }
+    if (chunk_rows > 0 && nelem > 0) {
+        hsize_t chunk[2] = {chunk_rows, rank > 1 ? dims[1] : 1};
+        if (H5Pset_chunk(dcpl, rank, chunk) < 0) {
+            rc = h5fail(c, "cannot set the chunks of dataset %s", path);
+            goto done;
+        }
+        htri_t have = H5Zfilter_avail(H5Z_FILTER_DEFLATE);
+        if (have < 0) {
+            rc = h5fail(c, "cannot ask for the deflate filter for dataset %s", path);
+            goto done;
+        }
+        if (have && (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0)) {
+            rc = h5fail(c, "cannot set the compression of dataset %s", path);
+            goto done;
+        }
+    }
+    ds = H5Dcreate2(c->file, path, ftype, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (ds < 0) {
+        rc = h5fail(c, "cannot create dataset %s", path);
+        goto done;
+    }
+    if (nelem > 0 && H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+        rc = h5fail(c, "cannot write dataset %s", path);
+        goto done;
+    }
+    if ((rc = attr_str(c, ds, path, "units", units)) ||
+        (rc = attr_str(c, ds, path, "description", desc)))
+        goto done;
+    if (extra)
+        rc = attr_write(c, ds, path, extra->name, extra->ftype, extra->mtype, extra->n, extra->buf);
+done:
+    rc = close_h(c, &ds, H5Dclose, path, rc);
+    rc = close_h(c, &dcpl, H5Pclose, path, rc);
+    rc = close_h(c, &sp, H5Sclose, path, rc);
+    return rc;
+}
+
+static int dset_f64(const h5ctx *c, const char *path, int rank, const hsize_t *dims,
+                    const double *buf, const char *units, const char *desc)
+{
+    return dset(c, path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, rank, dims, buf, units, desc, 0, NULL);
+}
+
+static int dset_u64(const h5ctx *c, const char *path, int rank, const hsize_t *dims,
+                    const uint64_t *buf, const char *units, const char *desc, const xattr *extra)
+{
+    return dset(c, path, H5T_STD_U64LE, H5T_NATIVE_UINT64, rank, dims, buf, units, desc, 0, extra);
+}
+
+static int dset_str(const h5ctx *c, const char *path, size_t n, const char *const *v,
+                    const char *desc)
+{
+    hsize_t dim = n;
+    return dset(c, path, c->str, c->str, 1, &dim, v, "1", desc, 0, NULL);
+}
+
+/* ---- writing: the contents ---------------------------------------------- */
+
+/* Number of uncertain input components: every component of every input
+ * whose distribution is not FIXED, in input order (the sampler's order). */
+static size_t n_components(const bc_model *m)
+{
+    size_t d = 0;
+    for (size_t i = 0; i < bc_model_n_inputs(m); i++) {
+        const bc_input *in = bc_model_input(m, i);
+        if (bc_dist_is_random(&in->dist))
+            d += in->dim;
+    }
+    return d;
+}
+
+/* Free an array of n strings (NULL entries allowed) and the array. */
+static void free_strs(char **v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* printf into a new string; NULL if out of memory. */
+static char *str_printf(const char *fmt, ...) BC_PRINTF(1, 2);
+
+static char *str_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+/* Names of the d uncertain input components in sampler order: NAME, or
+ * NAME[t] for the components of an input group. NULL if out of memory. */
+static char **component_names(const bc_model *m, size_t d)
+{
+    char **v = calloc(d ? d : 1, sizeof *v);
+    size_t k = 0;
+    for (size_t i = 0; v && i < bc_model_n_inputs(m); i++) {
+        const bc_input *in = bc_model_input(m, i);
+        for (size_t t = 0; bc_dist_is_random(&in->dist) && t < in->dim; t++, k++)
+            if (!(v[k] = in->dim > 1 ? str_printf("%s[%zu]", in->name, t) : strdup(in->name))) {
+                free_strs(v, d);
+                return NULL;
+            }
+    }
+    return v;
+}
+
+/* bc_dist_format into a new string. */
+static char *dist_text(const bc_dist *d)
+{
+    char small[256];
+    int n = bc_dist_format(d, small, sizeof small);
+    if (n < 0)
+        return strdup("");
+    if ((size_t)n < sizeof small)
+        return strdup(small);
+    char *s = malloc((size_t)n + 1);
+    if (s)
+        bc_dist_format(d, s, (size_t)n + 1);
+    return s;
+}
+
+/* The `model_text` attribute: the file's text, then one "# --set A" line per
+ * override (on a new line), so that the text alone documents the model run. */
+static char *model_text_with_overrides(const bc_model *m)
+{
+    const char *text = bc_model_text(m);
+    size_t n = strlen(text), len = n + 2, no = bc_model_n_overrides(m);
+    for (size_t i = 0; i < no; i++)
+        len += strlen(bc_model_override(m, i)) + 9;
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    memcpy(s, text, n + 1);
+    if (no && n && text[n - 1] != '\n')
+        strcat(s, "\n");
+    for (size_t i = 0; i < no; i++) {
+        strcat(s, "# --set ");
+        strcat(s, bc_model_override(m, i));
+        strcat(s, "\n");
+    }
+    return s;
+}
+
+/* The `overrides` attribute: the assignments joined by "\n". */
+static char *overrides_joined(const bc_model *m)
+{
+    size_t no = bc_model_n_overrides(m), len = 1;
+    for (size_t i = 0; i < no; i++)
+        len += strlen(bc_model_override(m, i)) + 1;
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    s[0] = '\0';
+    for (size_t i = 0; i < no; i++) {
+        if (i)
+            strcat(s, "\n");
+        strcat(s, bc_model_override(m, i));
+    }
+    return s;
+}
+
+static int write_root(const h5ctx *c, const bc_model *m, const bc_run_config *cfg,
+                      const bc_summary *s, const char *command_line)
+{
+    int rc = BC_OK;
+    char *text = model_text_with_overrides(m), *ovr = overrides_joined(m);
+    if (!text || !ovr) {
+        rc = bc_error_set(c->err, BC_ENOMEM, "out of memory");
+        goto done;
+    }
+    char created[32] = "";
+    time_t now = time(NULL);
+    struct tm tm;
+    if (now != (time_t)-1 && gmtime_r(&now, &tm))
+        strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    const hid_t r = c->root;
+    const char *o = "the root group";
+    /* Each step sets rc; || stops at the first failure (here and below). */
+    (void)((rc = attr_str(c, r, o, "format", BC_RESULTS_FORMAT)) ||
+           (rc = attr_i32(c, r, o, "format_version", BC_RESULTS_FORMAT_VERSION)) ||
+           (rc = attr_str(c, r, o, "model_text", text)) ||
+           (rc = attr_u64(c, r, o, "model_text_length", strlen(bc_model_text(m)))) ||
+           (rc = attr_str(c, r, o, "overrides", ovr)) ||
+           (rc = attr_str(c, r, o, "model_file", bc_model_filename(m))) ||
+           (rc = attr_str(c, r, o, "model_id", bc_model_id(m))) ||
+           (rc = attr_str(c, r, o, "title", bc_model_title(m))) ||
+           (rc = attr_u64(c, r, o, "seed", cfg->seed)) ||
+           (rc = attr_u64(c, r, o, "runs", cfg->runs)) ||
+           (rc = attr_str(c, r, o, "sampler", bc_sampler_kind_name(cfg->sampler))) ||
+           (rc = attr_u64(c, r, o, "block", cfg->block ? cfg->block : BC_DEFAULT_BLOCK)) ||
+           (rc = attr_str(c, r, o, "rng", BC_RNG_NAME)) ||
+           (rc = attr_str(c, r, o, "bcsim_version", BCSIM_VERSION)) ||
+           (rc = attr_str(c, r, o, "created", created)) ||
+           (rc = attr_str(c, r, o, "command_line", command_line)) ||
+           (rc = attr_i32(c, r, o, "start_year", bc_model_start_year(m))) ||
+           (rc = attr_u64(c, r, o, "years", bc_model_years(m))) ||
+           (rc = attr_f64(c, r, o, "discount_rate", bc_model_discount_rate(m))) ||
+           (rc = attr_f64(c, r, o, "quantile_resolution", s->quantile_resolution)));
+done:
+    free(text);
+    free(ovr);
+    return rc;
+}
+
+static int write_outputs_inputs(const h5ctx *c, const bc_model *m)
+{
+    const size_t O = bc_model_n_outputs(m), nin = bc_model_n_inputs(m), D = bc_model_dim(m);
+    const size_t d = n_components(m);
+    int rc = BC_OK;
+    const char **ids = malloc(O * sizeof *ids), **titles = malloc(O * sizeof *titles);
+    const char **names = malloc((nin ? nin : 1) * sizeof *names);
+    char **spec = calloc(nin ? nin : 1, sizeof *spec), **comp = component_names(m, d);
+    double *base = malloc((nin ? nin : 1) * sizeof *base), *x = malloc((D ? D : 1) * sizeof *x);
+    int8_t *unc = malloc(nin ? nin : 1);
+    uint64_t *dim = malloc((nin ? nin : 1) * sizeof *dim);
+    if (!ids || !titles || !names || !spec || !comp || !base || !x || !unc || !dim) {
+        rc = bc_error_set(c->err, BC_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t o = 0; o < O; o++) {
+        ids[o] = bc_model_output_id(m, o);
+        titles[o] = bc_model_output_name(m, o);
+    }
+    bc_model_base_inputs(m, x);
+    for (size_t i = 0; i < nin; i++) {
+        const bc_input *in = bc_model_input(m, i);
+        names[i] = in->name;
+        base[i] = x[in->offset];
+        unc[i] = (int8_t)(bc_dist_is_random(&in->dist) != 0);
+        dim[i] = in->dim;
+        if (!(spec[i] = dist_text(&in->dist))) {
+            rc = bc_error_set(c->err, BC_ENOMEM, "out of memory");
+            goto done;
+        }
+    }
+    hsize_t n = nin;
+    (void)((rc = group(c, "/outputs",
+                       "The outputs: the proposals in model-file order, then the portfolio.")) ||
+           (rc = dset_str(c, "/outputs/names", O, ids,
+                          "Output ids: proposal ids, then \"portfolio\"; the row order of every "
+                          "per-output dataset.")) ||
+           (rc = dset_str(c, "/outputs/titles", O, titles, "Long name of each output.")) ||
+           (rc = group(c, "/inputs", "The model's inputs, in the model's input order.")) ||
+           (rc = dset_str(c, "/inputs/names", nin, names, "Canonical input names.")) ||
+           (rc = dset_str(c, "/inputs/spec", nin, (const char *const *)spec,
+                          "Each input's distribution as text (a plain number when fixed).")) ||
+           (rc = dset_f64(c, "/inputs/base", 1, &n, base, "per input (see docs/model-file.md)",
+                          "Each input's value in the base case (0 for the shocks).")) ||
+           (rc = dset(c, "/inputs/uncertain", H5T_STD_I8LE, H5T_NATIVE_INT8, 1, &n, unc, "1",
+                      "1 if the input has a distribution, 0 if it is a fixed number.", 0, NULL)) ||
+           (rc = dset_u64(c, "/inputs/dim", 1, &n, dim, "1",
+                          "Number of components of each input (> 1 for an input group).", NULL)) ||
+           (rc = dset_str(c, "/inputs/components", d, (const char *const *)comp,
+                          "Uncertain input components in sampler order, NAME or NAME[t] for "
+                          "input groups; the columns of /samples/inputs.")));
+done:
+    free(ids);
+    free(titles);
+    free(names);
+    free_strs(spec, nin);
+    free_strs(comp, d);
+    free(base);
+    free(x);
+    free(unc);
+    free(dim);
+    return rc;
+}
+
+static int write_base_case(const h5ctx *c, const bc_model *m)
+{
+    const size_t O = bc_model_n_outputs(m), H = bc_model_years(m), D = bc_model_dim(m);
+    const int y0 = bc_model_start_year(m);
+    int rc = BC_OK;
+    double *x = malloc((D ? D : 1) * sizeof *x);
+    bc_eval *e = bc_eval_alloc(m, 1);
+    int *bey = malloc(O * sizeof *bey);
+    if (!x || !e || !bey) {
+        rc = bc_error_set(c->err, BC_ENOMEM, "out of memory evaluating the base case");
+        goto done;
+    }
+    bc_model_base_inputs(m, x);
+    bc_model_eval(m, x, e);
+    for (size_t o = 0; o < O; o++)
+        bey[o] = e->break_even_year[o] == BC_NO_BREAK_EVEN ? -1 : y0 + e->break_even_year[o];
+    hsize_t oh[2] = {O, H}, n = O;
+    (void)((rc = group(c, "/base_case",
+                       "The base case: every input at its base value, unemployment shocks 0.")) ||
+           (rc = dset_f64(c, "/base_case/gain", 2, oh, e->gain, "mDKK/year",
+                          "Gain (savings minus investment) of each output in each year.")) ||
+           (rc = dset_f64(c, "/base_case/fte", 2, oh, e->fte, "full-year persons",
+                          "Full-year persons fewer on public support in each year.")) ||
+           (rc = dset_f64(c, "/base_case/investment", 2, oh, e->investment, "mDKK/year",
+                          "Investment spent in each year.")) ||
+           (rc = dset_f64(c, "/base_case/benefit_savings", 2, oh, e->benefit_savings, "mDKK/year",
+                          "Savings on benefits in each year.")) ||
+           (rc = dset_f64(c, "/base_case/other_savings", 2, oh, e->other_savings, "mDKK/year",
+                          "Savings from the further savings lines in each year.")) ||
+           (rc = dset_f64(c, "/base_case/avg_gain", 1, &n, e->avg_gain, "mDKK/year",
+                          "Average annual gain over the horizon.")) ||
+           (rc = dset_f64(c, "/base_case/npv", 1, &n, e->npv, "mDKK",
+                          "Net present value of the gains at the model's discount rate.")) ||
+           (rc = dset(c, "/base_case/break_even_year", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &n, bey,
+                      "calendar year",
+                      "First year whose cumulative gain is >= 0, or -1 if none within the "
+                      "horizon.",
+                      0, NULL)));
+done:
+    free(x);
+    bc_eval_free(e);
+    free(bey);
+    return rc;
+}
+
+/* mean, sd, min, max, quantiles of one bc_series under group `g`; `shape`
+ * of rank 1 [outputs] or 2 [outputs, years]. */
+static int write_series(const h5ctx *c, const char *g, const char *what, const char *units,
+                        const bc_series *sr, int rank, const hsize_t *shape)
+{
+    char path[128], desc[256];
+    hsize_t qdims[3] = {shape[0], rank > 1 ? shape[1] : BC_NQ, BC_NQ};
+    const xattr probs = {"probabilities", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, BC_NQ,
+                         bc_quantile_probs};
+    static const char *const stat_name[4] = {"mean", "sd", "min", "max"};
+    static const char *const stat_desc[4] = {"Mean over runs",
+                                             "Standard deviation over runs "
+                                             "(divisor runs - 1)",
+                                             "Smallest value over runs", "Largest value over runs"};
+    const double *v[4] = {sr->mean, sr->sd, sr->min, sr->max};
+    int rc;
+    snprintf(desc, sizeof desc, "Summary over runs of the %s.", what);
+    if ((rc = group(c, g, desc)))
+        return rc;
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", g, stat_name[i]);
+        snprintf(desc, sizeof desc, "%s of the %s.", stat_desc[i], what);
+        if ((rc = dset_f64(c, path, rank, shape, v[i], units, desc)))
+            return rc;
+    }
+    snprintf(path, sizeof path, "%s/quantiles", g);
+    snprintf(desc, sizeof desc,
+             "Quantiles of the %s at the probabilities in attribute `probabilities` (last "
+             "axis), exact to +- quantile_resolution.",
+             what);
+    return dset(c, path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, rank + 1, qdims, sr->q, units, desc, 0,
+                &probs);
+}
+
+static int write_histogram(const h5ctx *c, const char *g, const char *what, const char *units,
+                           const bc_series *sr)
+{
+    char path[128], desc[256];
+    hsize_t de[2] = {sr->n, BC_HIST_BINS + 1}, dc[2] = {sr->n, BC_HIST_BINS};
+    int rc;
+    snprintf(desc, sizeof desc, "Histogram over runs of the %s, %d bins per output.", what,
+             BC_HIST_BINS);
+    if ((rc = group(c, g, desc)))
+        return rc;
+    snprintf(path, sizeof path, "%s/edges", g);
+    snprintf(desc, sizeof desc, "Bin edges of the %s histogram of each output.", what);
+    if ((rc = dset_f64(c, path, 2, de, sr->edges, units, desc)))
+        return rc;
+    snprintf(path, sizeof path, "%s/counts", g);
+    snprintf(desc, sizeof desc, "Runs whose %s falls in each bin.", what);
+    return dset_u64(c, path, 2, dc, sr->counts, "1", desc, NULL);
+}
+
+static int write_summary(const h5ctx *c, const bc_model *m, const bc_summary *s)
+{
+    const size_t O = s->n_outputs, H = s->years;
+    const int y0 = bc_model_start_year(m);
+    hsize_t o1 = O, oh[2] = {O, H}, oy[2] = {O, H + 1};
+    int rc;
+    int *years = malloc((H + 1) * sizeof *years);
+    if (!years)
+        return bc_error_set(c->err, BC_ENOMEM, "out of memory");
+    for (size_t t = 0; t < H; t++)
+        years[t] = y0 + (int)t;
+    years[H] = -1;
+    const xattr yattr = {"years", H5T_STD_I32LE, H5T_NATIVE_INT, H + 1, years};
+    (void)((rc = group(c, "/summary", "Statistics over all runs.")) ||
+           (rc = write_series(c, "/summary/avg_gain", "average annual gain (avg_gain)", "mDKK/year",
+                              &s->avg_gain, 1, &o1)) ||
+           (rc = write_series(c, "/summary/npv", "net present value (npv)", "mDKK", &s->npv, 1,
+                              &o1)) ||
+           (rc = write_series(c, "/summary/gain_by_year", "gain in each year", "mDKK/year",
+                              &s->gain, 2, oh)) ||
+           (rc = dset_f64(c, "/summary/break_even_probability", 1, &o1, s->be_prob, "1",
+                          "Share of runs that break even (avg_gain >= 0).")) ||
+           (rc = dset_f64(c, "/summary/break_even_probability_se", 1, &o1, s->be_se, "1",
+                          "Monte Carlo standard error of the break-even probability, "
+                          "sqrt(p(1-p)/runs).")) ||
+           (rc = dset_u64(c, "/summary/break_even_year", 2, oy, s->be_year_counts, "1",
+                          "Runs whose cumulative gain first reaches >= 0 in each year (columns "
+                          "as attribute `years`; the last, -1, counts none within the horizon).",
+                          &yattr)));
+    free(years);
+    return rc;
+}
+
+static int write_regression(const h5ctx *c, const bc_model *m, const bc_summary *s)
+{
+    const size_t O = s->n_outputs, d = s->n_reg_x, p = d + s->n_reg_y;
+    int rc = BC_OK;
+    char **names = calloc(p ? p : 1, sizeof *names), **comp = component_names(m, d);
+    if (!names || !comp)
+        goto nomem;
+    for (size_t k = 0; k < d; k++) {
+        names[k] = comp[k];
+        comp[k] = NULL;
+    }
+    for (size_t o = 0; o < O; o++) {
+        if (!(names[d + o] = str_printf("avg_gain:%s", bc_model_output_id(m, o))) ||
+            !(names[d + O + o] = str_printf("npv:%s", bc_model_output_id(m, o))))
+            goto nomem;
+    }
+    hsize_t n = p, pp[2] = {p, p};
+    (void)((rc = group(c, "/regression",
+                       "Means and covariances of the uncertain input components and the "
+                       "outputs, for regression-based sensitivity.")) ||
+           (rc = dset_str(c, "/regression/names", p, (const char *const *)names,
+                          "The variables: uncertain input components (sampler order), then "
+                          "avg_gain:ID and npv:ID of each output.")) ||
+           (rc = dset_f64(c, "/regression/mean", 1, &n, s->reg_mean,
+                          "per variable (inputs: their model-file units; avg_gain mDKK/year; "
+                          "npv mDKK)",
+                          "Mean over runs of each variable in /regression/names.")) ||
+           (rc = dset_f64(c, "/regression/cov", 2, pp, s->reg_cov,
+                          "product of the two variables' units",
+                          "Covariance matrix of the variables (divisor runs - 1).")));
+    free_strs(names, p);
+    free_strs(comp, d);
+    return rc;
+nomem:
+    free_strs(names, p);
+    free_strs(comp, d);
+    return bc_error_set(c->err, BC_ENOMEM, "out of memory");
+}
+
+static hsize_t chunk_rows(uint64_t runs, size_t cols)
+{
+    hsize_t r = SAMPLE_CHUNK_DOUBLES / (cols ? cols : 1);
+    if (r > SAMPLE_CHUNK_ROWS)
+        r = SAMPLE_CHUNK_ROWS;
+    if (r > runs)
+        r = runs;
+    return r ? r : 1;
+}
+
+static int write_samples(const h5ctx *c, const bc_summary *s)
+{
+    const size_t O = s->n_outputs, d = s->n_reg_x;
+    hsize_t dx[2] = {s->runs, d}, dy[2] = {s->runs, O};
+    int rc;
+    (void)((rc = group(c, "/samples", "Every run's uncertain inputs and average annual gain.")) ||
+           (rc = dset(c, "/samples/inputs", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dx,
+                      s->sample_inputs, "per column: the input's unit (see docs/model-file.md)",
+                      "Value of each uncertain input component (columns: /inputs/components) "
+                      "in each run.",
+                      chunk_rows(s->runs, d), NULL)) ||
+           (rc = dset(c, "/samples/avg_gain", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dy,
+                      s->sample_avg_gain, "mDKK/year",
+                      "Average annual gain of each output (columns: /outputs/names) in each run.",
+                      chunk_rows(s->runs, O), NULL)));
+    return rc;
+}
+
+static int write_contents(const h5ctx *c, const bc_model *m, const bc_run_config *cfg,
+                          const bc_summary *s, const char *command_line)
+{
+    int rc;
+    (void)((rc = write_root(c, m, cfg, s, command_line)) || (rc = write_outputs_inputs(c, m)) ||
+           (rc = write_base_case(c, m)) || (rc = write_summary(c, m, s)) ||
+           (rc = group(c, "/histograms", "Histograms over all runs.")) ||
+           (rc = write_histogram(c, "/histograms/avg_gain", "average annual gain (avg_gain)",
+                                 "mDKK/year", &s->avg_gain)) ||
+           (rc = write_histogram(c, "/histograms/npv", "net present value (npv)", "mDKK",
+                                 &s->npv)) ||
+           (rc = write_regression(c, m, s)) ||
+           (s->sample_inputs && s->sample_avg_gain && (rc = write_samples(c, s))));
+    return rc;
+}
+
+/* The summary must be the engine's summary of this model and configuration. */
+static int check_summary(const char *path, const bc_model *m, const bc_run_config *cfg,
+                         const bc_summary *s, bc_error *err)
+{
+    if (!m || !cfg || !s)
+        return bc_error_set(err, BC_EINVAL, "%s: no model, configuration or summary to write",
+                            path);
+    const size_t O = bc_model_n_outputs(m), H = bc_model_years(m), d = n_components(m);
+    if (s->n_outputs != O || s->years != H || s->avg_gain.n != O || s->npv.n != O ||
+        s->gain.n != O * H)
+        return bc_error_set(err, BC_EINVAL,
+                            "%s: the summary has %zu outputs and %zu years, but model %s has "
+                            "%zu and %zu",
+                            path, s->n_outputs, s->years, bc_model_id(m), O, H);
+    if (s->runs != cfg->runs)
+        return bc_error_set(err, BC_EINVAL,
+                            "%s: the summary has %llu runs, but the configuration %llu", path,
+                            (unsigned long long)s->runs, (unsigned long long)cfg->runs);
+    if (s->n_reg_x != d || s->n_reg_y != 2 * O)
+        return bc_error_set(err, BC_EINVAL,
+                            "%s: the summary has %zu input components and %zu output "
+                            "variables, but model %s has %zu and %zu",
+                            path, s->n_reg_x, s->n_reg_y, bc_model_id(m), d, 2 * O);
+    return BC_OK;
+}
+
+/* Write the file image to `tmp`, created here (never through an existing
+ * name), and make it durable before it replaces PATH, so that a crash cannot
+ * leave PATH naming an empty or partial file. *created says whether `tmp`
+ * now exists and is ours to remove. */
+static int write_image(const char *tmp, const char *path, const void *buf, size_t n, int *created,
+                       bc_error *err)
+{
+    /* A regular file by our temporary name can only be left over from an
+     * earlier process with our PID (PIDs repeat, in containers often): remove
+     * it. Anything else there (a symbolic link, say) makes O_EXCL fail. */
+    struct stat st;
+    if (lstat(tmp, &st) == 0 && S_ISREG(st.st_mode))
+        (void)unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    if (fd < 0)
+        return bc_error_set(err, BC_EIO, "%s: cannot create the temporary file %s: %s", path, tmp,
+                            strerror(errno));
+    *created = 1;
+    int rc = BC_OK;
+    for (const char *p = buf; n > 0;) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            rc = bc_error_set(err, BC_EIO, "%s: cannot write the temporary file %s: %s", path, tmp,
+                              w < 0 ? strerror(errno) : "no progress");
+            break;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    /* EINVAL/EROFS: a file system that cannot sync; nothing to make durable. */
+    if (rc == BC_OK && fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
+        rc = bc_error_set(err, BC_EIO, "%s: cannot flush the temporary file %s to disk: %s", path,
+                          tmp, strerror(errno));
+    if (close(fd) != 0 && rc == BC_OK)
+        rc = bc_error_set(err, BC_EIO, "%s: cannot close the temporary file %s: %s", path, tmp,
+                          strerror(errno));
+    return rc;
+}
+
+/* Give the finished temporary file its final name. Without `force`, link(2)
+ * fails if PATH appeared since the check, so nothing is ever replaced by
+ * accident; file systems without hard links fall back to a last check and
+ * rename(2). On success `tmp` no longer exists. */
+static int publish(const char *tmp, const char *path, int force, bc_error *err)
+{
+    if (!force) {
+        if (link(tmp, path) == 0) {
+            /* PATH is complete; a leftover second name would only waste a
+             * directory entry, and unlink in our own directory does not fail
+             * in practice. */
+            (void)unlink(tmp);
+            return BC_OK;
+        }
+        if (errno == EEXIST)
+            return bc_error_set(err, BC_EINVAL, "%s exists; use --force to replace it", path);
+        struct stat st;
+        if (lstat(path, &st) == 0)
+            return bc_error_set(err, BC_EINVAL, "%s exists; use --force to replace it", path);
+    }
+    if (rename(tmp, path) != 0)
+        return bc_error_set(err, BC_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    return BC_OK;
+}
+
+/* The file is built in memory (HDF5's core driver, no backing store) and its
+ * image written with plain POSIX calls. Two reasons: HDF5 1.10 frees a file
+ * whose close failed (a full disk, a file-size limit) but keeps its
+ * identifier, and crashes at exit closing it again (HDFFV-11052, fixed in
+ * 1.14.1), so HDF5 must never meet a write error; and I/O errors then come
+ * with the file name and errno. The price is memory: the image (about the
+ * size of the file, the samples compressed) twice while it is copied out. */
+#define CORE_INCREMENT ((size_t)4 << 20)
+
+int bc_results_write(const char *path, int force, const bc_model *m, const bc_run_config *cfg,
+                     const bc_summary *s, const char *command_line, bc_error *err)
+{
+    int rc = bc_results_check_path(path, force, err);
+    if (rc)
+        return rc;
+    if ((rc = check_summary(path, m, cfg, s, err)))
+        return rc;
+    char *tmp = str_printf("%s.tmp.%ld", path, (long)getpid());
+    if (!tmp)
+        return bc_error_set(err, BC_ENOMEM, "out of memory");
+
+    h5ctx c = {.file = H5I_INVALID_HID,
+               .root = H5I_INVALID_HID,
+               .str = H5I_INVALID_HID,
+               .path = path,
+               .err = err};
+    hid_t fapl = H5I_INVALID_HID;
+    h5quiet q = {0};
+    void *image = NULL;
+    size_t size = 0;
+    int created = 0; /* tmp exists and is ours to remove */
+    if ((rc = quiet_on(&q, &c)))
+        goto done;
+    if ((fapl = H5Pcreate(H5P_FILE_ACCESS)) < 0 || H5Pset_fapl_core(fapl, CORE_INCREMENT, 0) < 0) {
+        rc = h5fail(&c, "cannot set up an in-memory file");
+        goto done;
+    }
+    /* With the core driver and no backing store, the name is only a label. */
+    if ((c.file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) < 0) {
+        rc = h5fail(&c, "cannot create the file in memory");
+        goto done;
+    }
+    if ((c.root = H5Gopen2(c.file, "/", H5P_DEFAULT)) < 0) {
+        rc = h5fail(&c, "cannot open the root group");
+        goto done;
+    }
+    if ((c.str = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_size(c.str, H5T_VARIABLE) < 0 ||
+        H5Tset_cset(c.str, H5T_CSET_UTF8) < 0) {
+        rc = h5fail(&c, "cannot make the string type");
+        goto done;
+    }
+    if ((rc = write_contents(&c, m, cfg, s, command_line)))
+        goto done;
+    rc = close_h(&c, &c.str, H5Tclose, "the string type", rc);
+    rc = close_h(&c, &c.root, H5Gclose, "the root group", rc);
+    if (rc)
+        goto done;
+    if (H5Fflush(c.file, H5F_SCOPE_GLOBAL) < 0) {
+        rc = h5fail(&c, "cannot flush the file in memory");
+        goto done;
+    }
+    ssize_t n = H5Fget_file_image(c.file, NULL, 0);
+    if (n < 0) {
+        rc = h5fail(&c, "cannot get the size of the file image");
+        goto done;
+    }
+    size = (size_t)n;
+    if (!(image = malloc(size ? size : 1))) {
+        rc = bc_error_set(err, BC_ENOMEM, "out of memory copying the file image (%zu bytes)", size);
+        goto done;
+    }
+    if (H5Fget_file_image(c.file, image, size) != n) {
+        rc = h5fail(&c, "cannot copy the file image");
+        goto done;
+    }
+    /* Frees the in-memory file before we write its copy. */
+    if ((rc = close_h(&c, &c.file, H5Fclose, "the file in memory", rc)))
+        goto done;
+    if ((rc = write_image(tmp, path, image, size, &created, err)))
+        goto done;
+    if ((rc = publish(tmp, path, force, err)) == BC_OK)
+        created = 0;
+done:
+    rc = close_h(&c, &c.str, H5Tclose, "the string type", rc);
+    rc = close_h(&c, &c.root, H5Gclose, "the root group", rc);
+    rc = close_h(&c, &c.file, H5Fclose, "the file in memory", rc);
+    rc = close_h(&c, &fapl, H5Pclose, "the file access properties", rc);
+    if (created)
+        (void)unlink(tmp); /* best effort: the error that brought us here matters more */
+    quiet_off(&q);
+    free(image);
+    free(tmp);
+    return rc;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static int not_ours(const h5ctx *c, const char *why, const char *name)
+{
+    return bc_error_set(c->err, BC_EINVAL, "%s is not a bcsim result file (%s%s%s)", c->path, why,
+                        name ? " " : "", name ? name : "");
+}
+
+/* Open root attribute `name`, which must hold a single value of type class
+ * `cls`. On success *a and *type are open (the caller closes them). */
+static int attr_open(const h5ctx *c, const char *name, H5T_class_t cls, hid_t *a, hid_t *type)
+{
+    hid_t sp = H5I_INVALID_HID;
+    int rc = BC_OK;
+    htri_t ex = H5Aexists(c->root, name);
+    if (ex < 0)
+        return h5fail(c, "cannot look for attribute %s", name);
+    if (!ex)
+        return not_ours(c, "no attribute", name);
+    if ((*a = H5Aopen(c->root, name, H5P_DEFAULT)) < 0) {
+        rc = h5fail(c, "cannot open attribute %s", name);
+        goto done;
+    }
+    if ((*type = H5Aget_type(*a)) < 0 || (sp = H5Aget_space(*a)) < 0) {
+        rc = h5fail(c, "cannot get the type of attribute %s", name);
+        goto done;
+    }
+    H5T_class_t got = H5Tget_class(*type);
+    hssize_t np = H5Sget_simple_extent_npoints(sp);
+    if (got == H5T_NO_CLASS || np < 0) {
+        rc = h5fail(c, "cannot get the type of attribute %s", name);
+        goto done;
+    }
+    if (got != cls || np != 1)
+        rc = not_ours(c,
+                      cls == H5T_STRING ? "not a single string: attribute"
+                                        : "not a single integer: attribute",
+                      name);
+done:
+    rc = close_h(c, &sp, H5Sclose, name, rc);
+    if (rc) {
+        rc = close_h(c, type, H5Tclose, name, rc);
+        rc = close_h(c, a, H5Aclose, name, rc);
+    }
+    return rc;
+}
+
+/* Root attribute `name` as a new string; variable- or fixed-length. */
+static int attr_read_str(const h5ctx *c, const char *name, char **out)
+{
+    hid_t a = H5I_INVALID_HID, ft = H5I_INVALID_HID, mt = H5I_INVALID_HID;
+    char *buf = NULL;
+    *out = NULL;
+    int rc = attr_open(c, name, H5T_STRING, &a, &ft);
+    if (rc)
+        return rc;
+    htri_t var = H5Tis_variable_str(ft);
+    H5T_cset_t cset = H5Tget_cset(ft);
+    size_t size = H5Tget_size(ft);
+    if (var < 0 || cset < 0 || size == 0 || (mt = H5Tcopy(H5T_C_S1)) < 0 ||
+        H5Tset_cset(mt, cset) < 0) {
+        rc = h5fail(c, "cannot get the string type of attribute %s", name);
+        goto done;
+    }
+    if (var) {
+        char *p = NULL;
+        if (H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Aread(a, mt, &p) < 0) {
+            rc = h5fail(c, "cannot read attribute %s", name);
+            goto done;
+        }
+        *out = strdup(p ? p : "");
+        if (p && H5free_memory(p) < 0 && rc == BC_OK)
+            rc = h5fail(c, "cannot free the string of attribute %s", name);
+    } else {
+        if (!(buf = malloc(size + 1))) {
+            rc = bc_error_set(c->err, BC_ENOMEM, "out of memory");
+            goto done;
+        }
+        if (H5Tset_size(mt, size + 1) < 0 || H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0 ||
+            H5Aread(a, mt, buf) < 0) {
+            rc = h5fail(c, "cannot read attribute %s", name);
+            goto done;
+        }
+        buf[size] = '\0';
+        *out = strdup(buf);
+    }
+    if (!*out && rc == BC_OK)
+        rc = bc_error_set(c->err, BC_ENOMEM, "out of memory");
+done:
+    free(buf);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+    }
+    rc = close_h(c, &mt, H5Tclose, name, rc);
+    rc = close_h(c, &ft, H5Tclose, name, rc);
+    rc = close_h(c, &a, H5Aclose, name, rc);
+    return rc;
+}
+
+/* Root attribute `name`, an integer of any width, converted to `mtype`. */
+static int attr_read_int(const h5ctx *c, const char *name, hid_t mtype, void *out)
+{
+    hid_t a = H5I_INVALID_HID, ft = H5I_INVALID_HID;
+    int rc = attr_open(c, name, H5T_INTEGER, &a, &ft);
+    if (rc)
+        return rc;
+    if (H5Aread(a, mtype, out) < 0)
+        rc = h5fail(c, "cannot read attribute %s", name);
+    rc = close_h(c, &ft, H5Tclose, name, rc);
+    rc = close_h(c, &a, H5Aclose, name, rc);
+    return rc;
+}
+
+/* Split `s` at "\n" into new strings; "" gives none. */
+static int split_lines(const char *s, char ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!s[0])
+        return BC_OK;
+    size_t k = 1;
+    for (const char *p = s; *p; p++)
+        k += *p == '\n';
+    char **v = calloc(k, sizeof *v);
+    if (!v)
+        return BC_ENOMEM;
+    const char *p = s;
+    for (size_t i = 0; i < k; i++) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (!(v[i] = malloc(len + 1))) {
+            free_strs(v, k);
+            return BC_ENOMEM;
+        }
+        memcpy(v[i], p, len);
+        v[i][len] = '\0';
+        p = e ? e + 1 : p + len;
+    }
+    *out = v;
+    *n = k;
+    return BC_OK;
+}
+
+int bc_results_read_run(const char *path, char **model_text, char **model_file, char ***overrides,
+                        size_t *n_overrides, bc_run_config *cfg, bc_error *err)
+{
+    *model_text = *model_file = NULL;
+    *overrides = NULL;
+    *n_overrides = 0;
+    h5ctx c = {.file = H5I_INVALID_HID,
+               .root = H5I_INVALID_HID,
+               .str = H5I_INVALID_HID,
+               .path = path,
+               .err = err};
+    char *text = NULL, *file = NULL, *ovr = NULL, *format = NULL, *sampler = NULL;
+    char **ov = NULL;
+    size_t nov = 0;
+    int version = 0;
+    uint64_t seed = 0, runs = 0, block = 0, text_len = 0;
+    bc_sampler_kind kind = BC_SAMPLER_MC;
+    h5quiet q = {0};
+
+    struct stat st;
+    if (!path || stat(path, &st) != 0)
+        return bc_error_set(err, BC_EIO, "cannot open %s: %s", path ? path : "(null)",
+                            path ? strerror(errno) : "no file name");
+    if (S_ISDIR(st.st_mode))
+        return bc_error_set(err, BC_EIO, "cannot open %s: it is a directory", path);
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return bc_error_set(err, BC_EIO, "cannot open %s: %s", path, strerror(errno));
+    fclose(fp);
+
+    int rc = quiet_on(&q, &c);
+    if (rc)
+        goto done;
+    htri_t is = H5Fis_hdf5(path);
+    if (is < 0) {
+        rc = h5fail_io(&c, "cannot read the file");
+        goto done;
+    }
+    if (!is) {
+        rc = not_ours(&c, "not an HDF5 file", NULL);
+        goto done;
+    }
+    if ((c.file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
+        rc = h5fail_io(&c, "cannot open the file");
+        goto done;
+    }
+    if ((c.root = H5Gopen2(c.file, "/", H5P_DEFAULT)) < 0) {
+        rc = h5fail(&c, "cannot open the root group");
+        goto done;
+    }
+    if ((rc = attr_read_str(&c, "format", &format)))
+        goto done;
+    if (strcmp(format, BC_RESULTS_FORMAT) != 0) {
+        rc = bc_error_set(err, BC_EINVAL,
+                          "%s is not a bcsim result file (attribute format is '%s', not '%s')",
+                          path, format, BC_RESULTS_FORMAT);
+        goto done;
+    }
+    if ((rc = attr_read_int(&c, "format_version", H5T_NATIVE_INT, &version)))
+        goto done;
+    if (version < 1 || version > BC_RESULTS_FORMAT_VERSION) {
+        rc = bc_error_set(err, BC_EINVAL,
+                          "%s has result format version %d; this bcsim reads versions 1 to %d",
+                          path, version, BC_RESULTS_FORMAT_VERSION);
+        goto done;
+    }
+    if ((rc = attr_read_str(&c, "model_text", &text)) ||
+        (rc = attr_read_int(&c, "model_text_length", H5T_NATIVE_UINT64, &text_len)) ||
+        (rc = attr_read_str(&c, "model_file", &file)) ||
+        (rc = attr_read_str(&c, "overrides", &ovr)) ||
+        (rc = attr_read_str(&c, "sampler", &sampler)) ||
+        (rc = attr_read_int(&c, "seed", H5T_NATIVE_UINT64, &seed)) ||
+        (rc = attr_read_int(&c, "runs", H5T_NATIVE_UINT64, &runs)) ||
+        (rc = attr_read_int(&c, "block", H5T_NATIVE_UINT64, &block)))
+        goto done;
+    if (text_len > strlen(text)) {
+        rc = not_ours(&c, "model_text_length exceeds the length of model_text", NULL);
+        goto done;
+    }
+    text[text_len] = '\0'; /* drop the "# --set" lines */
+    if (bc_sampler_kind_from_name(sampler, &kind) != BC_OK) {
+        rc = not_ours(&c, "unknown sampler:", sampler);
+        goto done;
+    }
+    if (runs == 0) {
+        rc = not_ours(&c, "runs is 0", NULL);
+        goto done;
+    }
+    if (split_lines(ovr, &ov, &nov) != BC_OK) {
+        rc = bc_error_set(err, BC_ENOMEM, "out of memory");
+        goto done;
+    }
+done:
+    rc = close_h(&c, &c.root, H5Gclose, "the root group", rc);
+    rc = close_h(&c, &c.file, H5Fclose, path, rc);
+    quiet_off(&q);
+    free(format);
+    free(ovr);
+    free(sampler);
+    if (rc) {
+        free(text);
+        free(file);
+        free_strs(ov, nov);
+        return rc;
+    }
+    *model_text = text;
+    *model_file = file;
+    *overrides = ov;
+    *n_overrides = nov;
+    cfg->runs = runs;
+    cfg->seed = seed;
+    cfg->sampler = kind;
+    cfg->block = block;
+    return BC_OK;
+}
