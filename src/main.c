@@ -1,14 +1,27 @@
 /* main.c: the bcsim command line. Turns statuses into messages and exit
- * codes: 0 success, 2 bad usage or bad input, 1 any other failure. */
+ * codes: 0 success, 2 bad usage or bad input, 1 any other failure, 130 when
+ * interrupted (SIGINT, SIGTERM). */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "bcsim/engine.h"
 #include "bcsim/error.h"
 #include "bcsim/model.h"
 #include "bcsim/report.h"
+#include "bcsim/results.h"
+#include "bcsim/sampler.h"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
 
 static const char *const main_usage =
     "usage: bcsim COMMAND [OPTIONS]\n"
@@ -16,13 +29,16 @@ static const char *const main_usage =
     "Monte Carlo sensitivity simulator for public investment business cases.\n"
     "\n"
     "Commands:\n"
+    "  run MODEL [OPTIONS]  Monte Carlo study of a model file, results to HDF5\n"
     "  base MODEL [--csv]   print the deterministic base case of a model file\n"
+    "  replay FILE --run I  recompute and print one run of a result file\n"
     "\n"
     "Options:\n"
     "  -h, --help           show this help (bcsim COMMAND --help for a command)\n"
     "  --version            print the version\n"
     "\n"
-    "Exit status: 0 success, 2 bad usage or bad input, 1 other failures.\n";
+    "Exit status: 0 success, 2 bad usage or bad input, 1 other failures,\n"
+    "130 interrupted.\n";
 
 static const char *const base_usage =
     "usage: bcsim base MODEL [--csv]\n"
@@ -89,6 +105,421 @@ static int cmd_base(int argc, char **argv)
     return EXIT_OK;
 }
 
+static const char *const run_usage =
+    "usage: bcsim run MODEL [-n RUNS] [--seed S] [--threads T] [-o FILE.h5] [--force]\n"
+    "                 [--set NAME=SPEC ...] [--sampler mc|lhs] [--save-samples] [--quiet]\n"
+    "\n"
+    "Run the business case of the model file MODEL RUNS times with its uncertain\n"
+    "inputs drawn from their distributions, print a summary per proposal and for\n"
+    "the portfolio, and write every statistic to an HDF5 file. The same seed gives\n"
+    "bit-identical results for any number of threads.\n"
+    "\n"
+    "Options:\n"
+    "  -n, --runs RUNS     number of runs (default 1000000; 1e6 style accepted)\n"
+    "  --seed S            generator seed, 0 .. 2^64-1 (default 1)\n"
+    "  --threads T         threads (default: all cores)\n"
+    "  -o, --output FILE   result file (default results/<model>.h5)\n"
+    "  --force             replace an existing result file\n"
+    "  --set NAME=SPEC     override an input, e.g. --set academics.effect=pert:0,0.1,0.2\n"
+    "                      or --set igu.investment=5.5 (repeatable; see docs/model-file.md)\n"
+    "  --sampler mc|lhs    plain Monte Carlo (default) or Latin hypercube\n"
+    "  --save-samples      also store every run's inputs and average gains\n"
+    "  --block B           runs per block (default 2048); results depend on it\n"
+    "  --quiet             no progress line and no summary\n"
+    "  -h, --help          show this help\n";
+
+static const char *const replay_usage =
+    "usage: bcsim replay FILE.h5 --run I\n"
+    "\n"
+    "Recompute run I (0-based) of the study stored in FILE.h5 from the model text,\n"
+    "overrides, seed and sampler recorded there, and print its inputs and outputs.\n";
+
+/* Parse a whole number in [lo, hi]: digits, or an exact 1e6-style value. */
+static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    if (!s || !*s)
+        return -1;
+    size_t digits = strspn(s, "0123456789");
+    if (digits == strlen(s)) {
+        errno = 0;
+        unsigned long long v = strtoull(s, NULL, 10);
+        if (errno == ERANGE)
+            return -1;
+        *out = v;
+    } else {
+        char *end = NULL;
+        if (s[0] < '0' || s[0] > '9' || strpbrk(s, "xXnNiI"))
+            return -1;
+        double v = strtod(s, &end);
+        if (*end || !(v >= 0) || v != floor(v) || v > 0x1p63)
+            return -1;
+        *out = (uint64_t)v;
+    }
+    return *out < lo || *out > hi ? -1 : 0;
+}
+
+static volatile sig_atomic_t stop_flag = 0;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+typedef struct progress {
+    double start, last;
+    int shown;
+} progress;
+
+/* A progress line on stderr, a few times a second. */
+static void show_progress(void *user, uint64_t done, uint64_t total)
+{
+    progress *p = user;
+    double t = now_seconds();
+    if (done < total && t - p->last < 0.25)
+        return;
+    p->last = t;
+    double el = t - p->start, rate = el > 0 ? (double)done / el : 0;
+    double left = rate > 0 ? (double)(total - done) / rate : 0;
+    fprintf(stderr, "\r  %llu / %llu runs  %.2f M runs/s  %.0f s left   ",
+            (unsigned long long)done, (unsigned long long)total, rate / 1e6, left);
+    p->shown = 1;
+}
+
+/* The command line as one string, arguments with spaces quoted. */
+static char *join_args(int argc, char **argv)
+{
+    size_t n = 1;
+    for (int i = 0; i < argc; i++)
+        n += strlen(argv[i]) + 3;
+    char *s = malloc(n), *p = s;
+    if (!s)
+        return NULL;
+    for (int i = 0; i < argc; i++) {
+        int q = strpbrk(argv[i], " \t'\"") != NULL;
+        p += sprintf(p, "%s%s%s%s", i ? " " : "", q ? "'" : "", argv[i], q ? "'" : "");
+    }
+    return s;
+}
+
+static void print_summary(const bc_model *m, const bc_summary *s, const bc_run_config *cfg,
+                          int threads, double seconds, const char *path)
+{
+    const int y0 = bc_model_start_year(m);
+    printf("%s: %llu runs (%s, seed %llu), %d threads, %.1f s\n", bc_model_id(m),
+           (unsigned long long)s->runs, bc_sampler_kind_name(cfg->sampler),
+           (unsigned long long)cfg->seed, threads, seconds);
+    printf("\nAverage annual gain %d-%d, mDKK/year\n", y0, y0 + (int)s->years - 1);
+    printf("  %-14s %9s %9s %9s %9s   %s\n", "output", "mean", "P5", "P50", "P95",
+           "P(break even) +- se");
+    for (size_t o = 0; o < s->n_outputs; o++) {
+        const double *q = s->avg_gain.q + o * BC_NQ;
+        printf("  %-14.14s %9.3f %9.3f %9.3f %9.3f   %6.2f %% +- %.2f %%\n",
+               bc_model_output_id(m, o), s->avg_gain.mean[o], q[1], q[4], q[7],
+               100 * s->be_prob[o], 100 * s->be_se[o]);
+    }
+    printf("\nBreak even: average annual gain >= 0. Results: %s\n", path);
+}
+
+static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
+{
+    const char *path = NULL, *out = NULL;
+    bc_run_config cfg = {.runs = 1000000, .seed = 1, .sampler = BC_SAMPLER_MC};
+    int force = 0, quiet = 0;
+    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+    size_t nsets = 0;
+    if (!sets)
+        return EXIT_FAIL;
+    int rc = EXIT_OK;
+#define NEED_VALUE()                                                                \
+    do {                                                                            \
+        if (i + 1 >= argc) {                                                        \
+            rc = usage_error("run", "option '%s' needs a value", argv[i]);          \
+            goto out;                                                               \
+        }                                                                           \
+    } while (0)
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        uint64_t v;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(run_usage, stdout);
+            goto out;
+        } else if (!strcmp(a, "-n") || !strcmp(a, "--runs")) {
+            NEED_VALUE();
+            if (parse_u64(argv[++i], 1, UINT64_MAX, &cfg.runs)) {
+                rc = usage_error("run", "-n: '%s' is not a number of runs (a whole number >= 1)",
+                                 argv[i]);
+                goto out;
+            }
+        } else if (!strcmp(a, "--seed")) {
+            NEED_VALUE();
+            if (parse_u64(argv[++i], 0, UINT64_MAX, &cfg.seed)) {
+                rc = usage_error("run", "--seed: '%s' is not a whole number from 0 to 2^64-1",
+                                 argv[i]);
+                goto out;
+            }
+        } else if (!strcmp(a, "--threads")) {
+            NEED_VALUE();
+            if (parse_u64(argv[++i], 1, 1024, &v)) {
+                rc = usage_error("run", "--threads: '%s' is not a whole number from 1 to 1024",
+                                 argv[i]);
+                goto out;
+            }
+            cfg.threads = (int)v;
+        } else if (!strcmp(a, "--block")) {
+            NEED_VALUE();
+            if (parse_u64(argv[++i], 1, 1u << 24, &cfg.block)) {
+                rc = usage_error("run", "--block: '%s' is not a whole number from 1 to 2^24",
+                                 argv[i]);
+                goto out;
+            }
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            NEED_VALUE();
+            out = argv[++i];
+        } else if (!strcmp(a, "--set")) {
+            NEED_VALUE();
+            sets[nsets++] = argv[++i];
+        } else if (!strcmp(a, "--sampler")) {
+            NEED_VALUE();
+            if (bc_sampler_kind_from_name(argv[++i], &cfg.sampler)) {
+                rc = usage_error("run", "--sampler: '%s' is not mc or lhs", argv[i]);
+                goto out;
+            }
+        } else if (!strcmp(a, "--force")) {
+            force = 1;
+        } else if (!strcmp(a, "--save-samples")) {
+            cfg.save_samples = 1;
+        } else if (!strcmp(a, "--quiet")) {
+            quiet = 1;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            rc = usage_error("run", "unknown option '%s'", a);
+            goto out;
+        } else if (!path) {
+            path = a;
+        } else {
+            rc = usage_error("run", "unexpected argument '%s'", a);
+            goto out;
+        }
+    }
+#undef NEED_VALUE
+    if (!path) {
+        rc = usage_error("run", "%s", "missing the model file");
+        goto out;
+    }
+
+    bc_error err;
+    bc_error_clear(&err);
+    bc_model *m = NULL;
+    bc_summary *sum = NULL;
+    char *defpath = NULL, *cmdline = NULL;
+    int lrc = bc_model_load_file(path, &m, &err);
+    for (size_t k = 0; !lrc && k < nsets; k++)
+        if ((lrc = bc_model_set(m, sets[k], &err)))
+            bc_error_set(&err, lrc, "--set %s", bc_errmsg(&err));
+    if (lrc) {
+        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+        rc = input_status(lrc);
+        goto done;
+    }
+    if (!out) {
+        /* results/<model>.h5, creating results/ if needed */
+        size_t n = strlen(bc_model_id(m)) + 16;
+        defpath = malloc(n);
+        if (!defpath) {
+            rc = EXIT_FAIL;
+            goto done;
+        }
+        if (mkdir("results", 0777) != 0 && errno != EEXIST) {
+            fprintf(stderr, "bcsim: cannot create the folder results: %s\n", strerror(errno));
+            rc = EXIT_USAGE;
+            goto done;
+        }
+        snprintf(defpath, n, "results/%s.h5", bc_model_id(m));
+        out = defpath;
+    }
+    if ((lrc = bc_results_check_path(out, force, &err))) {
+        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+        rc = input_status(lrc);
+        goto done;
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    cfg.stop = &stop_flag;
+    progress prog = {.start = now_seconds()};
+    if (!quiet && isatty(STDERR_FILENO)) {
+        cfg.progress = show_progress;
+        cfg.progress_user = &prog;
+    }
+    int threads = cfg.threads;
+    if (threads == 0) {
+        long nc = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = nc > 0 ? (int)nc : 1;
+        cfg.threads = threads;
+    }
+    lrc = bc_engine_run(m, &cfg, &sum, &err);
+    if (prog.shown)
+        fputs("\r\033[K", stderr);
+    if (lrc) {
+        fprintf(stderr, "bcsim: %s%s\n", bc_errmsg(&err),
+                lrc == BC_EINTR ? "; nothing written" : "");
+        rc = lrc == BC_EINTR ? EXIT_INTERRUPTED : lrc == BC_EINVAL ? EXIT_USAGE : EXIT_FAIL;
+        goto done;
+    }
+    double seconds = now_seconds() - prog.start;
+    cmdline = join_args(full_argc, full_argv);
+    lrc = bc_results_write(out, force, m, &cfg, sum, cmdline ? cmdline : "", &err);
+    if (lrc) {
+        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+        rc = lrc == BC_EINVAL ? EXIT_USAGE : EXIT_FAIL;
+        goto done;
+    }
+    if (!quiet) {
+        print_summary(m, sum, &cfg, threads, seconds, out);
+        if (fflush(stdout) != 0) {
+            rc = EXIT_FAIL;
+            goto done;
+        }
+    }
+done:
+    free(defpath);
+    free(cmdline);
+    bc_summary_free(sum);
+    bc_model_free(m);
+out:
+    free(sets);
+    return rc;
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+    const char *path = NULL;
+    uint64_t runidx = 0;
+    int have_run = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(replay_usage, stdout);
+            return EXIT_OK;
+        } else if (!strcmp(argv[i], "--run")) {
+            if (i + 1 >= argc)
+                return usage_error("replay", "option '%s' needs a value", argv[i]);
+            if (parse_u64(argv[++i], 0, UINT64_MAX, &runidx))
+                return usage_error("replay", "--run: '%s' is not a run index (0, 1, ...)",
+                                   argv[i]);
+            have_run = 1;
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return usage_error("replay", "unknown option '%s'", argv[i]);
+        } else if (!path) {
+            path = argv[i];
+        } else {
+            return usage_error("replay", "unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (!path)
+        return usage_error("replay", "%s", "missing the result file");
+    if (!have_run)
+        return usage_error("replay", "%s", "missing --run I");
+
+    bc_error err;
+    bc_error_clear(&err);
+    char *text = NULL, *file = NULL, **ovr = NULL;
+    size_t novr = 0;
+    bc_run_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    bc_model *m = NULL;
+    bc_sampler *smp = NULL;
+    double *x = NULL, *u = NULL;
+    bc_eval *e = NULL;
+    int rc = EXIT_OK;
+    int lrc = bc_results_read_run(path, &text, &file, &ovr, &novr, &cfg, &err);
+    if (lrc) {
+        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+        return EXIT_USAGE;
+    }
+    if (runidx >= cfg.runs) {
+        fprintf(stderr, "bcsim: %s holds runs 0 to %llu; there is no run %llu\n", path,
+                (unsigned long long)cfg.runs - 1, (unsigned long long)runidx);
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    lrc = bc_model_load_string(text, strlen(text), file, &m, &err);
+    for (size_t k = 0; !lrc && k < novr; k++)
+        lrc = bc_model_set(m, ovr[k], &err);
+    if (!lrc)
+        lrc = bc_sampler_alloc(m, cfg.sampler, cfg.seed, cfg.runs, &smp, &err);
+    if (lrc) {
+        fprintf(stderr, "bcsim: %s: the recorded model no longer loads: %s\n", path,
+                bc_errmsg(&err));
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    x = malloc((bc_model_dim(m) + 1) * sizeof *x);
+    u = malloc((bc_sampler_dim(smp) + 1) * sizeof *u);
+    e = bc_eval_alloc(m, 1);
+    if (!x || !u || !e) {
+        rc = EXIT_FAIL;
+        goto done;
+    }
+    bc_sampler_inputs(smp, runidx, x, u);
+    bc_model_eval(m, x, e);
+
+    const size_t H = bc_model_years(m);
+    const int y0 = bc_model_start_year(m);
+    printf("Run %llu of %s: model %s, %llu runs, %s, seed %llu\n", (unsigned long long)runidx,
+           path, bc_model_id(m), (unsigned long long)cfg.runs, bc_sampler_kind_name(cfg.sampler),
+           (unsigned long long)cfg.seed);
+    printf("\nInputs\n");
+    for (size_t i = 0; i < bc_model_n_inputs(m); i++) {
+        const bc_input *in = bc_model_input(m, i);
+        printf("  %-34s", in->name);
+        for (size_t j = 0; j < in->dim; j++) {
+            char num[40];
+            bc_format_double(num, sizeof num, x[in->offset + j]);
+            printf("%s%s", j ? " " : "", num);
+        }
+        printf("%s\n", bc_dist_is_random(&in->dist) ? "" : "  (fixed)");
+    }
+    printf("\nGain by year, mDKK\n  %-14s", "output");
+    for (size_t t = 0; t < H; t++)
+        printf(" %9d", y0 + (int)t);
+    printf(" %9s %9s  %s\n", "average", "npv", "break-even year");
+    for (size_t o = 0; o < bc_model_n_outputs(m); o++) {
+        printf("  %-14.14s", bc_model_output_id(m, o));
+        for (size_t t = 0; t < H; t++)
+            printf(" %9.4f", e->gain[o * H + t]);
+        int be = e->break_even_year[o];
+        printf(" %9.4f %9.4f  ", e->avg_gain[o], e->npv[o]);
+        if (be == BC_NO_BREAK_EVEN)
+            printf("none\n");
+        else
+            printf("%d\n", y0 + be);
+    }
+    if (fflush(stdout) != 0)
+        rc = EXIT_FAIL;
+done:
+    free(x);
+    free(u);
+    bc_eval_free(e);
+    bc_sampler_free(smp);
+    bc_model_free(m);
+    free(text);
+    free(file);
+    for (size_t k = 0; k < novr; k++)
+        free(ovr[k]);
+    free(ovr);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -104,5 +535,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "base") == 0)
         return cmd_base(argc - 1, argv + 1);
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1, argc, argv);
+    if (strcmp(cmd, "replay") == 0)
+        return cmd_replay(argc - 1, argv + 1);
     return usage_error(NULL, "unknown command '%s'", cmd);
 }
