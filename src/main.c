@@ -321,8 +321,11 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     char *defpath = NULL, *cmdline = NULL;
     int lrc = bc_model_load_file(path, &m, &err);
     for (size_t k = 0; !lrc && k < nsets; k++)
-        if ((lrc = bc_model_set(m, sets[k], &err)))
-            bc_error_set(&err, lrc, "--set %s", bc_errmsg(&err));
+        if ((lrc = bc_model_set(m, sets[k], &err))) {
+            char msg[BC_ERRMSG_SIZE];
+            snprintf(msg, sizeof msg, "%s", bc_errmsg(&err));
+            bc_error_set(&err, lrc, "--set %s", msg);
+        }
     if (lrc) {
         fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
         rc = input_status(lrc);

@@ -66,5 +66,76 @@ if [ -w /dev/full ]; then
   expect 1 '' 'writing the report failed' -- sh -c "\"$bcsim\" base \"$model\" >/dev/full"
 fi
 
+# --- bcsim run -------------------------------------------------------------
+out=$tmp/r.h5
+expect 0 '^usage: bcsim run MODEL' '' -- "$bcsim" run --help
+expect 2 '' "-n: '0' is not a number of runs" -- "$bcsim" run "$model" -n 0 -o "$out"
+expect 2 '' "-n: '-5' is not a number of runs" -- "$bcsim" run "$model" -n -5 -o "$out"
+expect 2 '' "-n: 'abc' is not a number of runs" -- "$bcsim" run "$model" -n abc -o "$out"
+expect 2 '' "-n: '1.5' is not a number of runs" -- "$bcsim" run "$model" -n 1.5 -o "$out"
+expect 2 '' "option '-n' needs a value" -- "$bcsim" run "$model" -n
+expect 2 '' "--threads: '0' is not" -- "$bcsim" run "$model" --threads 0 -o "$out"
+expect 2 '' "--sampler: 'qmc' is not mc or lhs" -- "$bcsim" run "$model" --sampler qmc -o "$out"
+expect 2 '' "unknown input 'academics.efect'.*did you mean academics.effect" -- \
+  "$bcsim" run "$model" -n 100 --set academics.efect=0.1 -o "$out"
+expect 2 '' "academics.effect: 'pert:0,0.3,0.2'.*mode" -- \
+  "$bcsim" run "$model" -n 100 --set academics.effect=pert:0,0.3,0.2 -o "$out"
+expect 2 '' "unknown distribution|unknown kind|'frob" -- \
+  "$bcsim" run "$model" -n 100 --set academics.effect=frob:1,2 -o "$out"
+expect 2 '' "$tmp/nodir/x.h5" -- "$bcsim" run "$model" -n 100 -o "$tmp/nodir/x.h5"
+expect 2 '' "is a directory|not a regular file" -- "$bcsim" run "$model" -n 100 -o "$tmp"
+expect 2 '' "/dev/full" -- "$bcsim" run "$model" -n 100 -o /dev/full
+if [ -e "$out" ]; then fail=$((fail + 1)); echo "FAILED: a refused run left $out"; else pass=$((pass + 1)); fi
+
+expect 0 'P\(break even\)' '' -- "$bcsim" run "$model" -n 20000 --threads 2 -o "$out"
+expect 2 '' "exists; use --force" -- "$bcsim" run "$model" -n 100 -o "$out"
+before=$(cksum <"$out")
+[ "$before" = "$(cksum <"$out")" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: file changed"; }
+expect 0 '' '' -- "$bcsim" run "$model" -n 20000 -o "$out" --force --quiet
+ls "$tmp" | grep -q '\.tmp\.' && { fail=$((fail + 1)); echo "FAILED: temporary file left"; } || pass=$((pass + 1))
+
+# thread count and sampler: bit-identical result files
+py=/usr/bin/python3
+for s in mc lhs; do
+  "$bcsim" run "$model" -n 50001 --sampler $s --threads 1 --seed 9 -o "$tmp/t1.h5" --quiet --force
+  "$bcsim" run "$model" -n 50001 --sampler $s --threads 2 --seed 9 -o "$tmp/t2.h5" --quiet --force
+  "$bcsim" run "$model" -n 50001 --sampler $s --threads 7 --seed 9 -o "$tmp/t7.h5" --quiet --force
+  expect 0 'identical' '' -- "$py" "$src/tests/h5same.py" "$tmp/t1.h5" "$tmp/t2.h5"
+  expect 0 'identical' '' -- "$py" "$src/tests/h5same.py" "$tmp/t1.h5" "$tmp/t7.h5"
+done
+"$bcsim" run "$model" -n 50001 --seed 10 -o "$tmp/s10.h5" --quiet --force
+expect 1 'differs' '' -- "$py" "$src/tests/h5same.py" "$tmp/t1.h5" "$tmp/s10.h5"
+
+# --set is applied and recorded; replay recomputes a stored run exactly
+"$bcsim" run "$model" -n 3000 --seed 4 --save-samples --set igu.investment=5 \
+  --set 'sick.effect=pert:0,0.1,0.2' -o "$tmp/s.h5" --quiet
+expect 0 '' '' -- "$py" - "$tmp/s.h5" <<'PY'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+assert f.attrs["overrides"] == "igu.investment=5\nsick.effect=pert:0,0.1,0.2", f.attrs["overrides"]
+assert "# --set igu.investment=5" in f.attrs["model_text"]
+names = [n.decode() if isinstance(n, bytes) else n for n in f["inputs/names"][()]]
+spec = [s.decode() if isinstance(s, bytes) else s for s in f["inputs/spec"][()]]
+assert spec[names.index("igu.investment")] == "5", spec[names.index("igu.investment")]
+assert f["samples/avg_gain"].shape == (3000, 4)
+PY
+replay=$("$bcsim" replay "$tmp/s.h5" --run 2999)
+stored=$("$py" -c "import h5py,sys; print('%.4f' % h5py.File(sys.argv[1],'r')['samples/avg_gain'][2999,3])" "$tmp/s.h5")
+got=$(printf '%s\n' "$replay" | awk '$1=="portfolio"{print $(NF-2)}')
+[ "$got" = "$stored" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: replay portfolio $got, stored $stored"; }
+printf '%s\n' "$replay" | grep -q 'igu.investment *5  (fixed)' && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: replay did not apply the override"; }
+expect 2 '' 'there is no run 3000' -- "$bcsim" replay "$tmp/s.h5" --run 3000
+expect 2 '' 'missing --run' -- "$bcsim" replay "$tmp/s.h5"
+expect 2 '' 'not a bcsim result file' -- "$bcsim" replay "$model" --run 0
+
+# SIGINT: stop, write nothing, exit 130
+"$bcsim" run "$model" -n 200000000 -o "$tmp/int.h5" --quiet &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid
+st=$?
+if [ $st -eq 130 ] && [ ! -e "$tmp/int.h5" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: SIGINT gave $st"; fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
