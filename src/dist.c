@@ -440,6 +440,90 @@ int bc_dist_init(bc_dist *d, const bc_dist_params *p, int *bad_key, bc_error *er
     return BC_OK;
 }
 
+/* Robust inverse CDFs for the beta and gamma families. GSL's inverses return
+ * NaN for small shapes and far tails (e.g. a gamma of shape 0.1 at u = 1e-16);
+ * there we bisect on t = ln x, with the CDF in the tail it is accurate in
+ * (P below the median, Q above), to full double precision. */
+typedef double (*tail_fn)(double x, double a, double b);
+
+static double bisect_log(tail_fn f, int upper, double target, double a, double b, double tlo,
+                         double thi)
+{
+    /* find x = e^t with P(x) = target (upper = 0, P increasing) or
+     * Q(x) = target (upper = 1, Q decreasing) */
+    for (int it = 0; it < 200 && thi - tlo > 1e-15 * (1 + fabs(tlo) + fabs(thi)); it++) {
+        double t = 0.5 * (tlo + thi), v = f(exp(t), a, b);
+        if ((v < target) != (upper != 0))
+            tlo = t;
+        else
+            thi = t;
+    }
+    return exp(0.5 * (tlo + thi));
+}
+
+/* Whether GSL's answer x is usable: finite, and its CDF within 1e-9 of u
+ * relative to the tail probability. */
+static int close_enough(double x, double u, tail_fn P, tail_fn Q, double a, double b)
+{
+    if (!isfinite(x))
+        return 0;
+    if (u <= 0.5)
+        return fabs(P(x, a, b) - u) <= 1e-9 * u + 1e-300;
+    return fabs(Q(x, a, b) - (1 - u)) <= 1e-9 * (1 - u) + 1e-300;
+}
+
+static double beta_pinv(double u, double a, double b)
+{
+    double x = gsl_cdf_beta_Pinv(u, a, b);
+    if (close_enough(x, u, gsl_cdf_beta_P, gsl_cdf_beta_Q, a, b))
+        return x;
+    if (u > 0.5) /* 1 - X ~ Beta(b, a) */
+        return 1 - bisect_log(gsl_cdf_beta_P, 0, 1 - u, b, a, -745, 0);
+    return bisect_log(gsl_cdf_beta_P, 0, u, a, b, -745, 0);
+}
+
+/* The gamma quantile at u, or at 1 - v when `upper` (v = 1 - u given exactly,
+ * so that far upper tails keep their precision). */
+static double gamma_inv(double u, double v, int upper, double k, double theta)
+{
+    double x = upper ? gsl_cdf_gamma_Qinv(v, k, theta) : gsl_cdf_gamma_Pinv(u, k, theta);
+    if (isfinite(x) &&
+        (upper ? fabs(gsl_cdf_gamma_Q(x, k, theta) - v) <= 1e-9 * v + 1e-300
+               : close_enough(x, u, gsl_cdf_gamma_P, gsl_cdf_gamma_Q, k, theta)))
+        return x;
+    double tail = upper ? v : u <= 0.5 ? u : 1 - u;
+    double hi = k * theta > 1 ? k * theta : 1;
+    while (gsl_cdf_gamma_Q(hi, k, theta) > (upper || u > 0.5 ? tail : 0.5) && hi < 1e300)
+        hi *= 2;
+    if (!upper && u <= 0.5)
+        return bisect_log(gsl_cdf_gamma_P, 0, u, k, theta, -745, log(hi));
+    return bisect_log(gsl_cdf_gamma_Q, 1, tail, k, theta, -745, log(hi));
+}
+
+static double gamma_pinv(double u, double k, double theta)
+{
+    return gamma_inv(u, 1 - u, 0, k, theta);
+}
+
+double bc_dist_quantile_upper(const bc_dist *d, double v)
+{
+    switch (d->kind) {
+    case BC_DIST_GAMMA:
+        return gamma_inv(1 - v, v, 1, d->a, d->b);
+    case BC_DIST_PERT:
+    case BC_DIST_BETA: /* 1 - Z ~ Beta(b, a) */
+        return d->p[BC_P_MAX] - (d->p[BC_P_MAX] - d->p[BC_P_MIN]) * beta_pinv(v, d->b, d->a);
+    case BC_DIST_NORMAL:
+        if (d->c == 0 && !isfinite(d->p[BC_P_MIN]) && !isfinite(d->p[BC_P_MAX]))
+            return d->p[BC_P_MEAN] + d->p[BC_P_SD] * gsl_cdf_ugaussian_Qinv(v);
+        return bc_dist_quantile(d, 1 - v);
+    case BC_DIST_LOGNORMAL:
+        return gsl_cdf_lognormal_Qinv(v, d->a, d->b);
+    default:
+        return bc_dist_quantile(d, 1 - v);
+    }
+}
+
 double bc_dist_quantile(const bc_dist *d, double u)
 {
     const double *v = d->p;
@@ -458,7 +542,7 @@ double bc_dist_quantile(const bc_dist *d, double u)
     case BC_DIST_LOGNORMAL:
         return gsl_cdf_lognormal_Pinv(u, d->a, d->b);
     case BC_DIST_GAMMA:
-        return gsl_cdf_gamma_Pinv(u, d->a, d->b);
+        return gamma_pinv(u, d->a, d->b);
     case BC_DIST_TRIANGULAR: {
         /* F^-1(u) = min + sqrt(u (max-min)(mode-min))       for u < F(mode)
          *         = max - sqrt((1-u)(max-min)(max-mode))    otherwise */
@@ -469,7 +553,7 @@ double bc_dist_quantile(const bc_dist *d, double u)
     }
     case BC_DIST_PERT:
     case BC_DIST_BETA:
-        return v[BC_P_MIN] + (v[BC_P_MAX] - v[BC_P_MIN]) * gsl_cdf_beta_Pinv(u, d->a, d->b);
+        return v[BC_P_MIN] + (v[BC_P_MAX] - v[BC_P_MIN]) * beta_pinv(u, d->a, d->b);
     case BC_DIST_DISCRETE: {
         /* smallest i with cum[i] >= u */
         size_t lo = 0, hi = d->n - 1;

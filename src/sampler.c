@@ -13,26 +13,27 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_randist.h>
+#include <gsl/gsl_sf_gamma.h>
 
 /* Philox streams: independent sequences under the same seed. */
 enum { STREAM_MC = 0, STREAM_LHS_JITTER = 1, STREAM_LHS_PERM = 2 };
 
-/* Quantile tables for inverse CDFs without a closed form. The centre
- * [QT_T/QT_N, 1 - QT_T/QT_N] uses cubic Hermite interpolation of Q(u) on the
- * grid u_i = i/QT_N with exact derivatives Q'(u) = 1/f(Q(u)). Near 0 and 1 the
- * quantile is singular (Q ~ u^(1/alpha) for a beta), so each tail has its own
- * Hermite table in s = ln u (or ln(1-u)), on which Q is smooth, down to
- * BC_U_MIN. Accuracy against GSL's CDF is tested in tests/test_sampler.c. */
-#define QT_N 4096
-#define QT_T 64   /* cells at each end handled by the tail tables */
-#define QT_M 256  /* cells of each tail table */
+/* Quantile tables for the beta family (beta, pert) and the gamma, whose
+ * inverse CDFs have no closed form and cost microseconds in GSL. The table is
+ * uniform in s = logit(u) over [logit(BC_U_MIN), logit(BC_U_MAX)] and holds a
+ * transform y of the quantile on which it is smooth and nearly linear in both
+ * tails: y = logit(z) for a beta, z = (Q - min)/(max - min) (so z ~ u^(1/alpha)
+ * near 0 becomes a straight line), y = ln Q for a gamma. Cubic Hermite
+ * interpolation with exact slopes dy/ds; accuracy against GSL's CDF is tested
+ * in tests/test_sampler.c. */
+#define QT_M 4096 /* cells */
 
 typedef struct qtable {
-    double q[QT_N + 1];       /* Q(i/QT_N), i = QT_T .. QT_N-QT_T */
-    double dq[QT_N + 1];      /* Q'(i/QT_N) / QT_N: the derivative per cell */
-    double s0, hs, inv_hs;    /* tail grid: s_j = s0 + j hs, s = ln u or ln(1-u) */
-    double lq[QT_M + 1], ldq[QT_M + 1]; /* lower tail: Q(e^s), dQ/ds * hs */
-    double uq[QT_M + 1], udq[QT_M + 1]; /* upper tail: Q(1-e^s), dQ/ds * hs */
+    int beta;                 /* 1: beta family, 0: gamma */
+    double lo, width;         /* beta: Q = lo + width z */
+    double s0, inv_h;         /* s_j = s0 + j / inv_h */
+    double y[QT_M + 1];       /* transformed quantile at the nodes */
+    double dy[QT_M + 1];      /* dy/ds times the cell width */
 } qtable;
 
 #define LHS_ROUNDS 6
@@ -150,40 +151,60 @@ void bc_sampler_uniforms(const bc_sampler *s, uint64_t run, double *u)
     }
 }
 
-/* Density at x for the kinds that get tables. */
-static double table_pdf(const bc_dist *d, double x)
+/* y and dy/ds at s for the table's distribution. Slopes come from the
+ * density in log form, so that they stay finite where the density under- or
+ * overflows: for a beta, dy/ds = u (1-u) B(a,b) / (z^a (1-z)^b); for a gamma,
+ * dy/ds = u (1-u) / (Q f(Q)). */
+static void qtable_node(const qtable *t, const bc_dist *d, double s, double *y, double *dy)
 {
-    if (d->kind == BC_DIST_GAMMA)
-        return gsl_ran_gamma_pdf(x, d->a, d->b);
-    double w = d->p[BC_P_MAX] - d->p[BC_P_MIN]; /* beta and pert on [min, max] */
-    return gsl_ran_beta_pdf((x - d->p[BC_P_MIN]) / w, d->a, d->b) / w;
+    double u = 1 / (1 + exp(-s)), v = 1 / (1 + exp(s)); /* u and 1 - u */
+    double lu = -log1p(exp(-s)), lv = -log1p(exp(s));   /* their logs */
+    if (t->beta) {
+        /* the smaller of z and 1 - z straight from an inverse CDF, where it is
+         * accurate (1 - Z ~ Beta(b, a)); the other as its complement */
+        bc_dist unit = *d;
+        unit.p[BC_P_MIN] = 0;
+        unit.p[BC_P_MAX] = 1;
+        double z, zc;
+        if (u <= 0.5) {
+            z = bc_dist_quantile(&unit, u);
+            zc = 1 - z;
+        } else {
+            unit.a = d->b;
+            unit.b = d->a;
+            zc = bc_dist_quantile(&unit, v);
+            z = 1 - zc;
+        }
+        double lz = log(z), lzc = log(zc);
+        *y = lz - lzc;
+        *dy = exp(lu + lv + gsl_sf_lnbeta(d->a, d->b) - d->a * lz - d->b * lzc);
+    } else {
+        double k = d->a, theta = d->b;
+        double q = u <= 0.5 ? bc_dist_quantile(d, u) : bc_dist_quantile_upper(d, v);
+        double lq = log(q);
+        *y = lq;
+        /* ln f(q) = (k-1) ln q - q/theta - ln Gamma(k) - k ln theta */
+        *dy = exp(lu + lv - k * lq + q / theta + gsl_sf_lngamma(k) + k * log(theta));
+    }
 }
 
 static void qtable_fill(qtable *t, const bc_dist *d)
 {
-    for (int i = QT_T; i <= QT_N - QT_T; i++) {
-        double u = (double)i / QT_N;
-        double x = bc_dist_quantile(d, u), f = table_pdf(d, x);
-        t->q[i] = x;
-        t->dq[i] = f > 0 ? 1.0 / (f * QT_N) : 0.0;
-    }
-    t->s0 = log(BC_U_MIN);
-    t->hs = (log((double)QT_T / QT_N) - t->s0) / QT_M;
-    t->inv_hs = 1.0 / t->hs;
+    t->beta = d->kind != BC_DIST_GAMMA;
+    t->lo = t->beta ? d->p[BC_P_MIN] : 0;
+    t->width = t->beta ? d->p[BC_P_MAX] - d->p[BC_P_MIN] : 1;
+    double s0 = log(BC_U_MIN / BC_U_MAX), s1 = -s0, h = (s1 - s0) / QT_M;
+    t->s0 = s0;
+    t->inv_h = 1 / h;
     for (int j = 0; j <= QT_M; j++) {
-        /* exact end node, so the tables meet the centre exactly */
-        double v = j == QT_M ? (double)QT_T / QT_N : exp(t->s0 + j * t->hs);
-        double x = bc_dist_quantile(d, v), f = table_pdf(d, x);
-        t->lq[j] = x;
-        t->ldq[j] = f > 0 ? v / f * t->hs : 0.0; /* dQ/ds = u Q'(u) */
-        x = bc_dist_quantile(d, 1.0 - v);
-        f = table_pdf(d, x);
-        t->uq[j] = x;
-        t->udq[j] = f > 0 ? -v / f * t->hs : 0.0; /* dQ/ds = -(1-u) Q'(u) */
+        double y, dy;
+        qtable_node(t, d, s0 + j * h, &y, &dy);
+        t->y[j] = y;
+        t->dy[j] = dy * h;
     }
 }
 
-/* Cubic Hermite between nodes (y0, m0) and (y1, m1), m scaled to the cell. */
+/* Cubic Hermite between nodes (y0, m0) and (y1, m1), slopes scaled to the cell. */
 static inline double hermite(double x, double y0, double m0, double y1, double m1)
 {
     double x2 = x * x, x3 = x2 * x;
@@ -191,26 +212,15 @@ static inline double hermite(double x, double y0, double m0, double y1, double m
            (x3 - x2) * m1;
 }
 
-static inline double qtable_tail(const qtable *t, const double *q, const double *dq, double v)
-{
-    double s = (log(v) - t->s0) * t->inv_hs;
-    int j = (int)s;
-    if (j < 0)
-        j = 0;
-    if (j > QT_M - 1)
-        j = QT_M - 1;
-    return hermite(s - j, q[j], dq[j], q[j + 1], dq[j + 1]);
-}
-
 static inline double qtable_eval(const qtable *t, double u)
 {
-    double s = u * QT_N;
-    int i = (int)s;
-    if (i < QT_T)
-        return qtable_tail(t, t->lq, t->ldq, u);
-    if (i >= QT_N - QT_T)
-        return qtable_tail(t, t->uq, t->udq, 1.0 - u);
-    return hermite(s - i, t->q[i], t->dq[i], t->q[i + 1], t->dq[i + 1]);
+    double c = (log(u / (1 - u)) - t->s0) * t->inv_h;
+    int j = (int)c;
+    j = j < 0 ? 0 : j > QT_M - 1 ? QT_M - 1 : j;
+    double y = hermite(c - j, t->y[j], t->dy[j], t->y[j + 1], t->dy[j + 1]);
+    if (t->beta)
+        return t->lo + t->width / (1 + exp(-y)); /* z = 1/(1 + e^-y) */
+    return exp(y);
 }
 
 static int wants_table(const bc_dist *d)

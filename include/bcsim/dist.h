@@ -138,6 +138,10 @@ int bc_dist_is_random(const bc_dist *d);
  * FIXED returns its value whatever u is. */
 double bc_dist_quantile(const bc_dist *d, double u);
 
+/* The quantile at 1 - v, keeping the precision of a small v (the far upper
+ * tail), which 1 - v in double would lose. */
+double bc_dist_quantile_upper(const bc_dist *d, double v);
+
 /* CDF at x. FIXED is a step at its value. */
 double bc_dist_cdf(const bc_dist *d, double x);
 
