@@ -137,5 +137,23 @@ wait $pid
 st=$?
 if [ $st -eq 130 ] && [ ! -e "$tmp/int.h5" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: SIGINT gave $st"; fi
 
+# progress: a line on a terminal (a pty from script(1)), none with --quiet
+if command -v script >/dev/null 2>&1; then
+  script -qec "'$bcsim' run '$model' -n 300000 -o '$tmp/p.h5' --force" /dev/null >"$tmp/pty" 2>&1
+  grep -q 'runs/s' "$tmp/pty" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: no progress line on a terminal"; }
+  script -qec "'$bcsim' run '$model' -n 300000 -o '$tmp/p.h5' --force --quiet" /dev/null >"$tmp/pty" 2>&1
+  grep -q 'runs/s' "$tmp/pty" && { fail=$((fail + 1)); echo "FAILED: progress despite --quiet"; } || pass=$((pass + 1))
+fi
+
+# the README's worked example is what the default study prints
+(cd "$tmp" && mkdir -p readme && cd readme && "$bcsim" run "$model" >"$tmp/default.txt")
+n=0
+while IFS= read -r line; do
+  n=$((n + 1))
+  grep -qF -- "$line" "$tmp/default.txt" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: README line not in the output: $line"; }
+done < <(sed -n '/^## What the default study says/,/^## /p' "$src/README.md" | grep -E '^  (academics|sick|igu|portfolio|output) ')
+[ "$n" -eq 5 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: found $n README summary lines, want 5"; }
+[ -f "$tmp/readme/results/aarhus-2026.h5" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: default output results/aarhus-2026.h5 missing"; }
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
