@@ -640,23 +640,26 @@ static int write_series(const h5ctx *c, const char *g, const char *what, const c
                 &probs);
 }
 
+/* Histogram of one bc_series under group `g`: edges [shape..., bins+1] and
+ * counts [shape..., bins], shape [outputs] or [outputs, years]. */
 static int write_histogram(const h5ctx *c, const char *g, const char *what, const char *units,
-                           const bc_series *sr)
+                           const bc_series *sr, int rank, const hsize_t *shape)
 {
     char path[128], desc[256];
-    hsize_t de[2] = {sr->n, BC_HIST_BINS + 1}, dc[2] = {sr->n, BC_HIST_BINS};
+    hsize_t de[3] = {shape[0], rank > 1 ? shape[1] : BC_HIST_BINS + 1, BC_HIST_BINS + 1};
+    hsize_t dc[3] = {shape[0], rank > 1 ? shape[1] : BC_HIST_BINS, BC_HIST_BINS};
     int rc;
-    snprintf(desc, sizeof desc, "Histogram over runs of the %s, %d bins per output.", what,
-             BC_HIST_BINS);
+    snprintf(desc, sizeof desc, "Histogram over runs of the %s, %d bins per %s.", what,
+             BC_HIST_BINS, rank > 1 ? "output and year" : "output");
     if ((rc = group(c, g, desc)))
         return rc;
     snprintf(path, sizeof path, "%s/edges", g);
-    snprintf(desc, sizeof desc, "Bin edges of the %s histogram of each output.", what);
-    if ((rc = dset_f64(c, path, 2, de, sr->edges, units, desc)))
+    snprintf(desc, sizeof desc, "Bin edges of the %s histograms (last axis).", what);
+    if ((rc = dset_f64(c, path, rank + 1, de, sr->edges, units, desc)))
         return rc;
     snprintf(path, sizeof path, "%s/counts", g);
-    snprintf(desc, sizeof desc, "Runs whose %s falls in each bin.", what);
-    return dset_u64(c, path, 2, dc, sr->counts, "1", desc, NULL);
+    snprintf(desc, sizeof desc, "Runs whose %s falls in each bin (last axis).", what);
+    return dset_u64(c, path, rank + 1, dc, sr->counts, "1", desc, NULL);
 }
 
 static int write_summary(const h5ctx *c, const bc_model *m, const bc_summary *s)
@@ -762,14 +765,17 @@ static int write_samples(const h5ctx *c, const bc_summary *s)
 static int write_contents(const h5ctx *c, const bc_model *m, const bc_run_config *cfg,
                           const bc_summary *s, const char *command_line)
 {
+    const hsize_t o1[1] = {s->n_outputs}, oh[2] = {s->n_outputs, s->years};
     int rc;
     (void)((rc = write_root(c, m, cfg, s, command_line)) || (rc = write_outputs_inputs(c, m)) ||
            (rc = write_base_case(c, m)) || (rc = write_summary(c, m, s)) ||
            (rc = group(c, "/histograms", "Histograms over all runs.")) ||
            (rc = write_histogram(c, "/histograms/avg_gain", "average annual gain (avg_gain)",
-                                 "mDKK/year", &s->avg_gain)) ||
+                                 "mDKK/year", &s->avg_gain, 1, o1)) ||
            (rc = write_histogram(c, "/histograms/npv", "net present value (npv)", "mDKK",
-                                 &s->npv)) ||
+                                 &s->npv, 1, o1)) ||
+           (rc = write_histogram(c, "/histograms/gain_by_year", "gain in each year",
+                                 "mDKK/year", &s->gain, 2, oh)) ||
            (rc = write_regression(c, m, s)) ||
            (s->sample_inputs && s->sample_avg_gain && (rc = write_samples(c, s))));
     return rc;

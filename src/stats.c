@@ -475,7 +475,7 @@ int bc_stats_summarise(const bc_stats_shape *sh, const bc_block_acc *total,
     r->reg_cov = calloc(p ? p * p : 1, sizeof(double));
     if (!r->be_prob || !r->be_se || !r->be_year_counts || !r->reg_mean || !r->reg_cov ||
         series_alloc(&r->avg_gain, O, 1) || series_alloc(&r->npv, O, 1) ||
-        series_alloc(&r->gain, O * H, 0))
+        series_alloc(&r->gain, O * H, 1))
         goto oom;
     const uint64_t n = total->n;
     const double dn = (double)n;

@@ -464,6 +464,9 @@ static void check_default_file(const char *path, const bc_model *m, const bc_run
     same_u64(f, "/histograms/avg_gain/counts", 2, oc, s->avg_gain.counts);
     same_f64(f, "/histograms/npv/edges", 2, oe, s->npv.edges);
     same_u64(f, "/histograms/npv/counts", 2, oc, s->npv.counts);
+    hsize_t ohe[3] = {O, H, BC_HIST_BINS + 1}, ohc[3] = {O, H, BC_HIST_BINS};
+    same_f64(f, "/histograms/gain_by_year/edges", 3, ohe, s->gain.edges);
+    same_u64(f, "/histograms/gain_by_year/counts", 3, ohc, s->gain.counts);
     const size_t p = s->n_reg_x + s->n_reg_y;
     hsize_t pp[2] = {p, p};
     same_f64(f, "/regression/mean", 1, pp, s->reg_mean);
@@ -513,8 +516,8 @@ static void check_default_file(const char *path, const bc_model *m, const bc_run
     visit v = {0, 0, 0};
     CHECK(H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_INC, visit_cb, &v, H5O_INFO_BASIC) >= 0);
     CHECK_INT(v.bad, 0);
-    CHECK_INT(v.datasets, 43);
-    CHECK_INT(v.groups, 13); /* the root group and 12 others */
+    CHECK_INT(v.datasets, 45);
+    CHECK_INT(v.groups, 14); /* the root group and 12 others */
     printf("default model: %d datasets in %d groups, all with units and description\n", v.datasets,
            v.groups);
 

@@ -25,7 +25,7 @@ typedef struct bc_series {
     double *mean, *sd, *min, *max; /* [n]; sd with divisor runs - 1 */
     double *q;                     /* [n * BC_NQ] quantiles */
     /* histogram of BC_HIST_BINS bins per series: edges [n * (BC_HIST_BINS+1)],
-     * counts [n * BC_HIST_BINS]; NULL for gain by year */
+     * counts [n * BC_HIST_BINS] */
     double *edges;
     uint64_t *counts;
 } bc_series;
