@@ -1,7 +1,10 @@
 /* model.c: what all kinds of model share: accessors, base case, outputs. */
+#include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <gsl/gsl_math.h>
 
 #include "model_int.h"
 
@@ -121,6 +124,37 @@ void bc_model_base_inputs(const bc_model *m, double *x)
 void bc_model_eval(const bc_model *m, const double *x, bc_eval *out)
 {
     m->type->eval(m, x, out);
+}
+
+size_t bc_model_correlated_inputs(const bc_model *m, size_t *ids)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < m->n_inputs; i++)
+        for (size_t q = 0; q < m->n_corr; q++)
+            if (m->corr[q].a == i || m->corr[q].b == i) {
+                ids[k++] = i;
+                break;
+            }
+    return k;
+}
+
+void bc_model_copula_matrix(const bc_model *m, const size_t *ids, size_t k, gsl_matrix *a)
+{
+    gsl_matrix_set_identity(a);
+    for (size_t q = 0; q < m->n_corr; q++) {
+        size_t ia = k, ib = k;
+        for (size_t r = 0; r < k; r++) {
+            if (ids[r] == m->corr[q].a)
+                ia = r;
+            if (ids[r] == m->corr[q].b)
+                ib = r;
+        }
+        if (ia < k && ib < k) {
+            double rp = 2 * sin(M_PI * m->corr[q].rho / 6);
+            gsl_matrix_set(a, ia, ib, rp);
+            gsl_matrix_set(a, ib, ia, rp);
+        }
+    }
 }
 
 void bc_model_summarise(const bc_model *m, bc_eval *out, size_t o)

@@ -2,6 +2,8 @@
 #ifndef BCSIM_MODEL_INT_H
 #define BCSIM_MODEL_INT_H
 
+#include <gsl/gsl_matrix.h>
+
 #include "bcsim/model.h"
 
 /* A kind of model, in the manner of GSL's generator types: the engine only
@@ -60,6 +62,16 @@ typedef struct bc_bcase {
 } bc_bcase;
 
 extern const bc_model_type bc_model_type_bcase;
+
+/* The inputs that appear in correlations, in model order: writes their
+ * indices to ids (room for n_inputs) and returns how many. */
+size_t bc_model_correlated_inputs(const bc_model *m, size_t *ids);
+
+/* The Gaussian copula's k x k correlation matrix among inputs ids[0..k): the
+ * identity, plus rho = 2 sin(pi rho_s / 6) for each rank correlation rho_s
+ * between two of them (Pearson correlation of the normals behind a rank
+ * correlation). */
+void bc_model_copula_matrix(const bc_model *m, const size_t *ids, size_t k, gsl_matrix *a);
 
 /* Shared by the kinds: fill avg_gain, npv and break_even_year of output o
  * from gain[o*H .. o*H+H-1]. */

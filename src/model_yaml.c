@@ -600,19 +600,12 @@ static int parse_correlations(ctx *c, const bc_ynode *n)
     if (m->n_corr == 0)
         return BC_OK;
 
-    /* inputs involved, in model order */
-    size_t k = 0, *ids = malloc(m->n_inputs * sizeof *ids);
+    size_t *ids = malloc(m->n_inputs * sizeof *ids);
     if (!ids)
         return oom(c);
-    for (size_t i = 0; i < m->n_inputs; i++)
-        for (size_t q = 0; q < m->n_corr; q++)
-            if (m->corr[q].a == i || m->corr[q].b == i) {
-                ids[k++] = i;
-                break;
-            }
-    /* Pearson correlation of the normals behind a rank correlation:
-     * rho_p = 2 sin(pi rho_s / 6). The matrix fails at its first leading
-     * block that is not positive definite: name the inputs of that block. */
+    size_t k = bc_model_correlated_inputs(m, ids);
+    /* The matrix fails at its first leading block that is not positive
+     * definite: name the inputs of that block. */
     int rc = BC_OK;
     for (size_t size = 2; size <= k && !rc; size++) {
         gsl_matrix *a = gsl_matrix_alloc(size, size);
@@ -620,21 +613,7 @@ static int parse_correlations(ctx *c, const bc_ynode *n)
             rc = oom(c);
             break;
         }
-        gsl_matrix_set_identity(a);
-        for (size_t q = 0; q < m->n_corr; q++) {
-            size_t ia = size, ib = size;
-            for (size_t r = 0; r < size; r++) {
-                if (ids[r] == m->corr[q].a)
-                    ia = r;
-                if (ids[r] == m->corr[q].b)
-                    ib = r;
-            }
-            if (ia < size && ib < size) {
-                double rp = 2 * sin(M_PI * m->corr[q].rho / 6);
-                gsl_matrix_set(a, ia, ib, rp);
-                gsl_matrix_set(a, ib, ia, rp);
-            }
-        }
+        bc_model_copula_matrix(m, ids, size, a);
         if (gsl_linalg_cholesky_decomp1(a) != GSL_SUCCESS) {
             char list[600] = "";
             for (size_t r = 0; r < size; r++) {

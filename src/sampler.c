@@ -15,6 +15,8 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_gamma.h>
 
+#include "model_int.h"
+
 /* Philox streams: independent sequences under the same seed. */
 enum { STREAM_MC = 0, STREAM_LHS_JITTER = 1, STREAM_LHS_PERM = 2 };
 
@@ -282,65 +284,47 @@ void bc_sampler_free(bc_sampler *s)
     free(s);
 }
 
-/* The copula: correlated components and the Cholesky factor of the normal
- * correlations rho = 2 sin(pi rho_s / 6). */
+/* The copula: the correlated components (each a scalar uncertain input) and
+ * the Cholesky factor of their normal correlation matrix. */
 static int setup_copula(bc_sampler *s, bc_error *err)
 {
     const bc_model *m = s->m;
-    size_t nc = 0, nin = bc_model_n_inputs(m);
     if (bc_model_n_correlations(m) == 0)
         return BC_OK;
-    int *used = calloc(nin, sizeof *used);
-    long *pos = malloc(nin * sizeof *pos);
-    if (!used || !pos) {
-        free(used);
-        free(pos);
+    size_t *ids = malloc(bc_model_n_inputs(m) * sizeof *ids);
+    if (!ids)
         return bc_error_set(err, BC_ENOMEM, "out of memory");
-    }
-    for (size_t c = 0; c < bc_model_n_correlations(m); c++) {
-        used[bc_model_correlation(m, c)->a] = 1;
-        used[bc_model_correlation(m, c)->b] = 1;
-    }
-    s->corr_comp = malloc(s->d * sizeof *s->corr_comp);
-    for (size_t i = 0; i < nin; i++)
-        pos[i] = -1;
-    for (size_t k = 0; s->corr_comp && k < s->d; k++)
-        if (used[s->input_of[k]]) {
-            if (!bc_dist_is_random(&bc_model_input(m, s->input_of[k])->dist))
-                continue;
-            pos[s->input_of[k]] = (long)nc;
-            s->corr_comp[nc++] = k;
-        }
-    free(used);
-    gsl_matrix *a = s->corr_comp ? gsl_matrix_alloc(nc, nc) : NULL;
+    size_t nc = bc_model_correlated_inputs(m, ids);
+    s->corr_comp = malloc(nc * sizeof *s->corr_comp);
     s->chol = malloc(nc * nc * sizeof *s->chol);
-    if (!a || !s->chol) {
-        gsl_matrix_free(a);
-        free(pos);
-        return bc_error_set(err, BC_ENOMEM, "out of memory");
-    }
-    gsl_matrix_set_identity(a);
-    for (size_t c = 0; c < bc_model_n_correlations(m); c++) {
-        const bc_correlation *r = bc_model_correlation(m, c);
-        long i = pos[r->a], j = pos[r->b];
-        if (i < 0 || j < 0)
-            continue;
-        double rp = 2 * sin(M_PI * r->rho / 6);
-        gsl_matrix_set(a, (size_t)i, (size_t)j, rp);
-        gsl_matrix_set(a, (size_t)j, (size_t)i, rp);
-    }
-    free(pos);
+    gsl_matrix *a = gsl_matrix_alloc(nc, nc);
     int rc = BC_OK;
-    if (gsl_linalg_cholesky_decomp1(a) != GSL_SUCCESS) {
-        rc = bc_error_set(err, BC_EINVAL,
-                          "the correlation matrix is not positive definite");
-    } else {
-        for (size_t i = 0; i < nc; i++)
-            for (size_t j = 0; j < nc; j++)
-                s->chol[i * nc + j] = j <= i ? gsl_matrix_get(a, i, j) : 0.0;
-        s->nc = nc;
+    if (!s->corr_comp || !s->chol || !a) {
+        rc = bc_error_set(err, BC_ENOMEM, "out of memory");
+        goto done;
     }
+    for (size_t i = 0; i < nc; i++) {
+        size_t k = 0;
+        while (k < s->d && s->input_of[k] != ids[i])
+            k++;
+        if (k == s->d) { /* the parser and bc_model_set keep correlated inputs uncertain */
+            rc = bc_error_set(err, BC_EINVAL, "a correlated input is not uncertain");
+            goto done;
+        }
+        s->corr_comp[i] = k;
+    }
+    bc_model_copula_matrix(m, ids, nc, a);
+    if (gsl_linalg_cholesky_decomp1(a) != GSL_SUCCESS) {
+        rc = bc_error_set(err, BC_EINVAL, "the correlation matrix is not positive definite");
+        goto done;
+    }
+    for (size_t i = 0; i < nc; i++)
+        for (size_t j = 0; j < nc; j++)
+            s->chol[i * nc + j] = j <= i ? gsl_matrix_get(a, i, j) : 0.0;
+    s->nc = nc;
+done:
     gsl_matrix_free(a);
+    free(ids);
     return rc;
 }
 

@@ -8,15 +8,8 @@
 
 #include "bcsim/model.h"
 #include "check.h"
+#include "load.h"
 
-static bc_model *load(const char *text)
-{
-    bc_error err;
-    bc_model *m = NULL;
-    if (bc_model_load_string(text, strlen(text), "t.yaml", &m, &err))
-        fprintf(stderr, "unexpected error: %s\n", err.msg);
-    return m;
-}
 
 /* Evaluate at the base case, or at x when given. */
 static bc_eval *eval(const bc_model *m, const double *xin)

@@ -13,15 +13,8 @@
 
 #include "bcsim/engine.h"
 #include "check.h"
+#include "load.h"
 
-static bc_model *load(const char *text)
-{
-    bc_error err;
-    bc_model *m = NULL;
-    if (bc_model_load_string(text, strlen(text), "t.yaml", &m, &err))
-        fprintf(stderr, "unexpected error: %s\n", err.msg);
-    return m;
-}
 
 static bc_summary *run(const bc_model *m, uint64_t n, uint64_t seed, int threads,
                        bc_sampler_kind kind, int save)

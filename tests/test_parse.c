@@ -8,6 +8,7 @@
 
 #include "bcsim/model.h"
 #include "check.h"
+#include "load.h"
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -81,14 +82,6 @@ static void test_bad_files(void)
     CHECK(n >= 20);
 }
 
-static bc_model *load(const char *text)
-{
-    bc_error err;
-    bc_model *m = NULL;
-    if (bc_model_load_string(text, strlen(text), "t.yaml", &m, &err))
-        fprintf(stderr, "unexpected error: %s\n", err.msg);
-    return m;
-}
 
 static void test_names_and_defaults(void)
 {

@@ -7,15 +7,8 @@
 
 #include "bcsim/sampler.h"
 #include "check.h"
+#include "load.h"
 
-static bc_model *load(const char *text)
-{
-    bc_error err;
-    bc_model *m = NULL;
-    if (bc_model_load_string(text, strlen(text), "t.yaml", &m, &err))
-        fprintf(stderr, "unexpected error: %s\n", err.msg);
-    return m;
-}
 
 static const char *const model =
     "model: s\n"
