@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config libgsl-dev libhdf5-dev libyaml-dev
-          librandom123-dev python3 python3-numpy python3-h5py python3-matplotlib)
+          librandom123-dev libboost-dev python3 python3-numpy python3-h5py python3-matplotlib)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
