@@ -3,9 +3,11 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "bcsim/results.h"
+#include "bcsim/sensitivity.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -454,8 +456,16 @@ static char *overrides_joined(const bc_model *m)
     return s;
 }
 
-static int write_root(const h5ctx *c, const bc_model *m, const bc_run_config *cfg,
-                      const bc_summary *s, const char *command_line)
+/* What the root attributes say about the study. */
+typedef struct study {
+    const char *kind;         /* "run" or "sobol" */
+    uint64_t seed, runs, block;
+    const char *sampler;
+    const char *command_line;
+    double quantile_resolution; /* NaN: not written */
+} study;
+
+static int write_root(const h5ctx *c, const bc_model *m, const study *st)
 {
     int rc = BC_OK;
     char *text = model_text_with_overrides(m), *ovr = overrides_joined(m);
@@ -473,24 +483,26 @@ static int write_root(const h5ctx *c, const bc_model *m, const bc_run_config *cf
     /* Each step sets rc; || stops at the first failure (here and below). */
     (void)((rc = attr_str(c, r, o, "format", BC_RESULTS_FORMAT)) ||
            (rc = attr_i32(c, r, o, "format_version", BC_RESULTS_FORMAT_VERSION)) ||
+           (rc = attr_str(c, r, o, "study", st->kind)) ||
            (rc = attr_str(c, r, o, "model_text", text)) ||
            (rc = attr_u64(c, r, o, "model_text_length", strlen(bc_model_text(m)))) ||
            (rc = attr_str(c, r, o, "overrides", ovr)) ||
            (rc = attr_str(c, r, o, "model_file", bc_model_filename(m))) ||
            (rc = attr_str(c, r, o, "model_id", bc_model_id(m))) ||
            (rc = attr_str(c, r, o, "title", bc_model_title(m))) ||
-           (rc = attr_u64(c, r, o, "seed", cfg->seed)) ||
-           (rc = attr_u64(c, r, o, "runs", cfg->runs)) ||
-           (rc = attr_str(c, r, o, "sampler", bc_sampler_kind_name(cfg->sampler))) ||
-           (rc = attr_u64(c, r, o, "block", cfg->block ? cfg->block : BC_DEFAULT_BLOCK)) ||
+           (rc = attr_u64(c, r, o, "seed", st->seed)) ||
+           (rc = attr_u64(c, r, o, "runs", st->runs)) ||
+           (rc = attr_str(c, r, o, "sampler", st->sampler)) ||
+           (rc = attr_u64(c, r, o, "block", st->block)) ||
            (rc = attr_str(c, r, o, "rng", BC_RNG_NAME)) ||
            (rc = attr_str(c, r, o, "bcsim_version", BCSIM_VERSION)) ||
            (rc = attr_str(c, r, o, "created", created)) ||
-           (rc = attr_str(c, r, o, "command_line", command_line)) ||
+           (rc = attr_str(c, r, o, "command_line", st->command_line)) ||
            (rc = attr_i32(c, r, o, "start_year", bc_model_start_year(m))) ||
            (rc = attr_u64(c, r, o, "years", bc_model_years(m))) ||
            (rc = attr_f64(c, r, o, "discount_rate", bc_model_discount_rate(m))) ||
-           (rc = attr_f64(c, r, o, "quantile_resolution", s->quantile_resolution)));
+           (!isnan(st->quantile_resolution) &&
+            (rc = attr_f64(c, r, o, "quantile_resolution", st->quantile_resolution))));
 done:
     free(text);
     free(ovr);
@@ -762,12 +774,111 @@ static int write_samples(const h5ctx *c, const bc_summary *s)
     return rc;
 }
 
-static int write_contents(const h5ctx *c, const bc_model *m, const bc_run_config *cfg,
-                          const bc_summary *s, const char *command_line)
+/* /sensitivity/tornado: one-at-a-time swings of avg_gain. */
+static int write_tornado(const h5ctx *c, const bc_model *m)
 {
+    bc_tornado *t = NULL;
+    int rc = bc_tornado_compute(m, 0.1, 0.9, &t, c->err);
+    if (rc)
+        return rc;
+    const size_t k = t->k, O = t->n_outputs;
+    char **names = calloc(k ? k : 1, sizeof *names);
+    uint64_t *order = malloc((k ? k : 1) * O * sizeof *order);
+    if (!names || !order) {
+        rc = bc_error_set(c->err, BC_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t j = 0; j < k; j++)
+        names[j] = (char *)bc_model_input(m, t->group_input[j])->name;
+    for (size_t q = 0; q < k * O; q++)
+        order[q] = t->order[q];
+    hsize_t ko[2] = {k, O}, ok[2] = {O, k}, o1 = O, k1 = k;
+    const xattr pa = {"quantiles", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2,
+                      (const double[]){t->plo, t->phi}};
+    (void)((rc = group(c, "/sensitivity/tornado",
+                       "One at a time: each uncertain input (an input group as a whole) at its "
+                       "10th and 90th percentile, all others at their base values.")) ||
+           (rc = dset_str(c, "/sensitivity/tornado/inputs", k, (const char *const *)names,
+                          "The uncertain inputs, rows of low and high.")) ||
+           (rc = dset(c, "/sensitivity/tornado/low", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, ko,
+                      t->low, "mDKK/year",
+                      "avg_gain of each output with the input at its 10th percentile.", 0,
+                      &pa)) ||
+           (rc = dset(c, "/sensitivity/tornado/high", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, ko,
+                      t->high, "mDKK/year",
+                      "avg_gain of each output with the input at its 90th percentile.", 0,
+                      &pa)) ||
+           (rc = dset_f64(c, "/sensitivity/tornado/base", 1, &o1, t->base, "mDKK/year",
+                          "avg_gain of each output at the base case.")) ||
+           (rc = dset_u64(c, "/sensitivity/tornado/order", 2, ok, order, "1",
+                          "Per output, the rows of low/high by decreasing swing |high - low|.",
+                          NULL)));
+    (void)k1;
+done:
+    free(names);
+    free(order);
+    bc_tornado_free(t);
+    return rc;
+}
+
+/* /sensitivity/regression: standardised regression coefficients. */
+static int write_src(const h5ctx *c, const bc_model *m, const bc_summary *s)
+{
+    const size_t d = s->n_reg_x, ny = s->n_reg_y, O = s->n_outputs;
+    double *src = malloc((d ? d : 1) * ny * sizeof *src), *r2 = malloc(ny * sizeof *r2);
+    char **comp = component_names(m, d), **yn = calloc(ny, sizeof *yn);
+    int rc = BC_OK;
+    if (!src || !r2 || !comp || !yn) {
+        rc = bc_error_set(c->err, BC_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t o = 0; o < O; o++)
+        if (!(yn[o] = str_printf("avg_gain:%s", bc_model_output_id(m, o))) ||
+            !(yn[O + o] = str_printf("npv:%s", bc_model_output_id(m, o)))) {
+            rc = bc_error_set(c->err, BC_ENOMEM, "out of memory");
+            goto done;
+        }
+    if ((rc = bc_regression_compute(s, src, r2, c->err)))
+        goto done;
+    hsize_t dy[2] = {d, ny}, y1 = ny;
+    (void)((rc = group(c, "/sensitivity/regression",
+                       "Linear regression of each output on the uncertain input components "
+                       "over all runs: the contribution-to-variance view.")) ||
+           (rc = dset_str(c, "/sensitivity/regression/inputs", d, (const char *const *)comp,
+                          "The regressors: uncertain input components (sampler order).")) ||
+           (rc = dset_str(c, "/sensitivity/regression/outputs", ny, (const char *const *)yn,
+                          "The regressands: avg_gain:ID and npv:ID of each output.")) ||
+           (rc = dset_f64(c, "/sensitivity/regression/src", 2, dy, src, "1",
+                          "Standardised regression coefficients b_j sd(x_j)/sd(y).")) ||
+           (rc = dset_f64(c, "/sensitivity/regression/r2", 1, &y1, r2, "1",
+                          "Share of the output's variance the linear regression explains.")));
+done:
+    free(src);
+    free(r2);
+    free_strs(comp, d);
+    free_strs(yn, ny);
+    return rc;
+}
+
+typedef struct run_contents {
+    const bc_model *m;
+    const bc_run_config *cfg;
+    const bc_summary *s;
+    const char *command_line;
+} run_contents;
+
+static int write_run(const h5ctx *c, const void *data)
+{
+    const run_contents *r = data;
+    const bc_model *m = r->m;
+    const bc_summary *s = r->s;
+    const study st = {"run", r->cfg->seed, r->cfg->runs,
+                      r->cfg->block ? r->cfg->block : BC_DEFAULT_BLOCK,
+                      bc_sampler_kind_name(r->cfg->sampler), r->command_line,
+                      s->quantile_resolution};
     const hsize_t o1[1] = {s->n_outputs}, oh[2] = {s->n_outputs, s->years};
     int rc;
-    (void)((rc = write_root(c, m, cfg, s, command_line)) || (rc = write_outputs_inputs(c, m)) ||
+    (void)((rc = write_root(c, m, &st)) || (rc = write_outputs_inputs(c, m)) ||
            (rc = write_base_case(c, m)) || (rc = write_summary(c, m, s)) ||
            (rc = group(c, "/histograms", "Histograms over all runs.")) ||
            (rc = write_histogram(c, "/histograms/avg_gain", "average annual gain (avg_gain)",
@@ -777,7 +888,83 @@ static int write_contents(const h5ctx *c, const bc_model *m, const bc_run_config
            (rc = write_histogram(c, "/histograms/gain_by_year", "gain in each year",
                                  "mDKK/year", &s->gain, 2, oh)) ||
            (rc = write_regression(c, m, s)) ||
+           (rc = group(c, "/sensitivity", "Which inputs drive the outputs.")) ||
+           (s->n_reg_x > 0 && (rc = write_src(c, m, s))) ||
+           (s->n_reg_x > 0 && (rc = write_tornado(c, m))) ||
            (s->sample_inputs && s->sample_avg_gain && (rc = write_samples(c, s))));
+    return rc;
+}
+
+typedef struct sobol_contents {
+    const bc_model *m;
+    const bc_sobol_config *cfg;
+    const bc_sobol_result *r;
+    const char *command_line;
+} sobol_contents;
+
+static int write_sobol(const h5ctx *c, const void *data)
+{
+    const sobol_contents *sc = data;
+    const bc_model *m = sc->m;
+    const bc_sobol_result *r = sc->r;
+    const study st = {"sobol", sc->cfg->seed, r->n, sc->cfg->block ? sc->cfg->block : 256,
+                      r->sampler == BC_SOBOL_QMC ? "qmc" : "mc", sc->command_line, NAN};
+    const size_t k = r->k, ny = r->n_y, O = r->n_outputs;
+    char **gn = calloc(k, sizeof *gn), **yn = calloc(ny, sizeof *yn);
+    int rc = BC_OK;
+    if (!gn || !yn) {
+        rc = bc_error_set(c->err, BC_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t j = 0; j < k; j++)
+        gn[j] = (char *)bc_model_input(m, r->group_input[j])->name;
+    for (size_t o = 0; o < O; o++)
+        if (!(yn[o] = str_printf("avg_gain:%s", bc_model_output_id(m, o))) ||
+            !(yn[O + o] = str_printf("npv:%s", bc_model_output_id(m, o))) ||
+            !(yn[2 * O + o] = str_printf("break_even:%s", bc_model_output_id(m, o)))) {
+            rc = bc_error_set(c->err, BC_ENOMEM, "out of memory");
+            goto done;
+        }
+    hsize_t ky[2] = {k, ny}, ky2[3] = {k, ny, 2}, y1 = ny;
+    const char *g = "/sensitivity/sobol";
+    (void)((rc = write_root(c, m, &st)) || (rc = write_outputs_inputs(c, m)) ||
+           (rc = write_base_case(c, m)) ||
+           (rc = group(c, "/sensitivity", "Which inputs drive the outputs.")) ||
+           (rc = group(c, g,
+                       "Variance-based Sobol' indices from an A/B/AB design: first order "
+                       "(Saltelli 2010), total (Jansen 1999).")) ||
+           (rc = attr_str(c, c->root, "the root group", "sobol_estimators",
+                          "first: Saltelli 2010; total: Jansen 1999")) ||
+           (rc = attr_u64(c, c->root, "the root group", "sobol_n", r->n)) ||
+           (rc = attr_u64(c, c->root, "the root group", "sobol_evaluations", r->evaluations)) ||
+           (rc = attr_u64(c, c->root, "the root group", "bootstrap", (uint64_t)r->bootstrap)) ||
+           (rc = attr_f64(c, c->root, "the root group", "confidence_level", r->level)) ||
+           (rc = attr_i32(c, c->root, "the root group", "qmc_fell_back", r->qmc_fell_back)) ||
+           (rc = dset_str(c, "/sensitivity/sobol/inputs", k, (const char *const *)gn,
+                          "The uncertain inputs (an input group such as unemployment.shocks "
+                          "counts once): rows of the indices.")) ||
+           (rc = dset_str(c, "/sensitivity/sobol/outputs", ny, (const char *const *)yn,
+                          "The output quantities: avg_gain:ID, npv:ID and break_even:ID (the "
+                          "indicator avg_gain >= 0) of each output: columns of the indices.")) ||
+           (rc = dset_f64(c, "/sensitivity/sobol/first", 2, ky, r->first, "1",
+                          "First-order Sobol' index S_j of each input for each output.")) ||
+           (rc = dset_f64(c, "/sensitivity/sobol/total", 2, ky, r->total, "1",
+                          "Total Sobol' index ST_j of each input for each output.")) ||
+           (rc = dset_f64(c, "/sensitivity/sobol/mean", 1, &y1, r->mean,
+                          "mDKK/year, mDKK or 1 (as the output)",
+                          "Mean of each output quantity over the A and B samples.")) ||
+           (rc = dset_f64(c, "/sensitivity/sobol/variance", 1, &y1, r->variance,
+                          "square of the output's unit",
+                          "Variance of each output quantity over the A and B samples.")) ||
+           (r->first_ci &&
+            ((rc = dset_f64(c, "/sensitivity/sobol/first_ci", 3, ky2, r->first_ci, "1",
+                            "Bootstrap percentile interval (lower, upper) of S_j.")) ||
+             (rc = dset_f64(c, "/sensitivity/sobol/total_ci", 3, ky2, r->total_ci, "1",
+                            "Bootstrap percentile interval (lower, upper) of ST_j.")))) ||
+           (rc = write_tornado(c, m)));
+done:
+    free(gn);
+    free_strs(yn, ny);
     return rc;
 }
 
@@ -882,14 +1069,11 @@ static int publish(const char *tmp, const char *path, int force, bc_error *err)
  * size of the file, the samples compressed) twice while it is copied out. */
 #define CORE_INCREMENT ((size_t)4 << 20)
 
-int bc_results_write(const char *path, int force, const bc_model *m, const bc_run_config *cfg,
-                     const bc_summary *s, const char *command_line, bc_error *err)
+/* Write the file through a temporary name: contents(c, data) fills it. */
+static int write_file(const char *path, int force, bc_error *err,
+                      int (*contents)(const h5ctx *c, const void *data), const void *data)
 {
-    int rc = bc_results_check_path(path, force, err);
-    if (rc)
-        return rc;
-    if ((rc = check_summary(path, m, cfg, s, err)))
-        return rc;
+    int rc;
     char *tmp = str_printf("%s.tmp.%ld", path, (long)getpid());
     if (!tmp)
         return bc_error_set(err, BC_ENOMEM, "out of memory");
@@ -924,7 +1108,7 @@ int bc_results_write(const char *path, int force, const bc_model *m, const bc_ru
         rc = h5fail(&c, "cannot make the string type");
         goto done;
     }
-    if ((rc = write_contents(&c, m, cfg, s, command_line)))
+    if ((rc = contents(&c, data)))
         goto done;
     rc = close_h(&c, &c.str, H5Tclose, "the string type", rc);
     rc = close_h(&c, &c.root, H5Gclose, "the root group", rc);
@@ -966,6 +1150,29 @@ done:
     free(image);
     free(tmp);
     return rc;
+}
+
+int bc_results_write(const char *path, int force, const bc_model *m, const bc_run_config *cfg,
+                     const bc_summary *s, const char *command_line, bc_error *err)
+{
+    int rc = bc_results_check_path(path, force, err);
+    if (rc)
+        return rc;
+    if ((rc = check_summary(path, m, cfg, s, err)))
+        return rc;
+    const run_contents r = {m, cfg, s, command_line};
+    return write_file(path, force, err, write_run, &r);
+}
+
+int bc_results_write_sobol(const char *path, int force, const bc_model *m,
+                           const bc_sobol_config *cfg, const bc_sobol_result *r,
+                           const char *command_line, bc_error *err)
+{
+    int rc = bc_results_check_path(path, force, err);
+    if (rc)
+        return rc;
+    const sobol_contents sc = {m, cfg, r, command_line};
+    return write_file(path, force, err, write_sobol, &sc);
 }
 
 /* ---- reading ------------------------------------------------------------ */

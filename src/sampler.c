@@ -236,11 +236,10 @@ double bc_sampler_quantile(const bc_sampler *s, size_t k, double u)
                        : bc_dist_quantile(s->dist[k], u);
 }
 
-void bc_sampler_inputs(const bc_sampler *s, uint64_t run, double *x, double *u)
+void bc_sampler_transform(const bc_sampler *s, double *u, double *x)
 {
     const size_t d = s->d;
     memcpy(x, s->x0, bc_model_dim(s->m) * sizeof *x);
-    bc_sampler_uniforms(s, run, u);
     if (s->nc) {
         /* Gaussian copula: z = Phi^-1(u), z' = L z, u' = Phi(z'). In place:
          * row i of L z uses z_0..z_i only, so go from the last row up. */
@@ -262,6 +261,17 @@ void bc_sampler_inputs(const bc_sampler *s, uint64_t run, double *x, double *u)
     }
     for (size_t k = 0; k < d; k++)
         x[s->offset_of[k]] = bc_sampler_quantile(s, k, u[k]);
+}
+
+void bc_sampler_inputs(const bc_sampler *s, uint64_t run, double *x, double *u)
+{
+    bc_sampler_uniforms(s, run, u);
+    bc_sampler_transform(s, u, x);
+}
+
+int bc_sampler_has_copula(const bc_sampler *s)
+{
+    return s->nc > 0;
 }
 
 size_t bc_sampler_dim(const bc_sampler *s) { return s->d; }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "bcsim/engine.h"
+#include "bcsim/sensitivity.h"
 #include "bcsim/error.h"
 #include "bcsim/model.h"
 #include "bcsim/stats.h"
@@ -70,6 +71,14 @@ int bc_results_check_path(const char *path, int force, bc_error *err);
  * its error stack is switched off during the call and restored afterwards. */
 int bc_results_write(const char *path, int force, const bc_model *m, const bc_run_config *cfg,
                      const bc_summary *s, const char *command_line, bc_error *err);
+
+/* Write a Sobol' study the same way: root attributes (study = "sobol"),
+ * /outputs, /inputs, /base_case, /sensitivity/sobol/{inputs, outputs, first,
+ * total, first_ci, total_ci, mean, variance} and /sensitivity/tornado (see
+ * docs/hdf5-layout.md). Errors as bc_results_write. */
+int bc_results_write_sobol(const char *path, int force, const bc_model *m,
+                           const bc_sobol_config *cfg, const bc_sobol_result *r,
+                           const char *command_line, bc_error *err);
 
 /* Read back, for `bcsim replay`, what identifies the run stored in the result
  * file `path`:

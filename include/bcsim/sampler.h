@@ -55,6 +55,16 @@ void bc_sampler_uniforms(const bc_sampler *s, uint64_t run, double *u);
  * nothing. */
 void bc_sampler_inputs(const bc_sampler *s, uint64_t run, double *x, double *u);
 
+/* The input vector x[bc_model_dim] for independent uniforms u[bc_sampler_dim]
+ * (from any source: this sampler, a quasi-random sequence, a Sobol' design):
+ * fixed inputs at their values, the copula applied to u in place, then each
+ * component's quantile. Allocates nothing; thread-safe. */
+void bc_sampler_transform(const bc_sampler *s, double *u, double *x);
+
+/* Whether the model has correlations (so that x depends on other components'
+ * uniforms, not only on its own). */
+int bc_sampler_has_copula(const bc_sampler *s);
+
 /* The quantile the sampler uses for component k at u: the distribution's
  * inverse CDF, through a table where one is used. */
 double bc_sampler_quantile(const bc_sampler *s, size_t k, double u);

@@ -1,0 +1,101 @@
+/* sensitivity.h: which assumption drives the risk: variance-based Sobol'
+ * indices with bootstrap intervals, a one-at-a-time tornado, and standardised
+ * regression coefficients from a plain run. */
+#ifndef BCSIM_SENSITIVITY_H
+#define BCSIM_SENSITIVITY_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bcsim/error.h"
+#include "bcsim/model.h"
+#include "bcsim/stats.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum bc_sobol_sampler {
+    BC_SOBOL_QMC = 0, /* randomised (digitally shifted) Sobol' sequence */
+    BC_SOBOL_MC = 1   /* Philox uniforms */
+} bc_sobol_sampler;
+
+typedef struct bc_sobol_config {
+    uint64_t n;                 /* base samples N: rows of A and of B; >= 2 */
+    uint64_t seed;
+    int threads;                /* 0 = the OpenMP default */
+    bc_sobol_sampler sampler;
+    int bootstrap;              /* replicates B for the intervals; 0 = none */
+    double level;               /* interval level, e.g. 0.95 */
+    uint64_t block;             /* base samples per block; 0 = 256. Results depend on it,
+                                   never on threads */
+    void (*progress)(void *user, uint64_t done, uint64_t total);
+    void *progress_user;
+    volatile sig_atomic_t *stop; /* set to stop between waves (BC_EINTR = 6) */
+} bc_sobol_config;
+
+/* Outputs of a Sobol' study: for every model output o, three quantities:
+ * y = o (avg_gain), y = O + o (npv), y = 2 O + o (the break-even indicator
+ * 1{avg_gain >= 0}). Groups are the uncertain inputs (an input group such as
+ * unemployment.shocks counts once). Arrays are indexed [group * n_y + y]
+ * (intervals [... * 2 + 0 for the lower, + 1 for the upper bound]). */
+typedef struct bc_sobol_result {
+    uint64_t n;                 /* base samples */
+    uint64_t evaluations;       /* N (k + 2) */
+    size_t k;                   /* groups */
+    size_t *group_input;        /* [k] model input index of each group */
+    size_t n_outputs, n_y;      /* O and 3 O */
+    double *mean, *variance;    /* [n_y] of the outputs over A and B */
+    double *first, *total;      /* [k * n_y] S_j (Saltelli 2010), ST_j (Jansen) */
+    double *first_ci, *total_ci;/* [k * n_y * 2] bootstrap percentile intervals, or NULL */
+    int bootstrap;
+    double level;
+    bc_sobol_sampler sampler;   /* what was used */
+    int qmc_fell_back;          /* QMC was asked for but 2d exceeded the sequence's
+                                   dimensions: plain Monte Carlo was used */
+} bc_sobol_result;
+
+/* Estimate first-order and total Sobol' indices of model `m` from an A/B/AB
+ * design: N (k + 2) model evaluations for k groups. The inputs of base
+ * sample i depend on (seed, i) alone, blocks are combined in block order, so
+ * results are bit-identical for any number of threads. Intervals come from
+ * a Poisson bootstrap (each base sample gets a Poisson(1) weight per
+ * replicate, drawn from the seed), so they are streamed too: memory grows
+ * with B k, never with N. Returns BC_OK, BC_EINVAL (no uncertain inputs,
+ * N < 2, bad level), BC_ENOMEM, BC_EINTR. *out: free with
+ * bc_sobol_result_free. */
+int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result **out,
+                 bc_error *err);
+void bc_sobol_result_free(bc_sobol_result *r);
+
+/* One-at-a-time swings: each uncertain input (a group as a whole) at its
+ * quantiles plo and phi (e.g. 0.1 and 0.9) with all others at base; the
+ * average annual gain of every output. Arrays [k * n_outputs]; `order`
+ * [n_outputs * k] lists the groups of each output by decreasing swing
+ * |high - low|. */
+typedef struct bc_tornado {
+    size_t k, n_outputs;
+    double plo, phi;
+    size_t *group_input;        /* [k] */
+    double *base;               /* [n_outputs] avg_gain at the base case */
+    double *low, *high;         /* [k * n_outputs] */
+    size_t *order;              /* [n_outputs * k] */
+} bc_tornado;
+
+int bc_tornado_compute(const bc_model *m, double plo, double phi, bc_tornado **out,
+                       bc_error *err);
+void bc_tornado_free(bc_tornado *t);
+
+/* Standardised regression coefficients of each output variable on the
+ * uncertain input components, from a run's streamed covariance matrix:
+ * b = Sxx^-1 Sxy, src_j = b_j sd(x_j) / sd(y), R^2 = Syx Sxx^-1 Sxy / Syy.
+ * src [n_reg_x * n_reg_y] (component-major), r2 [n_reg_y]. Components with
+ * zero variance get src 0. Returns BC_OK, BC_ENOMEM, or BC_EINVAL when the
+ * inputs' covariance matrix is singular. */
+int bc_regression_compute(const bc_summary *s, double *src, double *r2, bc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

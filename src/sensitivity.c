@@ -1,0 +1,566 @@
+/* sensitivity.c: Sobol' indices (Saltelli 2010 first order, Jansen total)
+ * from a streamed A/B/AB design with a Poisson bootstrap; the tornado; and
+ * standardised regression coefficients (see include/bcsim/sensitivity.h). */
+#include "bcsim/sensitivity.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <Random123/philox.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
+#include <omp.h>
+
+#include "bcsim/engine.h"
+#include "bcsim/sampler.h"
+#include "bcsim/sobolseq.h"
+
+/* Philox streams of the project: 0-2 the run sampler, 3 the Sobol' shift. */
+enum { STREAM_SOBOL_MC = 4, STREAM_BOOTSTRAP = 5 };
+
+#define DEFAULT_BLOCK 256
+#define WAVE_BLOCKS 16
+
+/* Sums kept per output quantity y, for the estimate and each replicate:
+ * [0] fA, [1] fB, [2] fA^2, [3] fB^2, [4 + 2j] fB (fABj - fA), [5 + 2j] (fA - fABj)^2. */
+#define T_FIXED 4
+
+static inline philox4x64_ctr_t philox(uint64_t seed, uint64_t stream, uint64_t a, uint64_t b)
+{
+    philox4x64_ctr_t ctr = {{a, b, 0, 0}};
+    philox4x64_key_t key = {{seed, stream}};
+    return philox4x64(ctr, key);
+}
+
+static inline double to_unit(uint64_t r)
+{
+    return ((double)(r >> 12) + 0.5) * 0x1p-52;
+}
+
+/* Poisson(1) by inversion: cumulative e^-1 sum_{i<=k} 1/i!. */
+static double pois_cum[21];
+
+static void pois_init(void)
+{
+    double p = exp(-1.0), c = 0;
+    for (int k = 0; k <= 20; k++) {
+        c += p;
+        pois_cum[k] = c;
+        p /= k + 1;
+    }
+}
+
+static inline int poisson1(double u)
+{
+    int k = 0;
+    while (k < 20 && u > pois_cum[k])
+        k++;
+    return k;
+}
+
+typedef struct design {
+    const bc_model *m;
+    bc_sampler *smp;           /* transforms uniforms to inputs */
+    bc_sobolseq *seq;          /* NULL for Monte Carlo */
+    uint64_t seed;
+    size_t d, k, O, ny, T, dim;
+    size_t *g0, *g1;           /* [k] component range of each group */
+    double *shift;             /* [ny] subtracted from outputs (the base case) */
+    int boot;                  /* replicates */
+} design;
+
+typedef struct ws {
+    double *u, *ua, *x, *xa, *xb, *fa, *fb, *fab, *t;
+    bc_eval *e;
+} ws;
+
+static void ws_free(ws *w)
+{
+    free(w->u);
+    free(w->ua);
+    free(w->x);
+    free(w->xa);
+    free(w->xb);
+    free(w->fa);
+    free(w->fb);
+    free(w->fab);
+    free(w->t);
+    bc_eval_free(w->e);
+}
+
+static int ws_init(ws *w, const design *g)
+{
+    memset(w, 0, sizeof *w);
+    w->u = malloc(2 * g->d * sizeof *w->u);
+    w->ua = malloc(g->d * sizeof *w->ua);
+    w->x = malloc(g->dim * sizeof *w->x);
+    w->xa = malloc(g->dim * sizeof *w->xa);
+    w->xb = malloc(g->dim * sizeof *w->xb);
+    w->fa = malloc(g->ny * sizeof *w->fa);
+    w->fb = malloc(g->ny * sizeof *w->fb);
+    w->fab = malloc(g->k * g->ny * sizeof *w->fab);
+    w->t = malloc(g->ny * g->T * sizeof *w->t);
+    w->e = bc_eval_alloc(g->m, 0);
+    return w->u && w->ua && w->x && w->xa && w->xb && w->fa && w->fb && w->fab && w->t && w->e
+               ? 0
+               : -1;
+}
+
+/* Evaluate at x and store the ny shifted output quantities in f. */
+static void eval_y(const design *g, ws *w, const double *x, double *f)
+{
+    bc_model_eval(g->m, x, w->e);
+    for (size_t o = 0; o < g->O; o++) {
+        f[o] = w->e->avg_gain[o] - g->shift[o];
+        f[g->O + o] = w->e->npv[o] - g->shift[g->O + o];
+        f[2 * g->O + o] = (w->e->avg_gain[o] >= 0 ? 1.0 : 0.0) - g->shift[2 * g->O + o];
+    }
+}
+
+/* Base sample i: fill w->t with its terms. */
+static void sample(const design *g, ws *w, uint64_t i)
+{
+    const size_t d = g->d, ny = g->ny, T = g->T;
+    double *u = w->u;
+    if (g->seq) {
+        bc_sobolseq_point(g->seq, i, u);
+    } else {
+        for (size_t c = 0; c < 2 * d; c += 4) {
+            philox4x64_ctr_t r = philox(g->seed, STREAM_SOBOL_MC, i, c / 4);
+            for (size_t j = 0; j < 4 && c + j < 2 * d; j++)
+                u[c + j] = to_unit(r.v[j]);
+        }
+    }
+    const int copula = bc_sampler_has_copula(g->smp);
+    memcpy(w->ua, u, d * sizeof *u);
+    bc_sampler_transform(g->smp, w->ua, w->xa); /* A; ua is overwritten */
+    memcpy(w->ua, u + d, d * sizeof *u);
+    bc_sampler_transform(g->smp, w->ua, w->xb); /* B */
+    eval_y(g, w, w->xa, w->fa);
+    eval_y(g, w, w->xb, w->fb);
+    for (size_t j = 0; j < g->k; j++) {
+        /* AB_j: A with group j's components from B */
+        if (!copula) {
+            memcpy(w->x, w->xa, g->dim * sizeof *w->x);
+            for (size_t c = g->g0[j]; c < g->g1[j]; c++) {
+                size_t off = bc_sampler_offset_of(g->smp, c);
+                w->x[off] = w->xb[off];
+            }
+        } else {
+            memcpy(w->ua, u, d * sizeof *u);
+            for (size_t c = g->g0[j]; c < g->g1[j]; c++)
+                w->ua[c] = u[d + c];
+            bc_sampler_transform(g->smp, w->ua, w->x);
+        }
+        eval_y(g, w, w->x, w->fab + j * ny);
+    }
+    for (size_t y = 0; y < ny; y++) {
+        double a = w->fa[y], b = w->fb[y], *t = w->t + y * T;
+        t[0] = a;
+        t[1] = b;
+        t[2] = a * a;
+        t[3] = b * b;
+        for (size_t j = 0; j < g->k; j++) {
+            double ab = w->fab[j * ny + y];
+            t[T_FIXED + 2 * j] = b * (ab - a);
+            t[T_FIXED + 2 * j + 1] = (a - ab) * (a - ab);
+        }
+    }
+}
+
+/* A block's sums: [(boot + 1) * (1 + ny T)]: per replicate r (0 = the
+ * estimate itself, weight 1) the weight total, then the ny T sums. */
+static void block_run(const design *g, ws *w, double *acc, uint64_t i0, uint64_t i1)
+{
+    const size_t L = 1 + g->ny * g->T;
+    memset(acc, 0, (size_t)(g->boot + 1) * L * sizeof *acc);
+    for (uint64_t i = i0; i < i1; i++) {
+        sample(g, w, i);
+        for (int r = 0; r <= g->boot; r++) {
+            double wt = 1;
+            if (r > 0) {
+                philox4x64_ctr_t q = philox(g->seed, STREAM_BOOTSTRAP, i, (uint64_t)(r - 1) / 4);
+                wt = poisson1(to_unit(q.v[(r - 1) % 4]));
+                if (wt == 0)
+                    continue;
+            }
+            double *a = acc + (size_t)r * L;
+            a[0] += wt;
+            for (size_t q = 0; q + 1 < L; q++)
+                a[1 + q] += wt * w->t[q];
+        }
+    }
+}
+
+/* Indices from one replicate's sums. V = Var over A and B together. */
+static void estimate(const design *g, const double *a, double *first, double *total,
+                     double *mean, double *var, int bessel)
+{
+    const double W = a[0];
+    const double *s = a + 1;
+    for (size_t y = 0; y < g->ny; y++) {
+        const double *t = s + y * g->T;
+        double m = (t[0] + t[1]) / (2 * W);
+        double v = (t[2] + t[3] - 2 * W * m * m) / (bessel ? 2 * W - 1 : 2 * W);
+        if (mean)
+            mean[y] = m + g->shift[y];
+        if (var)
+            var[y] = v > 0 ? v : 0;
+        for (size_t j = 0; j < g->k; j++) {
+            /* S_j = (1/N) sum fB (fABj - fA) / V;  ST_j = (1/2N) sum (fA - fABj)^2 / V */
+            double S = 0, ST = 0;
+            if (v > 0) {
+                S = t[T_FIXED + 2 * j] / W / v;
+                ST = t[T_FIXED + 2 * j + 1] / (2 * W) / v;
+            }
+            first[j * g->ny + y] = S;
+            total[j * g->ny + y] = ST;
+        }
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Type-7 percentile of sorted v[n] at p. */
+static double percentile(const double *v, size_t n, double p)
+{
+    double h = (double)(n - 1) * p;
+    size_t lo = (size_t)floor(h);
+    size_t hi = lo + 1 < n ? lo + 1 : lo;
+    return v[lo] + (h - (double)lo) * (v[hi] - v[lo]);
+}
+
+void bc_sobol_result_free(bc_sobol_result *r)
+{
+    if (!r)
+        return;
+    free(r->group_input);
+    free(r->mean);
+    free(r->variance);
+    free(r->first);
+    free(r->total);
+    free(r->first_ci);
+    free(r->total_ci);
+    free(r);
+}
+
+int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result **out,
+                 bc_error *err)
+{
+    *out = NULL;
+    gsl_set_error_handler_off();
+    if (cfg->n < 2)
+        return bc_error_set(err, BC_EINVAL, "N must be at least 2 base samples");
+    if (cfg->bootstrap < 0 || cfg->bootstrap > 100000)
+        return bc_error_set(err, BC_EINVAL, "the bootstrap replicates must be 0 to 100000");
+    if (cfg->bootstrap > 0 && !(cfg->level > 0 && cfg->level < 1))
+        return bc_error_set(err, BC_EINVAL, "the interval level must lie in (0, 1)");
+    if (cfg->bootstrap > 0 && cfg->bootstrap < 10)
+        return bc_error_set(err, BC_EINVAL,
+                            "at least 10 bootstrap replicates are needed for an interval");
+    pois_init();
+
+    design g;
+    memset(&g, 0, sizeof g);
+    g.m = m;
+    g.seed = cfg->seed;
+    g.boot = cfg->bootstrap;
+    int rc = bc_sampler_alloc(m, BC_SAMPLER_MC, cfg->seed, 1, &g.smp, err);
+    if (rc)
+        return rc;
+    g.d = bc_sampler_dim(g.smp);
+    g.dim = bc_model_dim(m);
+    g.O = bc_model_n_outputs(m);
+    g.ny = 3 * g.O;
+    bc_sobol_result *res = calloc(1, sizeof *res);
+    ws *wss = NULL;
+    double *parts = NULL, *total = NULL, *boot_first = NULL, *boot_total = NULL, *col = NULL;
+    int nt = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
+    if (!res) {
+        rc = bc_error_set(err, BC_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (g.d == 0) {
+        rc = bc_error_set(err, BC_EINVAL,
+                          "the model has no uncertain inputs: there is nothing to analyse");
+        goto done;
+    }
+    /* groups: runs of components of the same input */
+    g.g0 = malloc(g.d * sizeof *g.g0);
+    g.g1 = malloc(g.d * sizeof *g.g1);
+    res->group_input = malloc(g.d * sizeof *res->group_input);
+    g.shift = malloc(g.ny * sizeof *g.shift);
+    if (!g.g0 || !g.g1 || !res->group_input || !g.shift) {
+        rc = bc_error_set(err, BC_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t c = 0; c < g.d; c++) {
+        size_t in = bc_sampler_input_of(g.smp, c);
+        if (g.k == 0 || res->group_input[g.k - 1] != in) {
+            res->group_input[g.k] = in;
+            g.g0[g.k] = c;
+            g.k++;
+        }
+        g.g1[g.k - 1] = c + 1;
+    }
+    g.T = T_FIXED + 2 * g.k;
+
+    res->sampler = cfg->sampler;
+    if (cfg->sampler == BC_SOBOL_QMC) {
+        if (2 * g.d > bc_sobolseq_max_dim()) {
+            res->sampler = BC_SOBOL_MC;
+            res->qmc_fell_back = 1;
+        } else if ((rc = bc_sobolseq_alloc(2 * g.d, cfg->seed, &g.seq, err))) {
+            goto done;
+        }
+    }
+
+    /* shift: the base case, so that sums of squares do not cancel */
+    {
+        ws w0;
+        if (ws_init(&w0, &g)) {
+            ws_free(&w0);
+            rc = bc_error_set(err, BC_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t y = 0; y < g.ny; y++)
+            g.shift[y] = 0;
+        bc_model_base_inputs(m, w0.x);
+        eval_y(&g, &w0, w0.x, g.shift);
+        ws_free(&w0);
+    }
+
+    const size_t L = 1 + g.ny * g.T, R = (size_t)g.boot + 1;
+    const uint64_t B = cfg->block ? cfg->block : DEFAULT_BLOCK, N = cfg->n;
+    const uint64_t nblocks = (N + B - 1) / B;
+    wss = calloc((size_t)nt, sizeof *wss);
+    parts = malloc(WAVE_BLOCKS * R * L * sizeof *parts);
+    total = calloc(R * L, sizeof *total);
+    int ok = wss && parts && total;
+    for (int t = 0; ok && t < nt; t++)
+        ok = ws_init(&wss[t], &g) == 0;
+    if (!ok) {
+        rc = bc_error_set(err, BC_ENOMEM, "out of memory setting up the Sobol' design");
+        goto done;
+    }
+    for (uint64_t w0 = 0; w0 < nblocks; w0 += WAVE_BLOCKS) {
+        if (cfg->stop && *cfg->stop) {
+            rc = bc_error_set(err, BC_EINTR, "interrupted");
+            goto done;
+        }
+        const uint64_t w1 = w0 + WAVE_BLOCKS < nblocks ? w0 + WAVE_BLOCKS : nblocks;
+        const long nwave = (long)(w1 - w0);
+        const design *gp = &g;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) default(none) \
+    shared(wss, parts, gp) firstprivate(w0, nwave, B, N, R, L)
+        for (long j = 0; j < nwave; j++) {
+            uint64_t i0 = (w0 + (uint64_t)j) * B, i1 = i0 + B < N ? i0 + B : N;
+            block_run(gp, &wss[omp_get_thread_num()], parts + (size_t)j * R * L, i0, i1);
+        }
+        for (long j = 0; j < nwave; j++) /* in block order */
+            for (size_t q = 0; q < R * L; q++)
+                total[q] += parts[(size_t)j * R * L + q];
+        if (cfg->progress)
+            cfg->progress(cfg->progress_user, w1 * B < N ? w1 * B : N, N);
+    }
+
+    res->n = N;
+    res->evaluations = N * (g.k + 2);
+    res->k = g.k;
+    res->n_outputs = g.O;
+    res->n_y = g.ny;
+    res->bootstrap = g.boot;
+    res->level = cfg->level;
+    res->mean = malloc(g.ny * sizeof(double));
+    res->variance = malloc(g.ny * sizeof(double));
+    res->first = malloc(g.k * g.ny * sizeof(double));
+    res->total = malloc(g.k * g.ny * sizeof(double));
+    if (!res->mean || !res->variance || !res->first || !res->total) {
+        rc = bc_error_set(err, BC_ENOMEM, "out of memory");
+        goto done;
+    }
+    estimate(&g, total, res->first, res->total, res->mean, res->variance, 1);
+    if (g.boot > 0) {
+        const size_t KY = g.k * g.ny;
+        boot_first = malloc((size_t)g.boot * KY * sizeof *boot_first);
+        boot_total = malloc((size_t)g.boot * KY * sizeof *boot_total);
+        col = malloc((size_t)g.boot * sizeof *col);
+        res->first_ci = malloc(KY * 2 * sizeof(double));
+        res->total_ci = malloc(KY * 2 * sizeof(double));
+        if (!boot_first || !boot_total || !col || !res->first_ci || !res->total_ci) {
+            rc = bc_error_set(err, BC_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (int r = 0; r < g.boot; r++)
+            estimate(&g, total + (size_t)(r + 1) * L, boot_first + (size_t)r * KY,
+                     boot_total + (size_t)r * KY, NULL, NULL, 0);
+        const double plo = (1 - cfg->level) / 2, phi = (1 + cfg->level) / 2;
+        for (size_t q = 0; q < KY; q++) {
+            for (int pass = 0; pass < 2; pass++) {
+                const double *src = pass ? boot_total : boot_first;
+                double *ci = pass ? res->total_ci : res->first_ci;
+                for (int r = 0; r < g.boot; r++)
+                    col[r] = src[(size_t)r * KY + q];
+                qsort(col, (size_t)g.boot, sizeof *col, cmp_double);
+                ci[2 * q] = percentile(col, (size_t)g.boot, plo);
+                ci[2 * q + 1] = percentile(col, (size_t)g.boot, phi);
+            }
+        }
+    }
+done:
+    if (wss)
+        for (int t = 0; t < nt; t++)
+            ws_free(&wss[t]);
+    free(wss);
+    free(parts);
+    free(total);
+    free(boot_first);
+    free(boot_total);
+    free(col);
+    free(g.g0);
+    free(g.g1);
+    free(g.shift);
+    bc_sobolseq_free(g.seq);
+    bc_sampler_free(g.smp);
+    if (rc) {
+        bc_sobol_result_free(res);
+        return rc;
+    }
+    *out = res;
+    return BC_OK;
+}
+
+void bc_tornado_free(bc_tornado *t)
+{
+    if (!t)
+        return;
+    free(t->group_input);
+    free(t->base);
+    free(t->low);
+    free(t->high);
+    free(t->order);
+    free(t);
+}
+
+int bc_tornado_compute(const bc_model *m, double plo, double phi, bc_tornado **out,
+                       bc_error *err)
+{
+    *out = NULL;
+    if (!(plo > 0 && plo < phi && phi < 1))
+        return bc_error_set(err, BC_EINVAL, "tornado quantiles must satisfy 0 < low < high < 1");
+    bc_sampler *s = NULL;
+    int rc = bc_sampler_alloc(m, BC_SAMPLER_MC, 0, 1, &s, err);
+    if (rc)
+        return rc;
+    const size_t d = bc_sampler_dim(s), O = bc_model_n_outputs(m), dim = bc_model_dim(m);
+    bc_tornado *t = calloc(1, sizeof *t);
+    double *x = malloc((dim ? dim : 1) * sizeof *x);
+    bc_eval *e = bc_eval_alloc(m, 0);
+    if (!t || !x || !e)
+        goto oom;
+    t->group_input = malloc((d ? d : 1) * sizeof *t->group_input);
+    t->base = malloc(O * sizeof *t->base);
+    t->low = malloc((d ? d : 1) * O * sizeof *t->low);
+    t->high = malloc((d ? d : 1) * O * sizeof *t->high);
+    t->order = malloc((d ? d : 1) * O * sizeof *t->order);
+    if (!t->group_input || !t->base || !t->low || !t->high || !t->order)
+        goto oom;
+    t->n_outputs = O;
+    t->plo = plo;
+    t->phi = phi;
+    bc_model_base_inputs(m, x);
+    bc_model_eval(m, x, e);
+    memcpy(t->base, e->avg_gain, O * sizeof *t->base);
+    for (size_t c = 0; c < d;) {
+        size_t in = bc_sampler_input_of(s, c), c1 = c;
+        while (c1 < d && bc_sampler_input_of(s, c1) == in)
+            c1++;
+        for (int side = 0; side < 2; side++) {
+            bc_model_base_inputs(m, x);
+            for (size_t q = c; q < c1; q++)
+                x[bc_sampler_offset_of(s, q)] = bc_sampler_quantile(s, q, side ? phi : plo);
+            bc_model_eval(m, x, e);
+            memcpy((side ? t->high : t->low) + t->k * O, e->avg_gain, O * sizeof(double));
+        }
+        t->group_input[t->k++] = in;
+        c = c1;
+    }
+    /* order by decreasing swing (insertion sort: stable, k is small) */
+    for (size_t o = 0; o < O; o++) {
+        size_t *ord = t->order + o * t->k;
+        for (size_t i = 0; i < t->k; i++) {
+            size_t j = i;
+            double sw = fabs(t->high[i * O + o] - t->low[i * O + o]);
+            while (j > 0 && fabs(t->high[ord[j - 1] * O + o] - t->low[ord[j - 1] * O + o]) < sw) {
+                ord[j] = ord[j - 1];
+                j--;
+            }
+            ord[j] = i;
+        }
+    }
+    free(x);
+    bc_eval_free(e);
+    bc_sampler_free(s);
+    *out = t;
+    return BC_OK;
+oom:
+    free(x);
+    bc_eval_free(e);
+    bc_sampler_free(s);
+    bc_tornado_free(t);
+    return bc_error_set(err, BC_ENOMEM, "out of memory");
+}
+
+int bc_regression_compute(const bc_summary *s, double *src, double *r2, bc_error *err)
+{
+    const size_t nx = s->n_reg_x, ny = s->n_reg_y, p = nx + ny;
+    const double *C = s->reg_cov;
+    gsl_set_error_handler_off();
+    for (size_t q = 0; q < nx * ny; q++)
+        src[q] = 0;
+    for (size_t y = 0; y < ny; y++)
+        r2[y] = 0;
+    if (nx == 0)
+        return BC_OK;
+    gsl_matrix *a = gsl_matrix_alloc(nx, nx);
+    gsl_vector *b = gsl_vector_alloc(nx), *beta = gsl_vector_alloc(nx);
+    int rc = BC_OK;
+    if (!a || !b || !beta) {
+        rc = bc_error_set(err, BC_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < nx; i++)
+        for (size_t j = 0; j < nx; j++)
+            gsl_matrix_set(a, i, j, C[i * p + j]);
+    if (gsl_linalg_cholesky_decomp1(a) != GSL_SUCCESS) {
+        rc = bc_error_set(err, BC_EINVAL,
+                          "the inputs' covariance matrix is singular: no regression");
+        goto done;
+    }
+    for (size_t y = 0; y < ny; y++) {
+        const double syy = C[(nx + y) * p + nx + y];
+        if (!(syy > 0))
+            continue;
+        for (size_t i = 0; i < nx; i++)
+            gsl_vector_set(b, i, C[i * p + nx + y]);
+        gsl_linalg_cholesky_solve(a, b, beta); /* Sxx beta = Sxy */
+        double fit = 0;
+        for (size_t i = 0; i < nx; i++) {
+            double bi = gsl_vector_get(beta, i);
+            src[i * ny + y] = bi * sqrt(C[i * p + i]) / sqrt(syy);
+            fit += bi * gsl_vector_get(b, i);
+        }
+        r2[y] = fit / syy;
+    }
+done:
+    gsl_matrix_free(a);
+    gsl_vector_free(b);
+    gsl_vector_free(beta);
+    return rc;
+}
