@@ -68,6 +68,29 @@ int bc_model_load_file(const char *path, bc_model **out, bc_error *err);
 int bc_model_load_string(const char *text, size_t len, const char *filename, bc_model **out,
                          bc_error *err);
 
+/* Make a built-in analytic test model, for checking the estimators through
+ * the code path users run:
+ *
+ *   "ishigami"  f = sin(x1) + a sin^2(x2) + b x3^4 sin(x1), a = 7, b = 0.1,
+ *               x1, x2, x3 ~ uniform(-pi, pi)
+ *   "sobol-g"   f = prod_{i=1..8} (|4 x_i - 2| + a_i) / (1 + a_i),
+ *               a = (0, 1, 4.5, 9, 99, 99, 99, 99), x1..x8 ~ uniform(0, 1)
+ *
+ * The inputs are ordinary independent uncertain inputs named "x1", "x2", ...
+ * (so bc_model_set works on them), without bounds. The model has one output,
+ * id "f" (name "f(x)"), a horizon of one year (start year 1) and discount
+ * rate 0, so that gain, avg_gain and npv all equal f, and the break-even year
+ * is 0 when f >= 0. Its id is `name`, its file name "builtin:NAME" and its
+ * text a comment stating the function. On success *out owns a new model
+ * (free with bc_model_free). On failure returns BC_EINVAL (unknown name;
+ * message "unknown test model 'X' (expected ishigami or sobol-g)") or
+ * BC_ENOMEM, and *out is NULL. Thread-safe. */
+int bc_model_builtin(const char *name, bc_model **out, bc_error *err);
+
+/* The names bc_model_builtin accepts, as a NULL-terminated array of static
+ * strings (not to be freed). Can't fail. */
+const char *const *bc_model_builtin_names(void);
+
 /* Free a model and everything it owns. NULL is a no-op. */
 void bc_model_free(bc_model *m);
 
