@@ -1385,6 +1385,19 @@ int bc_results_read_run(const char *path, char **model_text, char **model_file, 
                           path, version, BC_RESULTS_FORMAT_VERSION);
         goto done;
     }
+    if (H5Aexists(c.root, "study") > 0) {
+        char *what = NULL;
+        if ((rc = attr_read_str(&c, "study", &what)))
+            goto done;
+        if (strcmp(what, "run") != 0) {
+            rc = bc_error_set(err, BC_EINVAL,
+                              "%s holds a '%s' study, not a run: there are no runs to replay",
+                              path, what);
+            free(what);
+            goto done;
+        }
+        free(what);
+    }
     if ((rc = attr_read_str(&c, "model_text", &text)) ||
         (rc = attr_read_int(&c, "model_text_length", H5T_NATIVE_UINT64, &text_len)) ||
         (rc = attr_read_str(&c, "model_file", &file)) ||

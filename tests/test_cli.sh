@@ -155,5 +155,32 @@ done < <(sed -n '/^## What the default study says/,/^## /p' "$src/README.md" | g
 [ "$n" -eq 5 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: found $n README summary lines, want 5"; }
 [ -f "$tmp/readme/results/aarhus-2026.h5" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: default output results/aarhus-2026.h5 missing"; }
 
+# --- bcsim sobol -----------------------------------------------------------
+expect 0 '^usage: bcsim sobol MODEL' '' -- "$bcsim" sobol --help
+expect 0 '' '' -- "$bcsim" sobol --model ishigami -n 4096 -o "$tmp/ish.h5" --quiet --force
+"$bcsim" sobol --model ishigami -n 4096 -o "$tmp/ish.h5" --force >"$tmp/ish.txt"
+grep -q "x1 " "$tmp/ish.txt" && grep -q "Results: $tmp/ish.h5" "$tmp/ish.txt" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: sobol summary"; cat "$tmp/ish.txt"; }
+expect 2 '' "unknown test model 'ishigame'" -- "$bcsim" sobol --model ishigame -o "$tmp/x.h5"
+expect 2 '' "no uncertain inputs" -- "$bcsim" sobol "$src/tests/models/fixed.yaml" -o "$tmp/x.h5"
+expect 2 '' "-n: '1' is not a number of base samples" -- "$bcsim" sobol --model ishigami -n 1 -o "$tmp/x.h5"
+expect 2 '' "--bootstrap: '5' is not" -- "$bcsim" sobol --model ishigami --bootstrap 5 -o "$tmp/x.h5"
+expect 2 '' "--sampler: 'lhs' is not qmc or mc" -- "$bcsim" sobol --model ishigami --sampler lhs -o "$tmp/x.h5"
+expect 2 '' "not both" -- "$bcsim" sobol "$model" --model ishigami -o "$tmp/x.h5"
+[ -e "$tmp/x.h5" ] && { fail=$((fail + 1)); echo "FAILED: a refused sobol left a file"; } || pass=$((pass + 1))
+expect 2 '' "holds a 'sobol' study, not a run" -- "$bcsim" replay "$tmp/ish.h5" --run 0
+# thread count: bit-identical Sobol' files
+"$bcsim" sobol "$model" -n 2000 --bootstrap 30 --threads 1 -o "$tmp/s1.h5" --quiet --force
+"$bcsim" sobol "$model" -n 2000 --bootstrap 30 --threads 2 -o "$tmp/s2.h5" --quiet --force
+expect 0 'identical' '' -- "$py" "$src/tests/h5same.py" "$tmp/s1.h5" "$tmp/s2.h5"
+# a run file carries regression coefficients and a tornado
+expect 0 '' '' -- "$py" - "$tmp/r.h5" <<'PY'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+r2 = f["sensitivity/regression/r2"][()]
+assert r2.shape == (8,) and all(0 <= v <= 1.0000001 for v in r2), r2
+t = f["sensitivity/tornado"]
+assert t["low"].shape == t["high"].shape and t["order"].shape[0] == 4
+PY
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
