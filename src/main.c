@@ -554,6 +554,12 @@ static const char *const sobol_usage =
     "  --model NAME       a built-in analytic test model instead of a file\n"
     "  --quiet            no progress line and no summary\n";
 
+/* x rounded to 3 decimals without a "-0.000". */
+static double r3(double x)
+{
+    return fabs(x) < 0.0005 ? 0.0 : x;
+}
+
 static void print_sobol(const bc_model *m, const bc_sobol_result *r, const char *path)
 {
     const size_t k = r->k, O = r->n_outputs, ny = r->n_y;
@@ -585,12 +591,13 @@ static void print_sobol(const bc_model *m, const bc_sobol_result *r, const char 
                     const char *name = bc_model_input(m, r->group_input[j])->name;
                     if (r->first_ci)
                         printf("  %-32.32s %6.3f [%6.3f, %6.3f] %6.3f [%6.3f, %6.3f]\n", name,
-                               r->first[j * ny + y], r->first_ci[(j * ny + y) * 2],
-                               r->first_ci[(j * ny + y) * 2 + 1], r->total[j * ny + y],
-                               r->total_ci[(j * ny + y) * 2], r->total_ci[(j * ny + y) * 2 + 1]);
+                               r3(r->first[j * ny + y]), r3(r->first_ci[(j * ny + y) * 2]),
+                               r3(r->first_ci[(j * ny + y) * 2 + 1]), r3(r->total[j * ny + y]),
+                               r3(r->total_ci[(j * ny + y) * 2]),
+                               r3(r->total_ci[(j * ny + y) * 2 + 1]));
                     else
-                        printf("  %-32.32s %6.3f %15s %6.3f\n", name, r->first[j * ny + y], "",
-                               r->total[j * ny + y]);
+                        printf("  %-32.32s %6.3f %15s %6.3f\n", name, r3(r->first[j * ny + y]),
+                               "", r3(r->total[j * ny + y]));
                 }
             } else if (r->variance[y] > 0) {
                 printf("  break-even risk driven by:");

@@ -182,5 +182,14 @@ t = f["sensitivity/tornado"]
 assert t["low"].shape == t["high"].shape and t["order"].shape[0] == 4
 PY
 
+# the README's sensitivity example is what the default Sobol' study prints
+(cd "$tmp/readme" && "$bcsim" sobol "$model" >"$tmp/sobol-default.txt")
+n=0
+while IFS= read -r line; do
+  n=$((n + 1))
+  grep -qF -- "$line" "$tmp/sobol-default.txt" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: README line not in the sobol output: $line"; }
+done < <(sed -n '/^## Sensitivity/,/^## /p' "$src/README.md" | grep -E '^  [a-z]+[.a-z_]* +-?[0-9]\.[0-9]{3} \[|^  break-even risk|^portfolio: ')
+[ "$n" -eq 10 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: found $n README sobol lines, want 10"; }
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
