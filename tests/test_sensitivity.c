@@ -11,6 +11,7 @@
 
 #include "bcsim/engine.h"
 #include "bcsim/sensitivity.h"
+#include "bcsim/sobolseq.h"
 #include "check.h"
 #include "load.h"
 
@@ -284,6 +285,38 @@ static void test_tornado_regression(void)
     bc_model_free(m);
 }
 
+/* More inputs than the Sobol' sequence has dimensions for an A|B design:
+ * Monte Carlo instead, and the result says so. */
+static void test_qmc_fallback(void)
+{
+    const size_t lines = bc_sobolseq_max_dim() / 2 + 1;
+    size_t cap = 256 + lines * 96;
+    char *text = malloc(cap);
+    if (!text)
+        return;
+    size_t len = (size_t)snprintf(text, cap,
+                                  "model: wide\nproposals:\n  - id: p\n    investment: 0\n"
+                                  "    participants: 0\n    effect: 0\n    duration: 1\n"
+                                  "    unit_cost: 0\n    savings:\n");
+    for (size_t i = 0; i < lines; i++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "      - {name: s%zu, per: year, amount: {dist: uniform, min: 0, "
+                                "max: 1}}\n",
+                                i);
+    bc_model *m = load(text);
+    free(text);
+    if (!m)
+        return;
+    bc_sobol_result *r = sobol(m, 8, BC_SOBOL_QMC, 0, 1, 2);
+    if (r) {
+        CHECK_INT(r->k, lines);
+        CHECK(r->qmc_fell_back);
+        CHECK(r->sampler == BC_SOBOL_MC);
+    }
+    bc_sobol_result_free(r);
+    bc_model_free(m);
+}
+
 static void test_errors(void)
 {
     bc_error err;
@@ -318,6 +351,7 @@ int main(void)
     test_product();
     test_threads();
     test_tornado_regression();
+    test_qmc_fallback();
     test_errors();
     return check_finish();
 }
