@@ -694,6 +694,10 @@ static int write_summary(const h5ctx *c, const bc_model *m, const bc_summary *s)
                               &o1)) ||
            (rc = write_series(c, "/summary/gain_by_year", "gain in each year", "mDKK/year",
                               &s->gain, 2, oh)) ||
+           (rc = dset_f64(c, "/summary/loss_probability", 1, &o1, s->loss_prob, "1",
+                          "Share of runs that lose more than 1 mDKK a year (avg_gain < -1).")) ||
+           (rc = dset_f64(c, "/summary/loss_probability_se", 1, &o1, s->loss_se, "1",
+                          "Monte Carlo standard error of loss_probability.")) ||
            (rc = dset_f64(c, "/summary/break_even_probability", 1, &o1, s->be_prob, "1",
                           "Share of runs that break even (avg_gain >= 0).")) ||
            (rc = dset_f64(c, "/summary/break_even_probability_se", 1, &o1, s->be_se, "1",

@@ -145,9 +145,10 @@ int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh)
     t->min = malloc(S * sizeof *t->min);
     t->max = malloc(S * sizeof *t->max);
     t->be = calloc(O, sizeof *t->be);
+    t->loss = calloc(O, sizeof *t->loss);
     t->be_year = calloc(O * (sh->years + 1), sizeof *t->be_year);
     t->bases = calloc(S, sizeof *t->bases);
-    if (!t->hist || !t->min || !t->max || !t->be || !t->be_year || !t->bases)
+    if (!t->hist || !t->min || !t->max || !t->be || !t->loss || !t->be_year || !t->bases)
         return -1;
     for (size_t s = 0; s < S; s++) {
         t->hist[s].e = E0;
@@ -167,6 +168,7 @@ void bc_thread_acc_free(bc_thread_acc *t, const bc_stats_shape *sh)
     free(t->min);
     free(t->max);
     free(t->be);
+    free(t->loss);
     free(t->be_year);
     free(t->bases);
     memset(t, 0, sizeof *t);
@@ -238,6 +240,8 @@ void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, co
     for (size_t o = 0; o < O; o++) {
         if (e->avg_gain[o] >= 0)
             t->be[o]++;
+        if (e->avg_gain[o] < BC_LOSS_THRESHOLD)
+            t->loss[o]++;
         int y = e->break_even_year[o];
         t->be_year[o * (H + 1) + (y < 0 ? H : (size_t)y)]++;
     }
@@ -368,6 +372,8 @@ void bc_summary_free(bc_summary *s)
     }
     free(s->be_prob);
     free(s->be_se);
+    free(s->loss_prob);
+    free(s->loss_se);
     free(s->be_year_counts);
     free(s->reg_mean);
     free(s->reg_cov);
@@ -470,10 +476,12 @@ int bc_stats_summarise(const bc_stats_shape *sh, const bc_block_acc *total,
     r->n_reg_y = 2 * O;
     r->be_prob = calloc(O, sizeof(double));
     r->be_se = calloc(O, sizeof(double));
+    r->loss_prob = calloc(O, sizeof(double));
+    r->loss_se = calloc(O, sizeof(double));
     r->be_year_counts = calloc(O * (H + 1), sizeof(uint64_t));
     r->reg_mean = calloc(p ? p : 1, sizeof(double));
     r->reg_cov = calloc(p ? p * p : 1, sizeof(double));
-    if (!r->be_prob || !r->be_se || !r->be_year_counts || !r->reg_mean || !r->reg_cov ||
+    if (!r->be_prob || !r->be_se || !r->loss_prob || !r->loss_se || !r->be_year_counts || !r->reg_mean || !r->reg_cov ||
         series_alloc(&r->avg_gain, O, 1) || series_alloc(&r->npv, O, 1) ||
         series_alloc(&r->gain, O * H, 1))
         goto oom;
@@ -500,15 +508,19 @@ int bc_stats_summarise(const bc_stats_shape *sh, const bc_block_acc *total,
             goto oom;
     }
     for (size_t o = 0; o < O; o++) {
-        uint64_t be = 0;
+        uint64_t be = 0, loss = 0;
         for (int t = 0; t < n_threads; t++) {
             be += threads[t].be[o];
+            loss += threads[t].loss[o];
             for (size_t y = 0; y <= H; y++)
                 r->be_year_counts[o * (H + 1) + y] += threads[t].be_year[o * (H + 1) + y];
         }
         double pr = (double)be / dn;
         r->be_prob[o] = pr;
         r->be_se[o] = sqrt(pr * (1 - pr) / dn);
+        double pl = (double)loss / dn;
+        r->loss_prob[o] = pl;
+        r->loss_se[o] = sqrt(pl * (1 - pl) / dn);
     }
     for (size_t a = 0; a < p; a++) {
         r->reg_mean[a] = total->rmean[a];

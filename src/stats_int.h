@@ -34,6 +34,7 @@ typedef struct bc_thread_acc {
     int64_t *bases;          /* [n_series] bin index of hist[s].c[0] */
     double *min, *max;       /* [n_series] */
     uint64_t *be;            /* [n_outputs] avg_gain >= 0 */
+    uint64_t *loss;          /* [n_outputs] avg_gain < BC_LOSS_THRESHOLD */
     uint64_t *be_year;       /* [n_outputs * (years + 1)] */
     uint64_t nonfinite;      /* runs with a non-finite output */
     uint64_t first_nonfinite;

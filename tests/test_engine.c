@@ -379,6 +379,13 @@ static void test_closed_form(void)
     CHECK_NEAR(s->avg_gain.mean[0], mean, 1e-12);
     CHECK_NEAR(s->avg_gain.sd[0], sqrt(ss / (double)(n - 1)), 1e-12);
     CHECK_NEAR(s->be_prob[0], (double)be / (double)n, 0);
+    uint64_t loss = 0;
+    for (uint64_t i = 0; i < n; i++)
+        loss += y[i] < -1.0;
+    CHECK_NEAR(s->loss_prob[0], (double)loss / (double)n, 0);
+    /* P(L < -1) = Phi(-1.2) within 4 standard errors */
+    double pl = gsl_cdf_ugaussian_P(-1.2);
+    CHECK_NEAR(s->loss_prob[0], pl, 4 * sqrt(pl * (1 - pl) / (double)n));
     qsort(y, n, sizeof *y, cmp_double);
     CHECK(s->avg_gain.min[0] == y[0] && s->avg_gain.max[0] == y[n - 1]);
     CHECK(s->quantile_resolution > 0 && s->quantile_resolution <= 0.0005);

@@ -15,6 +15,10 @@ extern "C" {
 #define BC_NQ 9
 extern const double bc_quantile_probs[BC_NQ]; /* 0.01 0.05 0.10 0.25 0.5 0.75 0.90 0.95 0.99 */
 
+/* The loss the summary counts: an average annual gain below -1 mDKK/year
+ * ("losing more than 1 mDKK a year"). */
+#define BC_LOSS_THRESHOLD (-1.0)
+
 /* Bins of the reported histograms. */
 #define BC_HIST_BINS 100
 
@@ -40,6 +44,8 @@ typedef struct bc_summary {
     double quantile_resolution;
     double *be_prob;          /* [outputs] P(avg_gain >= 0) */
     double *be_se;            /* [outputs] its Monte Carlo standard error sqrt(p(1-p)/runs) */
+    double *loss_prob;        /* [outputs] P(avg_gain < BC_LOSS_THRESHOLD) */
+    double *loss_se;          /* [outputs] its standard error */
     uint64_t *be_year_counts; /* [outputs * (years + 1)]: runs whose break-even year is t;
                                  the last column counts "none within the horizon" */
     /* Regression support: the p = n_reg_x + n_reg_y variables are the uncertain
