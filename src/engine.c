@@ -1,5 +1,7 @@
 /* engine.c: OpenMP over fixed-size blocks of runs; per-thread workspaces;
- * block partials merged in block order (see include/bcsim/engine.h). */
+ * block partials folded in order into segment partials, segment partials
+ * folded in order into the total; a state that can stop after any segment
+ * and go on later, elsewhere, or in pieces (see include/bcsim/engine.h). */
 #include "bcsim/engine.h"
 
 #include <stdlib.h>
@@ -9,17 +11,26 @@
 
 #include "stats_int.h"
 
-/* Blocks computed between two ordered merges. Bounds the memory of partials;
- * does not affect results. */
-#define WAVE_BLOCKS 64
-
 typedef struct thread_ws {
     double *x, *u, *xs;
     bc_eval *e;
     bc_block_ws bw;
     bc_thread_acc acc;
-    int ok;
 } thread_ws;
+
+struct bc_run_state {
+    bc_stats_shape sh;
+    uint64_t runs, seed, block;
+    int sampler;
+    uint64_t nseg;            /* segments of the whole run */
+    uint64_t first, next;     /* segments [first, next) are in the state */
+    int keep;                 /* keep every segment's partial (pieces to be joined) */
+    bc_block_acc fold;        /* !keep: fold of segments [0, next) */
+    bc_block_acc *segs;       /* keep: partial of each segment first .. next-1 */
+    size_t nsegs, capsegs;
+    bc_thread_acc acc;        /* integer accumulators of every run so far */
+    double *samp_x, *samp_y;  /* with save_samples */
+};
 
 static void ws_free(thread_ws *w, const bc_stats_shape *sh)
 {
@@ -42,69 +53,196 @@ static int ws_init(thread_ws *w, const bc_model *m, const bc_stats_shape *sh)
     if (!w->x || !w->u || !w->xs || !w->e || bc_block_ws_init(&w->bw, sh) ||
         bc_thread_acc_init(&w->acc, sh))
         return -1;
-    w->ok = 1;
     return 0;
 }
 
-int bc_engine_run(const bc_model *m, const bc_run_config *cfg, bc_summary **out, bc_error *err)
+static uint64_t block_of(const bc_run_config *cfg)
 {
-    *out = NULL;
+    return cfg->block ? cfg->block : BC_DEFAULT_BLOCK;
+}
+
+uint64_t bc_engine_n_segments(const bc_run_config *cfg)
+{
+    const uint64_t B = block_of(cfg), per = B * BC_SEGMENT_BLOCKS;
+    return cfg->runs ? (cfg->runs - 1) / per + 1 : 0;
+}
+
+static int check_config(const bc_run_config *cfg, bc_error *err)
+{
     if (cfg->runs == 0)
         return bc_error_set(err, BC_EINVAL, "the number of runs must be at least 1");
-    const uint64_t N = cfg->runs, B = cfg->block ? cfg->block : BC_DEFAULT_BLOCK;
-    if (B > (1u << 24))
+    if (block_of(cfg) > (1u << 24))
         return bc_error_set(err, BC_EINVAL, "the block size must be at most 2^24 runs");
+    return BC_OK;
+}
+
+void bc_run_state_free(bc_run_state *s)
+{
+    if (!s)
+        return;
+    bc_block_acc_free(&s->fold);
+    for (size_t i = 0; i < s->nsegs; i++)
+        bc_block_acc_free(&s->segs[i]);
+    free(s->segs);
+    bc_thread_acc_free(&s->acc, &s->sh);
+    free(s->samp_x);
+    free(s->samp_y);
+    free(s);
+}
+
+int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t first, int keep,
+                       bc_run_state **out, bc_error *err)
+{
+    *out = NULL;
+    int rc = check_config(cfg, err);
+    if (rc)
+        return rc;
+    bc_sampler *smp = NULL;
+    if ((rc = bc_sampler_alloc(m, cfg->sampler, cfg->seed, cfg->runs, &smp, err)))
+        return rc;
+    const size_t O = bc_model_n_outputs(m), H = bc_model_years(m), d = bc_sampler_dim(smp);
+    bc_sampler_free(smp);
+    bc_run_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return bc_error_set(err, BC_ENOMEM, "out of memory");
+    s->sh = (bc_stats_shape){.n_outputs = O, .years = H, .n_series = O * (2 + H), .nx = d,
+                             .p = d + 2 * O, .block = (size_t)block_of(cfg)};
+    s->runs = cfg->runs;
+    s->seed = cfg->seed;
+    s->block = block_of(cfg);
+    s->sampler = (int)cfg->sampler;
+    s->nseg = bc_engine_n_segments(cfg);
+    s->first = s->next = first;
+    s->keep = keep || first > 0;
+    int ok = bc_block_acc_init(&s->fold, &s->sh) == 0 && bc_thread_acc_init(&s->acc, &s->sh) == 0;
+    if (ok && cfg->save_samples) {
+        if (s->keep) {
+            bc_run_state_free(s);
+            return bc_error_set(err, BC_EINVAL,
+                                "samples cannot be saved from a run made in pieces");
+        }
+        if (cfg->runs > SIZE_MAX / (((d > O ? d : O) + 1) * sizeof(double))) {
+            bc_run_state_free(s);
+            return bc_error_set(err, BC_ENOMEM, "too many runs to keep every sample in memory");
+        }
+        s->samp_x = malloc((size_t)cfg->runs * (d ? d : 1) * sizeof *s->samp_x);
+        s->samp_y = malloc((size_t)cfg->runs * O * sizeof *s->samp_y);
+        ok = s->samp_x && s->samp_y;
+    }
+    if (!ok || first > s->nseg) {
+        const uint64_t nseg = s->nseg;
+        bc_run_state_free(s);
+        return ok ? bc_error_set(err, BC_EINVAL, "segment %llu is beyond the run's %llu",
+                                 (unsigned long long)first, (unsigned long long)nseg)
+                  : bc_error_set(err, BC_ENOMEM, "out of memory");
+    }
+    *out = s;
+    return BC_OK;
+}
+
+uint64_t bc_run_state_first(const bc_run_state *s) { return s->first; }
+uint64_t bc_run_state_next(const bc_run_state *s) { return s->next; }
+uint64_t bc_run_state_segments(const bc_run_state *s) { return s->nseg; }
+
+/* Record one finished segment partial. */
+static int take_segment(bc_run_state *s, const bc_block_acc *seg)
+{
+    if (!s->keep) {
+        bc_block_merge(&s->sh, &s->fold, seg);
+    } else {
+        if (s->nsegs == s->capsegs) {
+            size_t cap = s->capsegs ? 2 * s->capsegs : 16;
+            bc_block_acc *n = realloc(s->segs, cap * sizeof *n);
+            if (!n)
+                return -1;
+            s->segs = n;
+            s->capsegs = cap;
+        }
+        bc_block_acc *dst = &s->segs[s->nsegs];
+        if (bc_block_acc_init(dst, &s->sh)) {
+            bc_block_acc_free(dst);
+            return -1;
+        }
+        bc_block_acc_reset(dst, &s->sh);
+        bc_block_merge(&s->sh, dst, seg);
+        s->nsegs++;
+    }
+    s->next++;
+    return 0;
+}
+
+/* Runs in segments [a, b). */
+static uint64_t seg_runs(const bc_run_state *s, uint64_t a, uint64_t b)
+{
+    const uint64_t per = s->block * BC_SEGMENT_BLOCKS;
+    uint64_t ra = a * per < s->runs ? a * per : s->runs, rb = b * per < s->runs ? b * per : s->runs;
+    return rb - ra;
+}
+
+/* Fold all threads' integer accumulators into the state's, emptying them. */
+static int absorb_threads(bc_run_state *s, thread_ws *ws, int nt)
+{
+    for (int t = 0; t < nt; t++) {
+        if (bc_thread_acc_absorb(&s->sh, &s->acc, &ws[t].acc))
+            return -1;
+        bc_thread_acc_reset(&s->sh, &ws[t].acc);
+    }
+    return 0;
+}
+
+int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state *s,
+                      uint64_t seg_end, bc_error *err)
+{
+    int rc = check_config(cfg, err);
+    if (rc)
+        return rc;
+    if (cfg->runs != s->runs || cfg->seed != s->seed || block_of(cfg) != s->block ||
+        (int)cfg->sampler != s->sampler)
+        return bc_error_set(err, BC_EINVAL, "the state belongs to another run configuration");
+    if (seg_end > s->nseg)
+        seg_end = s->nseg;
     int nt = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
     if (nt > 1024)
         nt = 1024;
-
     bc_sampler *smp = NULL;
-    int rc = bc_sampler_alloc(m, cfg->sampler, cfg->seed, N, &smp, err);
-    if (rc)
+    if ((rc = bc_sampler_alloc(m, cfg->sampler, cfg->seed, cfg->runs, &smp, err)))
         return rc;
-    const size_t O = bc_model_n_outputs(m), H = bc_model_years(m), d = bc_sampler_dim(smp);
-    bc_stats_shape sh = {.n_outputs = O, .years = H, .n_series = O * (2 + H), .nx = d,
-                         .p = d + 2 * O, .block = (size_t)B};
-    if (cfg->save_samples && N > SIZE_MAX / ((d > O ? d : O) * sizeof(double) + 1)) {
+    const bc_stats_shape sh = s->sh;
+    if (bc_sampler_dim(smp) != sh.nx || bc_model_n_outputs(m) != sh.n_outputs ||
+        bc_model_years(m) != sh.years) {
         bc_sampler_free(smp);
-        return bc_error_set(err, BC_ENOMEM, "too many runs to keep every sample in memory");
+        return bc_error_set(err, BC_EINVAL, "the state belongs to another model");
     }
-
+    const uint64_t N = cfg->runs, B = s->block;
+    const size_t d = sh.nx, O = sh.n_outputs;
+    double *samp_x = s->samp_x, *samp_y = s->samp_y;
     thread_ws *ws = calloc((size_t)nt, sizeof *ws);
-    bc_block_acc *parts = calloc(WAVE_BLOCKS, sizeof *parts);
-    bc_block_acc total;
-    int total_ok = bc_block_acc_init(&total, &sh) == 0;
-
-    double *samp_x = NULL, *samp_y = NULL;
-    int ok = ws && parts && total_ok;
+    bc_block_acc *parts = calloc(BC_SEGMENT_BLOCKS, sizeof *parts), seg;
+    int ok = ws && parts && bc_block_acc_init(&seg, &sh) == 0;
     for (int t = 0; ok && t < nt; t++)
         ok = ws_init(&ws[t], m, &sh) == 0;
-    for (int b = 0; ok && b < WAVE_BLOCKS; b++)
+    for (int b = 0; ok && b < BC_SEGMENT_BLOCKS; b++)
         ok = bc_block_acc_init(&parts[b], &sh) == 0;
-    if (ok && cfg->save_samples) {
-        samp_x = malloc((size_t)N * (d ? d : 1) * sizeof *samp_x);
-        samp_y = malloc((size_t)N * O * sizeof *samp_y);
-        ok = samp_x && samp_y;
-    }
     if (!ok) {
         rc = bc_error_set(err, BC_ENOMEM, "out of memory setting up the run");
         goto done;
     }
-
+    double last_ck = omp_get_wtime();
     const uint64_t nblocks = (N + B - 1) / B;
-    for (uint64_t w0 = 0; w0 < nblocks; w0 += WAVE_BLOCKS) {
+    while (s->next < seg_end) {
         if (cfg->stop && *cfg->stop) {
             rc = bc_error_set(err, BC_EINTR, "interrupted");
             goto done;
         }
-        const uint64_t w1 = w0 + WAVE_BLOCKS < nblocks ? w0 + WAVE_BLOCKS : nblocks;
-        const long nwave = (long)(w1 - w0);
+        const uint64_t b0 = s->next * BC_SEGMENT_BLOCKS;
+        const uint64_t b1 = b0 + BC_SEGMENT_BLOCKS < nblocks ? b0 + BC_SEGMENT_BLOCKS : nblocks;
+        const long nwave = (long)(b1 - b0);
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) default(none) \
-    shared(ws, parts, smp, m, sh, samp_x, samp_y) firstprivate(w0, nwave, B, N, d, O)
+    shared(ws, parts, smp, m, sh, samp_x, samp_y) firstprivate(b0, nwave, B, N, d, O)
         for (long j = 0; j < nwave; j++) {
             thread_ws *t = &ws[omp_get_thread_num()];
             bc_block_acc *part = &parts[j];
-            const uint64_t r0 = (w0 + (uint64_t)j) * B;
+            const uint64_t r0 = (b0 + (uint64_t)j) * B;
             const uint64_t r1 = r0 + B < N ? r0 + B : N;
             bc_block_acc_reset(part, &sh);
             for (uint64_t r = r0; r < r1; r++) {
@@ -120,60 +258,319 @@ int bc_engine_run(const bc_model *m, const bc_run_config *cfg, bc_summary **out,
             }
             bc_block_finish(&sh, &t->acc, part, &t->bw);
         }
+        /* the segment: its blocks folded in block order */
+        bc_block_acc_reset(&seg, &sh);
         for (long j = 0; j < nwave; j++)
-            bc_block_merge(&sh, &total, &parts[j]);
+            bc_block_merge(&sh, &seg, &parts[j]);
+        if (take_segment(s, &seg)) {
+            rc = bc_error_set(err, BC_ENOMEM, "out of memory keeping a segment");
+            goto done;
+        }
         if (cfg->progress)
-            cfg->progress(cfg->progress_user, w1 * B < N ? w1 * B : N, N);
-    }
-
-    uint64_t nonfinite = 0, first = UINT64_MAX;
-    for (int t = 0; t < nt; t++) {
-        if (ws[t].acc.oom) {
-            rc = bc_error_set(err, BC_ENOMEM, "out of memory growing a histogram");
-            goto done;
+            cfg->progress(cfg->progress_user, seg_runs(s, s->first, s->next),
+                          seg_runs(s, s->first, seg_end));
+        if (cfg->checkpoint && s->next < seg_end &&
+            omp_get_wtime() - last_ck >= cfg->checkpoint_every) {
+            if (absorb_threads(s, ws, nt)) {
+                rc = bc_error_set(err, BC_ENOMEM, "out of memory merging histograms");
+                goto done;
+            }
+            if ((rc = cfg->checkpoint(cfg->checkpoint_user, s, err)))
+                goto done;
+            last_ck = omp_get_wtime();
         }
-        nonfinite += ws[t].acc.nonfinite;
-        if (ws[t].acc.first_nonfinite < first)
-            first = ws[t].acc.first_nonfinite;
     }
-    if (nonfinite) {
-        rc = bc_error_set(err, BC_EINVAL,
-                          "%llu of %llu runs gave a non-finite output (the first is run %llu): "
-                          "the model's inputs reach values where the business case overflows",
-                          (unsigned long long)nonfinite, (unsigned long long)N,
-                          (unsigned long long)first);
-        goto done;
-    }
-    {
-        bc_thread_acc *accs = malloc((size_t)nt * sizeof *accs);
-        if (!accs) {
-            rc = bc_error_set(err, BC_ENOMEM, "out of memory");
-            goto done;
-        }
-        for (int t = 0; t < nt; t++)
-            accs[t] = ws[t].acc;
-        int src = bc_stats_summarise(&sh, &total, accs, nt, N, out);
-        free(accs);
-        if (src) {
-            rc = bc_error_set(err, BC_ENOMEM, "out of memory summarising");
-            goto done;
-        }
-        (*out)->sample_inputs = samp_x;
-        (*out)->sample_avg_gain = samp_y;
-        samp_x = samp_y = NULL;
-    }
+    if (absorb_threads(s, ws, nt))
+        rc = bc_error_set(err, BC_ENOMEM, "out of memory merging histograms");
 done:
+    if (rc == BC_EINTR && cfg->checkpoint) {
+        /* stop at a segment boundary with everything saved */
+        if (absorb_threads(s, ws, nt))
+            rc = bc_error_set(err, BC_ENOMEM, "out of memory merging histograms");
+        else {
+            int crc = cfg->checkpoint(cfg->checkpoint_user, s, err);
+            if (crc)
+                rc = crc;
+            else
+                bc_error_set(err, BC_EINTR, "interrupted after %llu of %llu segments",
+                             (unsigned long long)s->next, (unsigned long long)s->nseg);
+        }
+    }
     if (ws)
         for (int t = 0; t < nt; t++)
             ws_free(&ws[t], &sh);
     free(ws);
     if (parts)
-        for (int b = 0; b < WAVE_BLOCKS; b++)
+        for (int b = 0; b < BC_SEGMENT_BLOCKS; b++)
             bc_block_acc_free(&parts[b]);
     free(parts);
-    bc_block_acc_free(&total); /* safe after a failed init: it zeroes first */
-    free(samp_x);
-    free(samp_y);
+    bc_block_acc_free(&seg);
     bc_sampler_free(smp);
     return rc;
+}
+
+int bc_run_state_append(bc_run_state *a, const bc_run_state *b, bc_error *err)
+{
+    if (memcmp(&a->sh, &b->sh, sizeof a->sh) != 0 || a->runs != b->runs || a->seed != b->seed ||
+        a->block != b->block || a->sampler != b->sampler)
+        return bc_error_set(err, BC_EINVAL, "the pieces belong to different runs");
+    if (b->first != a->next)
+        return bc_error_set(err, BC_EINVAL,
+                            "the pieces do not follow each other: one ends at segment %llu, the "
+                            "next starts at %llu",
+                            (unsigned long long)a->next, (unsigned long long)b->first);
+    for (size_t i = 0; i < b->nsegs; i++)
+        if (take_segment(a, &b->segs[i]))
+            return bc_error_set(err, BC_ENOMEM, "out of memory joining pieces");
+    if (!b->keep)
+        return bc_error_set(err, BC_EINVAL, "a piece without its segments cannot be appended");
+    if (bc_thread_acc_absorb(&a->sh, &a->acc, &b->acc))
+        return bc_error_set(err, BC_ENOMEM, "out of memory joining pieces");
+    return BC_OK;
+}
+
+int bc_engine_finish(bc_run_state *s, bc_summary **out, bc_error *err)
+{
+    *out = NULL;
+    if (s->first != 0 || s->next != s->nseg)
+        return bc_error_set(err, BC_EINVAL,
+                            "the run is incomplete: it has segments %llu to %llu of %llu",
+                            (unsigned long long)s->first, (unsigned long long)s->next,
+                            (unsigned long long)s->nseg);
+    if (s->acc.oom)
+        return bc_error_set(err, BC_ENOMEM, "out of memory growing a histogram");
+    if (s->acc.nonfinite)
+        return bc_error_set(err, BC_EINVAL,
+                            "%llu of %llu runs gave a non-finite output (the first is run "
+                            "%llu): the model's inputs reach values where the business case "
+                            "overflows",
+                            (unsigned long long)s->acc.nonfinite, (unsigned long long)s->runs,
+                            (unsigned long long)s->acc.first_nonfinite);
+    bc_block_acc total, *t = &s->fold;
+    int have_total = 0;
+    if (s->keep) {
+        /* the segments folded in order, as a run in one piece does */
+        if (bc_block_acc_init(&total, &s->sh)) {
+            bc_block_acc_free(&total);
+            return bc_error_set(err, BC_ENOMEM, "out of memory");
+        }
+        bc_block_acc_reset(&total, &s->sh);
+        for (size_t i = 0; i < s->nsegs; i++)
+            bc_block_merge(&s->sh, &total, &s->segs[i]);
+        t = &total;
+        have_total = 1;
+    }
+    int rc = bc_stats_summarise(&s->sh, t, &s->acc, 1, s->runs, out);
+    if (have_total)
+        bc_block_acc_free(&total);
+    if (rc)
+        return bc_error_set(err, BC_ENOMEM, "out of memory summarising");
+    (*out)->sample_inputs = s->samp_x;
+    (*out)->sample_avg_gain = s->samp_y;
+    s->samp_x = s->samp_y = NULL;
+    return BC_OK;
+}
+
+int bc_engine_run(const bc_model *m, const bc_run_config *cfg, bc_summary **out, bc_error *err)
+{
+    *out = NULL;
+    bc_run_state *s = NULL;
+    int rc = bc_run_state_alloc(m, cfg, 0, 0, &s, err);
+    if (!rc)
+        rc = bc_engine_advance(m, cfg, s, bc_run_state_segments(s), err);
+    if (!rc)
+        rc = bc_engine_finish(s, out, err);
+    bc_run_state_free(s);
+    return rc;
+}
+
+/* ---- serialisation: little-endian words, what a checkpoint or shard holds ---- */
+
+#define STATE_MAGIC 0x3154535453434223ULL /* "#BCSTST1" */
+
+typedef struct wbuf {
+    unsigned char *p;
+    size_t n, cap;
+    int oom;
+} wbuf;
+
+static void put(wbuf *w, const void *src, size_t n)
+{
+    if (w->oom)
+        return;
+    if (w->n + n > w->cap) {
+        size_t cap = w->cap ? w->cap : 4096;
+        while (cap < w->n + n)
+            cap *= 2;
+        unsigned char *q = realloc(w->p, cap);
+        if (!q) {
+            w->oom = 1;
+            return;
+        }
+        w->p = q;
+        w->cap = cap;
+    }
+    memcpy(w->p + w->n, src, n);
+    w->n += n;
+}
+
+static void put_u64(wbuf *w, uint64_t v)
+{
+    put(w, &v, sizeof v);
+}
+
+static void put_block(wbuf *w, const bc_stats_shape *sh, const bc_block_acc *b)
+{
+    put_u64(w, b->n);
+    put(w, b->mean, sh->n_series * sizeof(double));
+    put(w, b->m2, sh->n_series * sizeof(double));
+    put(w, b->rmean, sh->p * sizeof(double));
+    put(w, b->rcom, sh->p * sh->p * sizeof(double));
+}
+
+int bc_run_state_pack(const bc_run_state *s, void **buf, size_t *len, bc_error *err)
+{
+    const bc_stats_shape *sh = &s->sh;
+    const uint16_t one = 1;
+    *buf = NULL;
+    *len = 0;
+    if (*(const unsigned char *)&one != 1)
+        return bc_error_set(err, BC_EINVAL, "checkpoints need a little-endian machine");
+    wbuf w = {0};
+    const uint64_t head[] = {STATE_MAGIC, sh->n_outputs, sh->years, sh->n_series, sh->nx, sh->p,
+                             sh->block, s->runs, s->seed, (uint64_t)s->sampler, s->nseg,
+                             s->first, s->next, (uint64_t)s->keep, s->nsegs};
+    put(&w, head, sizeof head);
+    if (s->keep)
+        for (size_t i = 0; i < s->nsegs; i++)
+            put_block(&w, sh, &s->segs[i]);
+    else
+        put_block(&w, sh, &s->fold);
+    const bc_thread_acc *a = &s->acc;
+    for (size_t k = 0; k < sh->n_series; k++) {
+        const bc_fhist *h = &a->hist[k];
+        const int64_t meta[3] = {h->e, h->k0, (int64_t)h->n};
+        put(&w, meta, sizeof meta);
+        if (h->n)
+            put(&w, h->c + (h->k0 - a->bases[k]), h->n * sizeof(uint64_t));
+    }
+    put(&w, a->min, sh->n_series * sizeof(double));
+    put(&w, a->max, sh->n_series * sizeof(double));
+    put(&w, a->be, sh->n_outputs * sizeof(uint64_t));
+    put(&w, a->loss, sh->n_outputs * sizeof(uint64_t));
+    put(&w, a->be_year, sh->n_outputs * (sh->years + 1) * sizeof(uint64_t));
+    put_u64(&w, a->nonfinite);
+    put_u64(&w, a->first_nonfinite);
+    if (w.oom) {
+        free(w.p);
+        return bc_error_set(err, BC_ENOMEM, "out of memory packing the run's state");
+    }
+    *buf = w.p;
+    *len = w.n;
+    return BC_OK;
+}
+
+typedef struct rbuf {
+    const unsigned char *p;
+    size_t n, at;
+    int bad;
+} rbuf;
+
+static void get(rbuf *r, void *dst, size_t n)
+{
+    if (r->bad || r->n - r->at < n) {
+        r->bad = 1;
+        memset(dst, 0, n);
+        return;
+    }
+    memcpy(dst, r->p + r->at, n);
+    r->at += n;
+}
+
+static void get_block(rbuf *r, const bc_stats_shape *sh, bc_block_acc *b)
+{
+    get(r, &b->n, sizeof b->n);
+    get(r, b->mean, sh->n_series * sizeof(double));
+    get(r, b->m2, sh->n_series * sizeof(double));
+    get(r, b->rmean, sh->p * sizeof(double));
+    get(r, b->rcom, sh->p * sh->p * sizeof(double));
+}
+
+int bc_run_state_unpack(const bc_model *m, const bc_run_config *cfg, const void *buf, size_t len,
+                        bc_run_state **out, bc_error *err)
+{
+    *out = NULL;
+    rbuf r = {buf, len, 0, 0};
+    uint64_t head[15];
+    get(&r, head, sizeof head);
+    if (r.bad || head[0] != STATE_MAGIC)
+        return bc_error_set(err, BC_EINVAL, "not a bcsim run state");
+    bc_run_state *s = NULL;
+    int rc = bc_run_state_alloc(m, cfg, head[11], (int)head[13], &s, err);
+    if (rc)
+        return rc;
+    const bc_stats_shape *sh = &s->sh;
+    if (head[1] != sh->n_outputs || head[2] != sh->years || head[3] != sh->n_series ||
+        head[4] != sh->nx || head[5] != sh->p || head[6] != sh->block || head[7] != s->runs ||
+        head[8] != s->seed || head[9] != (uint64_t)s->sampler || head[10] != s->nseg ||
+        head[12] < head[11] || head[12] > s->nseg ||
+        (head[13] && head[14] != head[12] - head[11])) {
+        bc_run_state_free(s);
+        return bc_error_set(err, BC_EINVAL,
+                            "the state was saved by a run of another model or configuration");
+    }
+    if (head[13]) {
+        bc_block_acc seg;
+        if (bc_block_acc_init(&seg, sh)) {
+            bc_block_acc_free(&seg);
+            bc_run_state_free(s);
+            return bc_error_set(err, BC_ENOMEM, "out of memory");
+        }
+        for (uint64_t i = 0; i < head[14] && !r.bad; i++) {
+            get_block(&r, sh, &seg);
+            if (take_segment(s, &seg))
+                r.bad = 2;
+        }
+        bc_block_acc_free(&seg);
+    } else {
+        get_block(&r, sh, &s->fold);
+        s->next = head[12];
+    }
+    bc_thread_acc *a = &s->acc;
+    for (size_t k = 0; k < sh->n_series && !r.bad; k++) {
+        int64_t meta[3];
+        get(&r, meta, sizeof meta);
+        bc_fhist *h = &a->hist[k];
+        if (meta[2] < 0 || meta[2] > ((int64_t)1 << 20) || meta[0] < -64 || meta[0] > 1100) {
+            r.bad = 1;
+            break;
+        }
+        h->e = (int)meta[0];
+        if (meta[2] > 0) {
+            h->c = calloc((size_t)meta[2], sizeof *h->c);
+            if (!h->c) {
+                r.bad = 2;
+                break;
+            }
+            h->cap = h->n = (size_t)meta[2];
+            h->k0 = meta[1];
+            a->bases[k] = meta[1];
+            get(&r, h->c, h->n * sizeof(uint64_t));
+        }
+    }
+    get(&r, a->min, sh->n_series * sizeof(double));
+    get(&r, a->max, sh->n_series * sizeof(double));
+    get(&r, a->be, sh->n_outputs * sizeof(uint64_t));
+    get(&r, a->loss, sh->n_outputs * sizeof(uint64_t));
+    get(&r, a->be_year, sh->n_outputs * (sh->years + 1) * sizeof(uint64_t));
+    get(&r, &a->nonfinite, sizeof a->nonfinite);
+    get(&r, &a->first_nonfinite, sizeof a->first_nonfinite);
+    if (r.bad || r.at != r.n) {
+        int oom = r.bad == 2;
+        bc_run_state_free(s);
+        return oom ? bc_error_set(err, BC_ENOMEM, "out of memory")
+                   : bc_error_set(err, BC_EINVAL, "the saved run state is damaged or truncated");
+    }
+    *out = s;
+    return BC_OK;
 }

@@ -174,6 +174,68 @@ void bc_thread_acc_free(bc_thread_acc *t, const bc_stats_shape *sh)
     memset(t, 0, sizeof *t);
 }
 
+int bc_thread_acc_absorb(const bc_stats_shape *sh, bc_thread_acc *d, const bc_thread_acc *s)
+{
+    const size_t O = sh->n_outputs, H = sh->years;
+    for (size_t k = 0; k < sh->n_series; k++) {
+        const bc_fhist *hs = &s->hist[k];
+        bc_fhist *hd = &d->hist[k];
+        if (hs->n) {
+            /* both at the coarser width, then add src's counts bin by bin */
+            while (hd->e < hs->e)
+                fhist_coarsen(hd, &d->bases[k]);
+            int r;
+            do {
+                int sh_ = hd->e - hs->e;
+                r = fhist_cover(hd, &d->bases[k], floor_shift(hs->k0, sh_),
+                                floor_shift(hs->k0 + (int64_t)hs->n - 1, sh_));
+                if (r < 0)
+                    return -1;
+            } while (r == 1);
+            const int shift = hd->e - hs->e;
+            for (size_t j = 0; j < hs->n; j++) {
+                uint64_t v = hs->c[hs->k0 - s->bases[k] + (int64_t)j];
+                if (v)
+                    hd->c[floor_shift(hs->k0 + (int64_t)j, shift) - d->bases[k]] += v;
+            }
+        }
+        if (s->min[k] < d->min[k])
+            d->min[k] = s->min[k];
+        if (s->max[k] > d->max[k])
+            d->max[k] = s->max[k];
+    }
+    for (size_t o = 0; o < O; o++) {
+        d->be[o] += s->be[o];
+        d->loss[o] += s->loss[o];
+    }
+    for (size_t q = 0; q < O * (H + 1); q++)
+        d->be_year[q] += s->be_year[q];
+    d->nonfinite += s->nonfinite;
+    if (s->first_nonfinite < d->first_nonfinite)
+        d->first_nonfinite = s->first_nonfinite;
+    d->oom |= s->oom;
+    return 0;
+}
+
+void bc_thread_acc_reset(const bc_stats_shape *sh, bc_thread_acc *t)
+{
+    const size_t O = sh->n_outputs, H = sh->years;
+    for (size_t k = 0; k < sh->n_series; k++) {
+        free(t->hist[k].c);
+        memset(&t->hist[k], 0, sizeof t->hist[k]);
+        t->hist[k].e = E0;
+        t->bases[k] = 0;
+        t->min[k] = INFINITY;
+        t->max[k] = -INFINITY;
+    }
+    memset(t->be, 0, O * sizeof *t->be);
+    memset(t->loss, 0, O * sizeof *t->loss);
+    memset(t->be_year, 0, O * (H + 1) * sizeof *t->be_year);
+    t->nonfinite = 0;
+    t->first_nonfinite = UINT64_MAX;
+    t->oom = 0;
+}
+
 int bc_block_acc_init(bc_block_acc *b, const bc_stats_shape *sh)
 {
     memset(b, 0, sizeof *b);

@@ -59,6 +59,14 @@ typedef struct bc_block_ws {
 
 int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh);
 void bc_thread_acc_free(bc_thread_acc *t, const bc_stats_shape *sh);
+/* d += s: the histograms at the coarser of their widths, counts added. Exact:
+ * the result does not depend on how runs were spread over accumulators.
+ * Returns 0, or -1 when out of memory. */
+int bc_thread_acc_absorb(const bc_stats_shape *sh, bc_thread_acc *d, const bc_thread_acc *s);
+
+/* Back to empty (keeps the arrays). */
+void bc_thread_acc_reset(const bc_stats_shape *sh, bc_thread_acc *t);
+
 int bc_block_acc_init(bc_block_acc *b, const bc_stats_shape *sh);
 void bc_block_acc_free(bc_block_acc *b);
 void bc_block_acc_reset(bc_block_acc *b, const bc_stats_shape *sh);

@@ -413,6 +413,83 @@ static void test_closed_form(void)
     bc_model_free(m);
 }
 
+/* The same run in steps, with a pack/unpack (a checkpoint) in between and
+ * other thread counts; and in three pieces joined in order (shards): every
+ * array bit for bit as in one go. */
+static void test_pieces(void)
+{
+    bc_error err;
+    bc_model *m = NULL;
+    CHECK_INT(bc_model_load_file(BCSIM_MODELS_DIR "/aarhus-2026.yaml", &m, &err), BC_OK);
+    if (!m)
+        return;
+    bc_run_config cfg = {.runs = 30001, .seed = 8, .threads = 2, .block = 64};
+    CHECK_INT(bc_engine_n_segments(&cfg), 8); /* 4096 runs a segment */
+    bc_summary *whole = NULL, *stepped = NULL, *joined = NULL;
+    CHECK_INT(bc_engine_run(m, &cfg, &whole, &err), BC_OK);
+
+    /* steps: 3 segments, save, restore, the rest on 3 threads */
+    bc_run_state *s = NULL, *r = NULL;
+    void *buf = NULL;
+    size_t len = 0;
+    CHECK_INT(bc_run_state_alloc(m, &cfg, 0, 0, &s, &err), BC_OK);
+    CHECK_INT(bc_engine_advance(m, &cfg, s, 3, &err), BC_OK);
+    CHECK_INT(bc_run_state_next(s), 3);
+    CHECK_INT(bc_engine_finish(s, &stepped, &err), BC_EINVAL);
+    CHECK_HAS(err.msg, "incomplete");
+    CHECK_INT(bc_run_state_pack(s, &buf, &len, &err), BC_OK);
+    bc_run_state_free(s);
+    CHECK_INT(bc_run_state_unpack(m, &cfg, buf, len, &r, &err), BC_OK);
+    /* damaged bytes are refused */
+    bc_run_state *bad = NULL;
+    CHECK_INT(bc_run_state_unpack(m, &cfg, buf, len - 8, &bad, &err), BC_EINVAL);
+    CHECK_HAS(err.msg, "damaged or truncated");
+    bc_run_config other = cfg;
+    other.seed = 9;
+    CHECK_INT(bc_run_state_unpack(m, &other, buf, len, &bad, &err), BC_EINVAL);
+    CHECK(bad == NULL);
+    free(buf);
+    cfg.threads = 3;
+    if (r) {
+        CHECK_INT(bc_engine_advance(m, &cfg, r, 8, &err), BC_OK);
+        CHECK_INT(bc_engine_finish(r, &stepped, &err), BC_OK);
+    }
+    bc_run_state_free(r);
+    if (whole && stepped)
+        CHECK(same_summary(whole, stepped));
+
+    /* pieces [0,2), [2,5), [5,8), each through pack/unpack, joined in order */
+    const uint64_t cut[4] = {0, 2, 5, 8};
+    bc_run_state *piece[3] = {NULL, NULL, NULL};
+    for (int i = 0; i < 3; i++) {
+        bc_run_state *p = NULL;
+        cfg.threads = 1 + i;
+        CHECK_INT(bc_run_state_alloc(m, &cfg, cut[i], 1, &p, &err), BC_OK);
+        if (!p)
+            continue;
+        CHECK_INT(bc_engine_advance(m, &cfg, p, cut[i + 1], &err), BC_OK);
+        CHECK_INT(bc_run_state_pack(p, &buf, &len, &err), BC_OK);
+        bc_run_state_free(p);
+        CHECK_INT(bc_run_state_unpack(m, &cfg, buf, len, &piece[i], &err), BC_OK);
+        free(buf);
+    }
+    if (piece[0] && piece[1] && piece[2]) {
+        CHECK_INT(bc_run_state_append(piece[0], piece[2], &err), BC_EINVAL); /* out of order */
+        CHECK_HAS(err.msg, "do not follow");
+        CHECK_INT(bc_run_state_append(piece[0], piece[1], &err), BC_OK);
+        CHECK_INT(bc_run_state_append(piece[0], piece[2], &err), BC_OK);
+        CHECK_INT(bc_engine_finish(piece[0], &joined, &err), BC_OK);
+        if (whole && joined)
+            CHECK(same_summary(whole, joined));
+    }
+    for (int i = 0; i < 3; i++)
+        bc_run_state_free(piece[i]);
+    bc_summary_free(whole);
+    bc_summary_free(stepped);
+    bc_summary_free(joined);
+    bc_model_free(m);
+}
+
 static void test_bad_config(void)
 {
     bc_model *m = load(all_kinds);
@@ -439,6 +516,7 @@ int main(void)
     test_lhs_strata();
     test_rank_correlations();
     test_closed_form();
+    test_pieces();
     test_bad_config();
     return check_finish();
 }

@@ -4,6 +4,7 @@
 #define BCSIM_ENGINE_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "bcsim/error.h"
@@ -18,8 +19,21 @@ extern "C" {
 /* Default runs per block: the unit of parallel work and of ordered merging. */
 #define BC_DEFAULT_BLOCK 2048
 
-/* Called between waves of blocks, from the calling thread. */
+/* Blocks per segment. Blocks are folded in order into their segment's
+ * partial, segments in order into the total: a segment is the unit in which a
+ * run can be stopped, resumed, split into shards or spread over MPI ranks
+ * without changing a bit of the result. */
+#define BC_SEGMENT_BLOCKS 64
+
+/* The accumulated state of a run after some of its segments (opaque). */
+typedef struct bc_run_state bc_run_state;
+
+/* Called between segments, from the calling thread. */
 typedef void (*bc_progress_fn)(void *user, uint64_t done, uint64_t total);
+
+/* Called between segments when a checkpoint is due, and when the run stops
+ * on `stop`; returns BC_OK or a failure (which ends the run). */
+typedef int (*bc_checkpoint_fn)(void *user, const bc_run_state *s, bc_error *err);
 
 typedef struct bc_run_config {
     uint64_t runs;            /* number of runs, >= 1 */
@@ -31,7 +45,10 @@ typedef struct bc_run_config {
     int save_samples;         /* keep every run's inputs and avg_gain in the summary */
     bc_progress_fn progress;  /* may be NULL */
     void *progress_user;
-    volatile sig_atomic_t *stop; /* if non-NULL and set, stop between waves (BC_EINTR) */
+    volatile sig_atomic_t *stop; /* if non-NULL and set, stop between segments (BC_EINTR) */
+    bc_checkpoint_fn checkpoint; /* may be NULL */
+    void *checkpoint_user;
+    double checkpoint_every;  /* seconds between checkpoints */
 } bc_run_config;
 
 /* Status returned when `stop` was set. */
@@ -43,6 +60,41 @@ typedef struct bc_run_config {
  * non-finite output: the message names the first such run), BC_ENOMEM,
  * BC_EINTR. */
 int bc_engine_run(const bc_model *m, const bc_run_config *cfg, bc_summary **out, bc_error *err);
+
+/* The same in steps. A state covers segments [first, next) of the run
+ * configured by cfg (runs, seed, sampler, block; the thread count may differ
+ * between steps). A state that starts at segment 0 folds segments as it goes;
+ * one that starts later, or is made with keep = 1, keeps every segment's
+ * partial so that pieces can be joined in order (bc_run_state_append).
+ * Whatever the pieces, steps or threads, bc_engine_finish gives the summary
+ * bc_engine_run gives, bit for bit. */
+uint64_t bc_engine_n_segments(const bc_run_config *cfg);
+int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t first, int keep,
+                       bc_run_state **out, bc_error *err);
+void bc_run_state_free(bc_run_state *s);
+uint64_t bc_run_state_first(const bc_run_state *s);
+uint64_t bc_run_state_next(const bc_run_state *s);
+uint64_t bc_run_state_segments(const bc_run_state *s);
+
+/* Run segments [next, seg_end) into s. With cfg->checkpoint, calls it every
+ * cfg->checkpoint_every seconds (between segments) and, when `stop` is set,
+ * once more before returning BC_EINTR. */
+int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state *s,
+                      uint64_t seg_end, bc_error *err);
+
+/* a += b, where b's segments follow a's (b->first == a->next). */
+int bc_run_state_append(bc_run_state *a, const bc_run_state *b, bc_error *err);
+
+/* The summary of a complete state (segments 0 to all). The saved samples
+ * move from the state to the summary. */
+int bc_engine_finish(bc_run_state *s, bc_summary **out, bc_error *err);
+
+/* A state as bytes (little-endian words) and back, for checkpoints, shards
+ * and MPI messages. unpack checks the bytes against the model and cfg. *buf
+ * is the caller's to free. */
+int bc_run_state_pack(const bc_run_state *s, void **buf, size_t *len, bc_error *err);
+int bc_run_state_unpack(const bc_model *m, const bc_run_config *cfg, const void *buf, size_t len,
+                        bc_run_state **out, bc_error *err);
 
 #ifdef __cplusplus
 }
