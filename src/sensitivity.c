@@ -280,7 +280,7 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
     g.ny = 3 * g.O;
     bc_sobol_result *res = calloc(1, sizeof *res);
     ws *wss = NULL;
-    double *parts = NULL, *total = NULL, *boot_first = NULL, *boot_total = NULL, *col = NULL;
+    double *parts = NULL, *total = NULL, *wave = NULL, *boot_first = NULL, *boot_total = NULL, *col = NULL;
     int nt = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
     if (!res) {
         rc = bc_error_set(err, BC_ENOMEM, "out of memory");
@@ -342,7 +342,8 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
     wss = calloc((size_t)nt, sizeof *wss);
     parts = malloc(WAVE_BLOCKS * R * L * sizeof *parts);
     total = calloc(R * L, sizeof *total);
-    int ok = wss && parts && total;
+    wave = malloc(R * L * sizeof *wave);
+    int ok = wss && parts && total && wave;
     for (int t = 0; ok && t < nt; t++)
         ok = ws_init(&wss[t], &g) == 0;
     if (!ok) {
@@ -363,9 +364,14 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
             uint64_t i0 = (w0 + (uint64_t)j) * B, i1 = i0 + B < N ? i0 + B : N;
             block_run(gp, &wss[omp_get_thread_num()], parts + (size_t)j * R * L, i0, i1);
         }
-        for (long j = 0; j < nwave; j++) /* in block order */
+        /* the wave's blocks summed in block order, then the wave into the
+         * total: waves are the unit that could be computed elsewhere */
+        memset(wave, 0, R * L * sizeof *wave);
+        for (long j = 0; j < nwave; j++)
             for (size_t q = 0; q < R * L; q++)
-                total[q] += parts[(size_t)j * R * L + q];
+                wave[q] += parts[(size_t)j * R * L + q];
+        for (size_t q = 0; q < R * L; q++)
+            total[q] += wave[q];
         if (cfg->progress)
             cfg->progress(cfg->progress_user, w1 * B < N ? w1 * B : N, N);
     }
@@ -420,6 +426,7 @@ done:
     free(wss);
     free(parts);
     free(total);
+    free(wave);
     free(boot_first);
     free(boot_total);
     free(col);
