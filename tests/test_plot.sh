@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# test_plot.sh: scripts/plot_results.py, the figures for a budget memo: which
+# figures each kind of result file gives, valid and non-blank PNGs of the
+# documented size, PDFs, notes for skipped figures, exit status and one-line
+# messages for files that are not bcsim results. Usage: test_plot.sh BCSIM SRCDIR
+set -u
+bcsim=$1
+src=$2
+model=$src/models/aarhus-2026.yaml
+script=$src/scripts/plot_results.py
+py=/usr/bin/python3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+# expect STATUS STDOUT-PATTERN STDERR-PATTERN -- COMMAND...
+# (an empty pattern means "must be empty")
+expect() {
+  local want=$1 outpat=$2 errpat=$3
+  shift 4
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  local ok=1
+  [ "$got" -eq "$want" ] || ok=0
+  if [ -z "$outpat" ]; then [ ! -s "$tmp/out" ] || ok=0
+  else grep -qE -- "$outpat" "$tmp/out" || ok=0; fi
+  if [ -z "$errpat" ]; then [ ! -s "$tmp/err" ] || ok=0
+  else grep -qE -- "$errpat" "$tmp/err" || ok=0; fi
+  if [ $ok -eq 1 ]; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAILED: $* (status $got, want $want)"
+    echo "  stdout: $(head -c 300 "$tmp/out")"
+    echo "  stderr: $(head -c 600 "$tmp/err")"
+  fi
+}
+
+# check DESCRIPTION COMMAND...: passes when the command succeeds
+check() {
+  local what=$1
+  shift
+  if "$@" >"$tmp/chk" 2>&1; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAILED: $what"
+    head -c 1500 "$tmp/chk" | sed 's/^/  /'
+  fi
+}
+
+# lines FILE N: the file has exactly N lines
+lines() { [ "$(wc -l <"$1")" -eq "$2" ]; }
+no_traceback() { ! grep -q Traceback "$tmp/err"; }
+
+# pngs DIR DPI NAME:WIDTH_IN:HEIGHT_IN ...: every PNG exists, has the PNG
+# signature, an IHDR whose width and height are the figure size x dpi, and is
+# not blank (many distinct colours, a fair share of non-white pixels)
+pngs() {
+  "$py" - "$@" <<'PY'
+import struct, sys
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.image as mpimg
+import numpy as np
+d, dpi = sys.argv[1], int(sys.argv[2])
+bad = []
+for spec in sys.argv[3:]:
+    name, w, h = spec.split(":")
+    path = f"{d}/{name}.png"
+    try:
+        head = open(path, "rb").read(33)
+    except OSError as e:
+        bad.append(f"{path}: {e}"); continue
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        bad.append(f"{path}: not a PNG"); continue
+    width, height = struct.unpack(">II", head[16:24])
+    want = (round(float(w) * dpi), round(float(h) * dpi))
+    if (width, height) != want:
+        bad.append(f"{path}: {width}x{height} pixels, want {want[0]}x{want[1]}")
+    img = mpimg.imread(path)[..., :3]
+    if img.shape[:2] != (height, width):
+        bad.append(f"{path}: decodes to {img.shape}")
+    q = np.round(img * 255).astype(np.uint32).reshape(-1, 3)
+    colours = len(np.unique((q[:, 0] << 16) | (q[:, 1] << 8) | q[:, 2]))
+    ink = float(np.mean(q.min(axis=1) < 235))
+    if colours < 50 or ink < 0.05:
+        bad.append(f"{path}: looks blank ({colours} colours, {ink:.1%} non-white)")
+for b in bad:
+    print(b)
+sys.exit(1 if bad else 0)
+PY
+}
+
+# pdfs DIR NAME...: every PDF exists and starts with %PDF
+pdfs() {
+  local d=$1 n
+  shift
+  for n in "$@"; do
+    [ "$(head -c 4 "$d/$n.pdf" 2>/dev/null)" = "%PDF" ] || { echo "$d/$n.pdf: not a PDF"; return 1; }
+  done
+}
+
+# --- the script itself -------------------------------------------------------
+check "plot_results.py is executable" test -x "$script"
+check "shebang is #!/usr/bin/python3" test "$(head -1 "$script")" = "#!/usr/bin/python3"
+expect 0 'usage: plot_results.py' '' -- "$script" --help
+# importable without side effects, with documented functions
+check "module import" "$py" - "$src/scripts" "$tmp/import" <<'PY'
+import os, sys
+sys.dont_write_bytecode = True        # no __pycache__ in the source tree
+sys.path.insert(0, os.path.abspath(sys.argv[1]))
+os.chdir(os.path.dirname(sys.argv[2]))
+before = set(os.listdir("."))
+import plot_results as pr
+assert set(os.listdir(".")) == before, "import wrote files"
+assert "matplotlib.pyplot" not in sys.modules, "imports pyplot"
+for name in ("load", "make_all", "main", "plot_distribution", "plot_s_curve", "plot_fan",
+             "plot_tornado", "plot_sobol", "plot_break_even_year", "figure_size"):
+    fn = getattr(pr, name)
+    assert callable(fn) and fn.__doc__ and fn.__doc__.strip(), name
+PY
+
+# --- inputs: a small run and a small Sobol' study ------------------------------
+"$bcsim" run "$model" -n 20000 --seed 3 -o "$tmp/run.h5" --quiet
+"$bcsim" sobol "$model" -n 1024 --bootstrap 20 -o "$tmp/sobol.h5" --quiet
+"$py" - "$tmp/run.h5" "$tmp/nosens.h5" "$tmp/plain.h5" <<'PY'
+import shutil, sys, h5py
+shutil.copy(sys.argv[1], sys.argv[2])
+with h5py.File(sys.argv[2], "a") as f:          # a run file without sensitivity data
+    del f["sensitivity"]
+with h5py.File(sys.argv[3], "w") as f:          # HDF5, but not a bcsim result
+    f["x"] = [1.0, 2.0, 3.0]
+PY
+
+m=aarhus-2026
+# figure sizes in inches for the model's 4 outputs (2 x 2 small multiples)
+sizes_run="$m-gain-distribution:10:7.5 $m-s-curve:10:6.5 $m-fan:10:7.5 $m-tornado:11:8.5 $m-break-even-year:10:7.5"
+sizes_sobol="$m-tornado:11:8.5 $m-sobol:11:13.5"
+
+# --- a run and a Sobol' file together: all six figures, no notes --------------
+out=$tmp/fig
+expect 0 "^$out/$m-gain-distribution.png$" '' -- \
+  "$script" "$tmp/run.h5" "$tmp/sobol.h5" -o "$out" --dpi 100
+cp "$tmp/out" "$tmp/both.txt"
+check "12 paths printed, one per line" lines "$tmp/both.txt" 12
+check "every printed path exists" sh -c 'while read -r p; do [ -s "$p" ] || exit 1; done <"$1"' _ "$tmp/both.txt"
+for k in gain-distribution s-curve fan tornado sobol break-even-year; do
+  for e in png pdf; do
+    grep -qx "$out/$m-$k.$e" "$tmp/both.txt" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: $m-$k.$e not written"; }
+  done
+done
+# shellcheck disable=SC2086
+check "PNGs valid, 100 dpi sizes, not blank" pngs "$out" 100 $sizes_run $m-sobol:11:13.5
+check "PDFs" pdfs "$out" $m-gain-distribution $m-s-curve $m-fan $m-tornado $m-sobol $m-break-even-year
+[ -n "$(find "$out" -name '*.tmp.*')" ] && { fail=$((fail + 1)); echo "FAILED: temporary file left in $out"; } || pass=$((pass + 1))
+
+# --- a run file without sensitivity data: four figures, a note for the rest ----
+out=$tmp/nosens
+expect 0 "$m-fan.pdf" 'skipped tornado: .*nosens.h5 has no /sensitivity/tornado' -- \
+  "$script" "$tmp/nosens.h5" -o "$out"
+check "nosens: 8 paths" lines "$tmp/out" 8
+check "nosens: one note per skipped figure (2)" lines "$tmp/err" 2
+grep -q '^skipped sobol: .*nosens.h5 has no /sensitivity/sobol (run bcsim sobol)$' "$tmp/err" \
+  && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: sobol note"; cat "$tmp/err"; }
+check "nosens: no traceback" no_traceback
+# default: PNG and PDF at 150 dpi
+# shellcheck disable=SC2086
+check "nosens PNGs at the default 150 dpi" pngs "$out" 150 $m-gain-distribution:10:7.5 \
+  $m-s-curve:10:6.5 $m-fan:10:7.5 $m-break-even-year:10:7.5
+check "nosens PDFs" pdfs "$out" $m-gain-distribution $m-s-curve $m-fan $m-break-even-year
+[ ! -e "$out/$m-tornado.png" ] && [ ! -e "$out/$m-sobol.png" ] && pass=$((pass + 1)) \
+  || { fail=$((fail + 1)); echo "FAILED: nosens drew a figure it has no data for"; }
+
+# --- a Sobol' file alone: tornado and Sobol'; notes for the run figures -------
+out=$tmp/sobolonly
+expect 0 "$m-sobol.png" 'skipped gain-distribution: .*sobol.h5 has no /histograms/avg_gain' -- \
+  "$script" "$tmp/sobol.h5" -o "$out" --format png --dpi 60
+check "sobol only: 2 paths" lines "$tmp/out" 2
+check "sobol only: 4 notes" lines "$tmp/err" 4
+# shellcheck disable=SC2086
+check "sobol only: PNGs at 60 dpi" pngs "$out" 60 $sizes_sobol
+[ ! -e "$out/$m-sobol.pdf" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: --format png wrote a PDF"; }
+
+# --- files that are not bcsim results: status 2, one line, no traceback -------
+out=$tmp/never
+for f in "$model" "$tmp/plain.h5" "$tmp/missing.h5"; do
+  expect 2 '' "^plot_results.py: $f: not a bcsim result file \(.+\)$" -- "$script" "$f" -o "$out"
+  check "$(basename "$f"): one line on stderr" lines "$tmp/err" 1
+  check "$(basename "$f"): no traceback" no_traceback
+done
+# a good file with a bad one: nothing is written
+expect 2 '' 'plain.h5: not a bcsim result file' -- "$script" "$tmp/run.h5" "$tmp/plain.h5" -o "$out"
+[ ! -e "$out" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: a refused call created $out"; }
+
+# --- bad usage: status 2 (argparse) -----------------------------------------
+expect 2 '' 'required: -o' -- "$script" "$tmp/run.h5"
+expect 2 '' 'required: FILE' -- "$script" -o "$out"
+expect 2 '' "unknown format 'jpg'" -- "$script" "$tmp/run.h5" -o "$out" --format png,jpg
+expect 2 '' "--dpi" -- "$script" "$tmp/run.h5" -o "$out" --dpi abc
+expect 2 '' 'not a directory' -- "$script" "$tmp/run.h5" -o "$model"
+[ ! -e "$out" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: bad usage created $out"; }
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
