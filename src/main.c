@@ -35,6 +35,9 @@ static const char *const main_usage =
     "  sobol MODEL          Sobol' sensitivity indices with bootstrap intervals\n"
     "  base MODEL [--csv]   print the deterministic base case of a model file\n"
     "  replay FILE --run I  recompute and print one run of a result file\n"
+    "  summary FILE         print a readable report of a result file\n"
+    "  export FILE --csv DIR\n"
+    "                       write a result file as tidy CSV files into DIR\n"
     "\n"
     "Options:\n"
     "  -h, --help           show this help (bcsim COMMAND --help for a command)\n"
@@ -526,6 +529,123 @@ done:
     return rc;
 }
 
+static const char *const summary_usage =
+    "usage: bcsim summary FILE.h5\n"
+    "\n"
+    "Print a readable report of the result file FILE.h5 (from bcsim run or bcsim\n"
+    "sobol): the model, how and when the study was made and, per proposal and for\n"
+    "the portfolio, the average annual gain (mean, P5, P50, P95 in mDKK/year), the\n"
+    "probabilities of breaking even and of losing more than 1 mDKK a year, the most\n"
+    "likely break-even year, and the three inputs that drive each output most.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help   show this help\n";
+
+static const char *const export_usage =
+    "usage: bcsim export FILE.h5 --csv DIR [--force]\n"
+    "\n"
+    "Write the result file FILE.h5 as tidy CSV files (long format, one header row,\n"
+    "UTF-8) into the folder DIR, created if missing: summary.csv, gain_by_year.csv,\n"
+    "break_even_year.csv, histograms.csv, sensitivity.csv and inputs.csv, those the\n"
+    "file has data for (docs/csv-export.md describes them). Prints the paths written.\n"
+    "\n"
+    "Options:\n"
+    "  --csv DIR    the folder to write to\n"
+    "  --force      replace existing files of the same names\n"
+    "  -h, --help   show this help\n";
+
+/* Read a result file for summary and export; prints the message. */
+static int load_results(const char *path, bc_results_file **r)
+{
+    bc_error err;
+    bc_error_clear(&err);
+    int rc = bc_results_load(path, r, &err);
+    if (rc)
+        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+    return rc;
+}
+
+static int cmd_summary(int argc, char **argv)
+{
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(summary_usage, stdout);
+            return EXIT_OK;
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return usage_error("summary", "unknown option '%s'", argv[i]);
+        } else if (!path) {
+            path = argv[i];
+        } else {
+            return usage_error("summary", "unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (!path)
+        return usage_error("summary", "%s", "missing the result file");
+
+    bc_results_file *r = NULL;
+    int lrc = load_results(path, &r);
+    if (lrc)
+        return input_status(lrc);
+    bc_error err;
+    bc_error_clear(&err);
+    lrc = bc_results_summary(r, stdout, &err);
+    bc_results_free(r);
+    if (lrc) {
+        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+    const char *path = NULL, *dir = NULL;
+    int force = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(export_usage, stdout);
+            return EXIT_OK;
+        } else if (!strcmp(argv[i], "--csv")) {
+            if (i + 1 >= argc)
+                return usage_error("export", "option '%s' needs a value", argv[i]);
+            dir = argv[++i];
+            if (!dir[0])
+                return usage_error("export", "%s", "--csv: the folder name is empty");
+        } else if (!strcmp(argv[i], "--force")) {
+            force = 1;
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return usage_error("export", "unknown option '%s'", argv[i]);
+        } else if (!path) {
+            path = argv[i];
+        } else {
+            return usage_error("export", "unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (!path)
+        return usage_error("export", "%s", "missing the result file");
+    if (!dir)
+        return usage_error("export", "%s", "missing --csv DIR");
+
+    bc_results_file *r = NULL;
+    int lrc = load_results(path, &r);
+    if (lrc)
+        return input_status(lrc);
+    bc_error err;
+    bc_error_clear(&err);
+    lrc = bc_results_export_csv(r, dir, force, stdout, &err);
+    bc_results_free(r);
+    if (lrc) {
+        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+        return lrc == BC_EINVAL ? EXIT_USAGE : EXIT_FAIL;
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "bcsim: writing the list of files failed\n");
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
+}
+
 static const char *const sobol_usage =
     "usage: bcsim sobol MODEL [-n N] [--sampler qmc|mc] [--bootstrap B] [--level L]\n"
     "                   [--seed S] [--threads T] [-o FILE.h5] [--force] [--set NAME=SPEC ...]\n"
@@ -822,5 +942,9 @@ int main(int argc, char **argv)
         return cmd_sobol(argc - 1, argv + 1, argc, argv);
     if (strcmp(cmd, "replay") == 0)
         return cmd_replay(argc - 1, argv + 1);
+    if (strcmp(cmd, "summary") == 0)
+        return cmd_summary(argc - 1, argv + 1);
+    if (strcmp(cmd, "export") == 0)
+        return cmd_export(argc - 1, argv + 1);
     return usage_error(NULL, "unknown command '%s'", cmd);
 }

@@ -1214,8 +1214,9 @@ static int attr_open(const h5ctx *c, const char *name, H5T_class_t cls, hid_t *a
     }
     if (got != cls || np != 1)
         rc = not_ours(c,
-                      cls == H5T_STRING ? "not a single string: attribute"
-                                        : "not a single integer: attribute",
+                      cls == H5T_STRING  ? "not a single string: attribute"
+                      : cls == H5T_FLOAT ? "not a single floating-point number: attribute"
+                                         : "not a single integer: attribute",
                       name);
 done:
     rc = close_h(c, &sp, H5Sclose, name, rc);
@@ -1323,6 +1324,51 @@ static int split_lines(const char *s, char ***out, size_t *n)
     return BC_OK;
 }
 
+/* Open the file c->path read-only and check that it is a bcsim result file
+ * of a format version this library reads. On success c->file and c->root
+ * are open; on any path the caller closes them (close_h) and must have called
+ * quiet_on before. */
+static int open_result(h5ctx *c)
+{
+    const char *path = c->path;
+    struct stat st;
+    if (!path || stat(path, &st) != 0)
+        return bc_error_set(c->err, BC_EIO, "cannot open %s: %s", path ? path : "(null)",
+                            path ? strerror(errno) : "no file name");
+    if (S_ISDIR(st.st_mode))
+        return bc_error_set(c->err, BC_EIO, "cannot open %s: it is a directory", path);
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return bc_error_set(c->err, BC_EIO, "cannot open %s: %s", path, strerror(errno));
+    fclose(fp);
+
+    htri_t is = H5Fis_hdf5(path);
+    if (is < 0)
+        return h5fail_io(c, "cannot read the file");
+    if (!is)
+        return not_ours(c, "not an HDF5 file", NULL);
+    if ((c->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0)
+        return h5fail_io(c, "cannot open the file");
+    if ((c->root = H5Gopen2(c->file, "/", H5P_DEFAULT)) < 0)
+        return h5fail(c, "cannot open the root group");
+    char *format = NULL;
+    int version = 0, rc = attr_read_str(c, "format", &format);
+    if (rc)
+        return rc;
+    if (strcmp(format, BC_RESULTS_FORMAT) != 0)
+        rc = bc_error_set(c->err, BC_EINVAL,
+                          "%s is not a bcsim result file (attribute format is '%s', not '%s')",
+                          path, format, BC_RESULTS_FORMAT);
+    free(format);
+    if (rc || (rc = attr_read_int(c, "format_version", H5T_NATIVE_INT, &version)))
+        return rc;
+    if (version < 1 || version > BC_RESULTS_FORMAT_VERSION)
+        return bc_error_set(c->err, BC_EINVAL,
+                            "%s has result format version %d; this bcsim reads versions 1 to %d",
+                            path, version, BC_RESULTS_FORMAT_VERSION);
+    return BC_OK;
+}
+
 int bc_results_read_run(const char *path, char **model_text, char **model_file, char ***overrides,
                         size_t *n_overrides, bc_run_config *cfg, bc_error *err)
 {
@@ -1334,61 +1380,16 @@ int bc_results_read_run(const char *path, char **model_text, char **model_file, 
                .str = H5I_INVALID_HID,
                .path = path,
                .err = err};
-    char *text = NULL, *file = NULL, *ovr = NULL, *format = NULL, *sampler = NULL;
+    char *text = NULL, *file = NULL, *ovr = NULL, *sampler = NULL;
     char **ov = NULL;
     size_t nov = 0;
-    int version = 0;
     uint64_t seed = 0, runs = 0, block = 0, text_len = 0;
     bc_sampler_kind kind = BC_SAMPLER_MC;
     h5quiet q = {0};
 
-    struct stat st;
-    if (!path || stat(path, &st) != 0)
-        return bc_error_set(err, BC_EIO, "cannot open %s: %s", path ? path : "(null)",
-                            path ? strerror(errno) : "no file name");
-    if (S_ISDIR(st.st_mode))
-        return bc_error_set(err, BC_EIO, "cannot open %s: it is a directory", path);
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return bc_error_set(err, BC_EIO, "cannot open %s: %s", path, strerror(errno));
-    fclose(fp);
-
     int rc = quiet_on(&q, &c);
-    if (rc)
+    if (rc || (rc = open_result(&c)))
         goto done;
-    htri_t is = H5Fis_hdf5(path);
-    if (is < 0) {
-        rc = h5fail_io(&c, "cannot read the file");
-        goto done;
-    }
-    if (!is) {
-        rc = not_ours(&c, "not an HDF5 file", NULL);
-        goto done;
-    }
-    if ((c.file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
-        rc = h5fail_io(&c, "cannot open the file");
-        goto done;
-    }
-    if ((c.root = H5Gopen2(c.file, "/", H5P_DEFAULT)) < 0) {
-        rc = h5fail(&c, "cannot open the root group");
-        goto done;
-    }
-    if ((rc = attr_read_str(&c, "format", &format)))
-        goto done;
-    if (strcmp(format, BC_RESULTS_FORMAT) != 0) {
-        rc = bc_error_set(err, BC_EINVAL,
-                          "%s is not a bcsim result file (attribute format is '%s', not '%s')",
-                          path, format, BC_RESULTS_FORMAT);
-        goto done;
-    }
-    if ((rc = attr_read_int(&c, "format_version", H5T_NATIVE_INT, &version)))
-        goto done;
-    if (version < 1 || version > BC_RESULTS_FORMAT_VERSION) {
-        rc = bc_error_set(err, BC_EINVAL,
-                          "%s has result format version %d; this bcsim reads versions 1 to %d",
-                          path, version, BC_RESULTS_FORMAT_VERSION);
-        goto done;
-    }
     if (H5Aexists(c.root, "study") > 0) {
         char *what = NULL;
         if ((rc = attr_read_str(&c, "study", &what)))
@@ -1432,7 +1433,6 @@ done:
     rc = close_h(&c, &c.root, H5Gclose, "the root group", rc);
     rc = close_h(&c, &c.file, H5Fclose, path, rc);
     quiet_off(&q);
-    free(format);
     free(ovr);
     free(sampler);
     if (rc) {
@@ -1450,4 +1450,1318 @@ done:
     cfg->sampler = kind;
     cfg->block = block;
     return BC_OK;
+}
+
+/* ---- reading a whole file: bcsim summary and bcsim export --------------- */
+
+/* Elements of one dataset we read whole at most: a guard against a damaged
+ * or foreign file that declares an enormous shape. */
+#define READ_MAX_ELEMS ((size_t)1 << 26)
+/* In a wanted shape: any size. */
+#define ANY_SIZE ((size_t)-1)
+
+/* Statistics of one quantity: a group under /summary. */
+typedef struct rseries {
+    double *mean, *sd, *min, *max; /* [n]: n = outputs, or outputs x years */
+    double *q;                     /* [n x nq] quantiles */
+    double *probs;                 /* [nq] their probabilities */
+    size_t nq;
+} rseries;
+
+/* One group under /histograms. */
+typedef struct rhist {
+    double *edges;    /* [n x (bins + 1)] */
+    uint64_t *counts; /* [n x bins] */
+    size_t bins;
+} rhist;
+
+struct bc_results_file {
+    char *path;                        /* as given to bc_results_load */
+    char *study, *model_id, *title;    /* study "run" when not recorded */
+    char *sampler, *created, *version; /* created, version "" when not recorded */
+    uint64_t seed, runs;               /* runs: N of a Sobol' study */
+    uint64_t evaluations, bootstrap;   /* Sobol' studies; 0 when not recorded */
+    double level;                      /* Sobol' interval level; NaN when not recorded */
+    int start_year;
+    size_t n_out, years;         /* O and H */
+    char **out_id, **out_title;  /* [O] */
+    size_t n_in;                 /* N */
+    char **in_name, **in_spec;   /* [N] */
+    double *in_base;             /* [N] */
+    int *in_unc;                 /* [N] 0 or 1 */
+    int have_summary;            /* /summary was read: */
+    rseries avg, npv, gby;       /*   avg_gain, npv [O]; gain_by_year [O x H] */
+    double *be_p, *be_se;        /*   [O] */
+    double *loss_p, *loss_se;    /*   [O]; NULL in files that predate them */
+    uint64_t *bey;               /*   [O x (H+1)] break-even year counts */
+    int *bey_year;               /*   [H+1] calendar years, -1 for none */
+    int have_hist;               /* /histograms was read: */
+    rhist h_avg, h_npv, h_gby;   /*   avg_gain, npv [O]; gain_by_year [O x H] */
+    int have_reg;                /* /sensitivity/regression was read: */
+    size_t reg_d, reg_ny;        /*   regressors D, regressands 2 O */
+    char **reg_in, **reg_out;    /*   [D], [2 O] */
+    double *src, *r2;            /*   [D x 2 O], [2 O] */
+    int have_tor;                /* /sensitivity/tornado was read: */
+    size_t tor_k;                /*   inputs K */
+    char **tor_in;               /*   [K] */
+    double *tor_low, *tor_high;  /*   [K x O] mDKK/year */
+    double tor_q[2];             /*   their percentiles (0.1, 0.9) */
+    int have_sob;                /* /sensitivity/sobol was read: */
+    size_t sob_k, sob_ny;        /*   inputs K, output quantities 3 O */
+    char **sob_in, **sob_out;    /*   [K], [3 O] */
+    double *first, *total;       /*   [K x 3 O] */
+    double *first_ci, *total_ci; /*   [K x 3 O x 2]; NULL without bootstrap */
+};
+
+/* "[4 x 9]" into buf. */
+static void shape_text(char *buf, size_t size, int rank, const size_t *d, int any)
+{
+    int n = snprintf(buf, size, "[");
+    for (int i = 0; i < rank && n >= 0 && (size_t)n < size; i++) {
+        if (any && d[i] == ANY_SIZE)
+            n += snprintf(buf + n, size - (size_t)n, "%s*", i ? " x " : "");
+        else
+            n += snprintf(buf + n, size - (size_t)n, "%s%zu", i ? " x " : "", d[i]);
+    }
+    if (n >= 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, "]");
+}
+
+/* *yes = whether the object at the absolute path `name` exists. Each link on
+ * the way is looked up in turn: H5Lexists fails when a group on the way is
+ * missing. */
+static int obj_exists(const h5ctx *c, const char *name, int *yes)
+{
+    char buf[256];
+    size_t len = strlen(name);
+    *yes = 0;
+    if (len >= sizeof buf || name[0] != '/')
+        return bc_error_set(c->err, BC_EINTERNAL, "bad object name %s", name);
+    memcpy(buf, name, len + 1);
+    for (char *p = buf + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char end = *p;
+        *p = '\0';
+        htri_t ex = H5Lexists(c->file, buf, H5P_DEFAULT);
+        if (ex < 0)
+            return h5fail(c, "cannot look for %s", buf);
+        if (!ex)
+            return BC_OK;
+        if (!end)
+            break;
+        *p = end;
+    }
+    *yes = 1;
+    return BC_OK;
+}
+
+/* Open dataset `name`, which must exist, have a type of class `cls` and
+ * `rank` dimensions of the sizes want[] (ANY_SIZE: any). On success *ds and
+ * *ft (its type) are open for the caller to close, got[] holds the sizes and
+ * *nelem their product. */
+static int ds_open(const h5ctx *c, const char *name, H5T_class_t cls, int rank, const size_t *want,
+                   size_t *got, size_t *nelem, hid_t *ds, hid_t *ft)
+{
+    hid_t sp = H5I_INVALID_HID;
+    int yes, rc = obj_exists(c, name, &yes);
+    *ds = *ft = H5I_INVALID_HID;
+    if (rc)
+        return rc;
+    if (!yes)
+        return not_ours(c, "no dataset", name);
+    if ((*ds = H5Dopen2(c->file, name, H5P_DEFAULT)) < 0) {
+        rc = h5fail(c, "cannot open dataset %s", name);
+        goto done;
+    }
+    if ((*ft = H5Dget_type(*ds)) < 0 || (sp = H5Dget_space(*ds)) < 0) {
+        rc = h5fail(c, "cannot get the type and shape of dataset %s", name);
+        goto done;
+    }
+    hsize_t dims[H5S_MAX_RANK];
+    H5T_class_t cl = H5Tget_class(*ft);
+    int r = H5Sget_simple_extent_ndims(sp);
+    if (cl == H5T_NO_CLASS || r < 0 || r > H5S_MAX_RANK ||
+        H5Sget_simple_extent_dims(sp, dims, NULL) < 0) {
+        rc = h5fail(c, "cannot get the type and shape of dataset %s", name);
+        goto done;
+    }
+    if (cl != cls) {
+        rc = not_ours(c,
+                      cls == H5T_STRING  ? "not strings: dataset"
+                      : cls == H5T_FLOAT ? "not floating-point numbers: dataset"
+                                         : "not integers: dataset",
+                      name);
+        goto done;
+    }
+    size_t have[H5S_MAX_RANK], n = 1;
+    int fits = r == rank, big = 0;
+    for (int i = 0; i < r; i++) {
+        have[i] = dims[i] > READ_MAX_ELEMS ? READ_MAX_ELEMS + 1 : (size_t)dims[i];
+        if (i < rank && want[i] != ANY_SIZE && have[i] != want[i])
+            fits = 0;
+        n = have[i] > READ_MAX_ELEMS || n * have[i] > READ_MAX_ELEMS ? READ_MAX_ELEMS + 1
+                                                                     : n * have[i];
+        big |= n > READ_MAX_ELEMS;
+    }
+    if (!fits) {
+        char h[96], w[96], why[256];
+        shape_text(h, sizeof h, r, have, 0);
+        shape_text(w, sizeof w, rank, want, 1);
+        snprintf(why, sizeof why, "dataset %s has shape %s, not %s", name, h, w);
+        rc = not_ours(c, why, NULL);
+        goto done;
+    }
+    if (big) {
+        rc = not_ours(c, "too large: dataset", name);
+        goto done;
+    }
+    for (int i = 0; i < rank; i++)
+        got[i] = have[i];
+    *nelem = n;
+done:
+    rc = close_h(c, &sp, H5Sclose, name, rc);
+    if (rc) {
+        rc = close_h(c, ft, H5Tclose, name, rc);
+        rc = close_h(c, ds, H5Dclose, name, rc);
+    }
+    return rc;
+}
+
+/* Read the numeric dataset `name` (type class `cls`, shape as ds_open) whole
+ * into a new array of `esize`-byte elements of memory type `mtype`. */
+static int read_num(const h5ctx *c, const char *name, H5T_class_t cls, hid_t mtype, size_t esize,
+                    int rank, const size_t *want, size_t *got, void **out)
+{
+    hid_t ds, ft;
+    size_t n, dims[H5S_MAX_RANK];
+    *out = NULL;
+    int rc = ds_open(c, name, cls, rank, want, got ? got : dims, &n, &ds, &ft);
+    if (rc)
+        return rc;
+    void *buf = calloc(n ? n : 1, esize);
+    if (!buf)
+        rc = bc_error_set(c->err, BC_ENOMEM, "out of memory reading %s", name);
+    else if (n && H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        rc = h5fail(c, "cannot read dataset %s", name);
+    rc = close_h(c, &ft, H5Tclose, name, rc);
+    rc = close_h(c, &ds, H5Dclose, name, rc);
+    if (rc)
+        free(buf);
+    else
+        *out = buf;
+    return rc;
+}
+
+static int read_f64(const h5ctx *c, const char *name, int rank, const size_t *want, size_t *got,
+                    double **out)
+{
+    void *v;
+    int rc = read_num(c, name, H5T_FLOAT, H5T_NATIVE_DOUBLE, sizeof(double), rank, want, got, &v);
+    *out = v;
+    return rc;
+}
+
+static int read_u64(const h5ctx *c, const char *name, int rank, const size_t *want, size_t *got,
+                    uint64_t **out)
+{
+    void *v;
+    int rc =
+        read_num(c, name, H5T_INTEGER, H5T_NATIVE_UINT64, sizeof(uint64_t), rank, want, got, &v);
+    *out = v;
+    return rc;
+}
+
+static int read_int(const h5ctx *c, const char *name, int rank, const size_t *want, size_t *got,
+                    int **out)
+{
+    void *v;
+    int rc = read_num(c, name, H5T_INTEGER, H5T_NATIVE_INT, sizeof(int), rank, want, got, &v);
+    *out = v;
+    return rc;
+}
+
+/* Read the 1-D string dataset `name` of `want` elements (ANY_SIZE: any; the
+ * number goes to *n) as new strings; variable- or fixed-length. */
+static int read_strs(const h5ctx *c, const char *name, size_t want, size_t *n, char ***out)
+{
+    hid_t ds, ft, mt = H5I_INVALID_HID;
+    size_t cnt, dim;
+    char **v = NULL, **p = NULL, *b = NULL;
+    *out = NULL;
+    *n = 0;
+    int rc = ds_open(c, name, H5T_STRING, 1, &want, &dim, &cnt, &ds, &ft);
+    if (rc)
+        return rc;
+    htri_t var = H5Tis_variable_str(ft);
+    H5T_cset_t cset = H5Tget_cset(ft);
+    size_t size = H5Tget_size(ft);
+    if (var < 0 || cset < 0 || size == 0 || (mt = H5Tcopy(H5T_C_S1)) < 0 ||
+        H5Tset_cset(mt, cset) < 0) {
+        rc = h5fail(c, "cannot get the string type of dataset %s", name);
+        goto done;
+    }
+    if (!var && size > READ_MAX_ELEMS / (cnt + 1)) {
+        rc = not_ours(c, "too large: dataset", name);
+        goto done;
+    }
+    if (!(v = calloc(cnt ? cnt : 1, sizeof *v)) ||
+        !(var ? (void *)(p = calloc(cnt ? cnt : 1, sizeof *p))
+              : (void *)(b = malloc(cnt * (size + 1) + 1)))) {
+        rc = bc_error_set(c->err, BC_ENOMEM, "out of memory reading %s", name);
+        goto done;
+    }
+    if (var ? H5Tset_size(mt, H5T_VARIABLE) < 0
+            : H5Tset_size(mt, size + 1) < 0 || H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0) {
+        rc = h5fail(c, "cannot make the string type for dataset %s", name);
+        goto done;
+    }
+    /* After a failed read of variable-length strings, HDF5 1.10 leaves those
+     * it had converted allocated, while newer versions free them again: we
+     * cannot tell which, so they leak rather than risk being freed twice
+     * (only a damaged file gets here). */
+    if (cnt && H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, var ? (void *)p : (void *)b) < 0) {
+        rc = h5fail(c, "cannot read dataset %s", name);
+        goto done;
+    }
+    for (size_t i = 0; i < cnt; i++) {
+        const char *s = var ? p[i] : b + i * (size + 1);
+        if (!(v[i] = strdup(s ? s : "")) && rc == BC_OK)
+            rc = bc_error_set(c->err, BC_ENOMEM, "out of memory reading %s", name);
+        /* HDF5 allocated the strings; it must free them. */
+        if (var && p[i] && H5free_memory(p[i]) < 0 && rc == BC_OK)
+            rc = h5fail(c, "cannot free the strings of dataset %s", name);
+    }
+done:
+    free(p);
+    free(b);
+    rc = close_h(c, &mt, H5Tclose, name, rc);
+    rc = close_h(c, &ft, H5Tclose, name, rc);
+    rc = close_h(c, &ds, H5Dclose, name, rc);
+    if (rc) {
+        free_strs(v, cnt);
+        return rc;
+    }
+    *out = v;
+    *n = cnt;
+    return BC_OK;
+}
+
+/* Attribute `attr` of the object `obj`: exactly n values of class `cls`,
+ * read as `mtype` into buf. */
+static int obj_attr_read(const h5ctx *c, const char *obj, const char *attr, H5T_class_t cls,
+                         hid_t mtype, size_t n, void *buf)
+{
+    hid_t a = H5I_INVALID_HID, ft = H5I_INVALID_HID, sp = H5I_INVALID_HID;
+    char what[320];
+    int rc = BC_OK;
+    snprintf(what, sizeof what, "attribute %s of %s", attr, obj);
+    htri_t ex = H5Aexists_by_name(c->file, obj, attr, H5P_DEFAULT);
+    if (ex < 0)
+        return h5fail(c, "cannot look for %s", what);
+    if (!ex)
+        return not_ours(c, "no", what);
+    if ((a = H5Aopen_by_name(c->file, obj, attr, H5P_DEFAULT, H5P_DEFAULT)) < 0) {
+        rc = h5fail(c, "cannot open %s", what);
+        goto done;
+    }
+    if ((ft = H5Aget_type(a)) < 0 || (sp = H5Aget_space(a)) < 0) {
+        rc = h5fail(c, "cannot get the type of %s", what);
+        goto done;
+    }
+    H5T_class_t cl = H5Tget_class(ft);
+    hssize_t np = H5Sget_simple_extent_npoints(sp);
+    if (cl == H5T_NO_CLASS || np < 0) {
+        rc = h5fail(c, "cannot get the type of %s", what);
+        goto done;
+    }
+    if (cl != cls || (size_t)np != n) {
+        char why[400];
+        snprintf(why, sizeof why, "%s is not %zu %s", what, n,
+                 cls == H5T_FLOAT ? "floating-point numbers" : "integers");
+        rc = not_ours(c, why, NULL);
+        goto done;
+    }
+    if (n && H5Aread(a, mtype, buf) < 0)
+        rc = h5fail(c, "cannot read %s", what);
+done:
+    rc = close_h(c, &sp, H5Sclose, what, rc);
+    rc = close_h(c, &ft, H5Tclose, what, rc);
+    rc = close_h(c, &a, H5Aclose, what, rc);
+    return rc;
+}
+
+/* Root attribute `name`, a floating-point number. */
+static int attr_read_f64(const h5ctx *c, const char *name, double *out)
+{
+    hid_t a = H5I_INVALID_HID, ft = H5I_INVALID_HID;
+    int rc = attr_open(c, name, H5T_FLOAT, &a, &ft);
+    if (rc)
+        return rc;
+    if (H5Aread(a, H5T_NATIVE_DOUBLE, out) < 0)
+        rc = h5fail(c, "cannot read attribute %s", name);
+    rc = close_h(c, &ft, H5Tclose, name, rc);
+    rc = close_h(c, &a, H5Aclose, name, rc);
+    return rc;
+}
+
+/* Root attribute `name` as a new string, or a copy of `dflt` when the file
+ * does not have it. */
+static int attr_read_str_or(const h5ctx *c, const char *name, const char *dflt, char **out)
+{
+    htri_t ex = H5Aexists(c->root, name);
+    if (ex < 0)
+        return h5fail(c, "cannot look for attribute %s", name);
+    if (ex)
+        return attr_read_str(c, name, out);
+    if (!(*out = strdup(dflt)))
+        return bc_error_set(c->err, BC_ENOMEM, "out of memory");
+    return BC_OK;
+}
+
+/* *yes = whether the root has attribute `name`. */
+static int attr_has(const h5ctx *c, const char *name, int *yes)
+{
+    htri_t ex = H5Aexists(c->root, name);
+    if (ex < 0)
+        return h5fail(c, "cannot look for attribute %s", name);
+    *yes = ex > 0;
+    return BC_OK;
+}
+
+/* "GROUP/NAME" into buf (the names here are short and fixed). */
+static const char *pjoin(char *buf, size_t size, const char *g, const char *name)
+{
+    snprintf(buf, size, "%s/%s", g, name);
+    return buf;
+}
+
+/* A /summary group: mean, sd, min, max of shape dims[rank], quantiles with
+ * one more axis and their probabilities. */
+static int load_series(const h5ctx *c, const char *g, int rank, const size_t *dims, rseries *s)
+{
+    char p[128];
+    size_t want[3] = {dims[0], rank > 1 ? dims[1] : ANY_SIZE, ANY_SIZE}, got[3];
+    int rc;
+    if ((rc = read_f64(c, pjoin(p, sizeof p, g, "mean"), rank, dims, NULL, &s->mean)) ||
+        (rc = read_f64(c, pjoin(p, sizeof p, g, "sd"), rank, dims, NULL, &s->sd)) ||
+        (rc = read_f64(c, pjoin(p, sizeof p, g, "min"), rank, dims, NULL, &s->min)) ||
+        (rc = read_f64(c, pjoin(p, sizeof p, g, "max"), rank, dims, NULL, &s->max)) ||
+        (rc = read_f64(c, pjoin(p, sizeof p, g, "quantiles"), rank + 1, want, got, &s->q)))
+        return rc;
+    s->nq = got[rank];
+    if (!(s->probs = malloc((s->nq ? s->nq : 1) * sizeof *s->probs)))
+        return bc_error_set(c->err, BC_ENOMEM, "out of memory");
+    return obj_attr_read(c, p, "probabilities", H5T_FLOAT, H5T_NATIVE_DOUBLE, s->nq, s->probs);
+}
+
+/* A /histograms group: counts of shape dims[rank] x bins, edges x bins+1. */
+static int load_hist(const h5ctx *c, const char *g, int rank, const size_t *dims, rhist *h)
+{
+    char p[128];
+    size_t want[3] = {dims[0], rank > 1 ? dims[1] : ANY_SIZE, ANY_SIZE}, got[3];
+    int rc = read_u64(c, pjoin(p, sizeof p, g, "counts"), rank + 1, want, got, &h->counts);
+    if (rc)
+        return rc;
+    h->bins = got[rank];
+    want[rank] = h->bins + 1;
+    return read_f64(c, pjoin(p, sizeof p, g, "edges"), rank + 1, want, NULL, &h->edges);
+}
+
+/* The column names of the sensitivity datasets are "QUANTITY:ID". */
+static int check_columns(const h5ctx *c, const char *name, char **cols, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strchr(cols[i], ':') || cols[i][0] == ':') {
+            char why[320];
+            snprintf(why, sizeof why, "dataset %s: '%.200s' is not QUANTITY:ID", name, cols[i]);
+            return not_ours(c, why, NULL);
+        }
+    return BC_OK;
+}
+
+static int load_root(const h5ctx *c, bc_results_file *r)
+{
+    uint64_t years = 0;
+    int yes, rc;
+    if ((rc = attr_read_str_or(c, "study", "run", &r->study)) ||
+        (rc = attr_read_str(c, "model_id", &r->model_id)) ||
+        (rc = attr_read_str_or(c, "title", r->model_id, &r->title)) ||
+        (rc = attr_read_str(c, "sampler", &r->sampler)) ||
+        (rc = attr_read_str_or(c, "created", "", &r->created)) ||
+        (rc = attr_read_str_or(c, "bcsim_version", "", &r->version)) ||
+        (rc = attr_read_int(c, "seed", H5T_NATIVE_UINT64, &r->seed)) ||
+        (rc = attr_read_int(c, "runs", H5T_NATIVE_UINT64, &r->runs)) ||
+        (rc = attr_read_int(c, "start_year", H5T_NATIVE_INT, &r->start_year)) ||
+        (rc = attr_read_int(c, "years", H5T_NATIVE_UINT64, &years)))
+        return rc;
+    if (years < 1 || years > 10000)
+        return not_ours(c, "years is not 1 to 10000", NULL);
+    if (r->start_year < -100000 || r->start_year > 100000)
+        return not_ours(c, "start_year is out of range", NULL);
+    if (r->runs == 0)
+        return not_ours(c, "runs is 0", NULL);
+    r->years = (size_t)years;
+    if ((rc = attr_has(c, "sobol_evaluations", &yes)) ||
+        (yes && (rc = attr_read_int(c, "sobol_evaluations", H5T_NATIVE_UINT64, &r->evaluations))) ||
+        (rc = attr_has(c, "bootstrap", &yes)) ||
+        (yes && (rc = attr_read_int(c, "bootstrap", H5T_NATIVE_UINT64, &r->bootstrap))) ||
+        (rc = attr_has(c, "confidence_level", &yes)) ||
+        (yes && (rc = attr_read_f64(c, "confidence_level", &r->level))))
+        return rc;
+    return BC_OK;
+}
+
+static int load_summary(const h5ctx *c, bc_results_file *r)
+{
+    const size_t O = r->n_out, H = r->years;
+    const size_t o1[1] = {O}, oh[2] = {O, H}, oy[2] = {O, H + 1};
+    int yes, rc;
+    if ((rc = load_series(c, "/summary/avg_gain", 1, o1, &r->avg)) ||
+        (rc = load_series(c, "/summary/npv", 1, o1, &r->npv)) ||
+        (rc = load_series(c, "/summary/gain_by_year", 2, oh, &r->gby)) ||
+        (rc = read_f64(c, "/summary/break_even_probability", 1, o1, NULL, &r->be_p)) ||
+        (rc = read_f64(c, "/summary/break_even_probability_se", 1, o1, NULL, &r->be_se)) ||
+        (rc = read_u64(c, "/summary/break_even_year", 2, oy, NULL, &r->bey)))
+        return rc;
+    if (!(r->bey_year = malloc((H + 1) * sizeof *r->bey_year)))
+        return bc_error_set(c->err, BC_ENOMEM, "out of memory");
+    if ((rc = obj_attr_read(c, "/summary/break_even_year", "years", H5T_INTEGER, H5T_NATIVE_INT,
+                            H + 1, r->bey_year)))
+        return rc;
+    /* Files written before the loss probability was added lack it. */
+    if ((rc = obj_exists(c, "/summary/loss_probability", &yes)) || !yes)
+        return rc;
+    if ((rc = read_f64(c, "/summary/loss_probability", 1, o1, NULL, &r->loss_p)) ||
+        (rc = read_f64(c, "/summary/loss_probability_se", 1, o1, NULL, &r->loss_se)))
+        return rc;
+    return BC_OK;
+}
+
+static int load_sensitivity(const h5ctx *c, bc_results_file *r)
+{
+    const size_t O = r->n_out;
+    int yes, rc;
+    size_t d[3];
+    if ((rc = obj_exists(c, "/sensitivity/regression", &yes)))
+        return rc;
+    if (yes) {
+        if ((rc =
+                 read_strs(c, "/sensitivity/regression/inputs", ANY_SIZE, &r->reg_d, &r->reg_in)) ||
+            (rc = read_strs(c, "/sensitivity/regression/outputs", ANY_SIZE, &r->reg_ny,
+                            &r->reg_out)) ||
+            (rc = check_columns(c, "/sensitivity/regression/outputs", r->reg_out, r->reg_ny)) ||
+            (rc = read_f64(c, "/sensitivity/regression/src", 2, (size_t[]){r->reg_d, r->reg_ny},
+                           NULL, &r->src)) ||
+            (rc = read_f64(c, "/sensitivity/regression/r2", 1, &r->reg_ny, NULL, &r->r2)))
+            return rc;
+        r->have_reg = 1;
+    }
+    if ((rc = obj_exists(c, "/sensitivity/tornado", &yes)))
+        return rc;
+    if (yes) {
+        if ((rc = read_strs(c, "/sensitivity/tornado/inputs", ANY_SIZE, &r->tor_k, &r->tor_in)) ||
+            (rc = read_f64(c, "/sensitivity/tornado/low", 2, (size_t[]){r->tor_k, O}, NULL,
+                           &r->tor_low)) ||
+            (rc = read_f64(c, "/sensitivity/tornado/high", 2, (size_t[]){r->tor_k, O}, NULL,
+                           &r->tor_high)) ||
+            (rc = obj_attr_read(c, "/sensitivity/tornado/low", "quantiles", H5T_FLOAT,
+                                H5T_NATIVE_DOUBLE, 2, r->tor_q)))
+            return rc;
+        r->have_tor = 1;
+    }
+    if ((rc = obj_exists(c, "/sensitivity/sobol", &yes)))
+        return rc;
+    if (yes) {
+        if ((rc = read_strs(c, "/sensitivity/sobol/inputs", ANY_SIZE, &r->sob_k, &r->sob_in)) ||
+            (rc = read_strs(c, "/sensitivity/sobol/outputs", ANY_SIZE, &r->sob_ny, &r->sob_out)) ||
+            (rc = check_columns(c, "/sensitivity/sobol/outputs", r->sob_out, r->sob_ny)))
+            return rc;
+        d[0] = r->sob_k;
+        d[1] = r->sob_ny;
+        d[2] = 2;
+        if ((rc = read_f64(c, "/sensitivity/sobol/first", 2, d, NULL, &r->first)) ||
+            (rc = read_f64(c, "/sensitivity/sobol/total", 2, d, NULL, &r->total)) ||
+            (rc = obj_exists(c, "/sensitivity/sobol/first_ci", &yes)) ||
+            (yes && ((rc = read_f64(c, "/sensitivity/sobol/first_ci", 3, d, NULL, &r->first_ci)) ||
+                     (rc = read_f64(c, "/sensitivity/sobol/total_ci", 3, d, NULL, &r->total_ci)))))
+            return rc;
+        r->have_sob = 1;
+    }
+    return BC_OK;
+}
+
+static int load_all(const h5ctx *c, bc_results_file *r)
+{
+    size_t n;
+    int yes, rc;
+    if ((rc = load_root(c, r)) ||
+        (rc = read_strs(c, "/outputs/names", ANY_SIZE, &r->n_out, &r->out_id)) ||
+        (rc = read_strs(c, "/outputs/titles", r->n_out, &n, &r->out_title)) ||
+        (rc = read_strs(c, "/inputs/names", ANY_SIZE, &r->n_in, &r->in_name)) ||
+        (rc = read_strs(c, "/inputs/spec", r->n_in, &n, &r->in_spec)) ||
+        (rc = read_f64(c, "/inputs/base", 1, &r->n_in, NULL, &r->in_base)) ||
+        (rc = read_int(c, "/inputs/uncertain", 1, &r->n_in, NULL, &r->in_unc)))
+        return rc;
+    if (r->n_out == 0)
+        return not_ours(c, "no outputs in", "/outputs/names");
+    const size_t O = r->n_out, H = r->years, o1[1] = {O}, oh[2] = {O, H};
+    if ((rc = obj_exists(c, "/summary", &yes)) || (yes && (rc = load_summary(c, r))))
+        return rc;
+    r->have_summary = yes;
+    if ((rc = obj_exists(c, "/histograms", &yes)) ||
+        (yes && ((rc = load_hist(c, "/histograms/avg_gain", 1, o1, &r->h_avg)) ||
+                 (rc = load_hist(c, "/histograms/npv", 1, o1, &r->h_npv)) ||
+                 (rc = load_hist(c, "/histograms/gain_by_year", 2, oh, &r->h_gby)))))
+        return rc;
+    r->have_hist = yes;
+    return load_sensitivity(c, r);
+}
+
+static void free_series(rseries *s)
+{
+    free(s->mean);
+    free(s->sd);
+    free(s->min);
+    free(s->max);
+    free(s->q);
+    free(s->probs);
+}
+
+static void free_hist(rhist *h)
+{
+    free(h->edges);
+    free(h->counts);
+}
+
+void bc_results_free(bc_results_file *r)
+{
+    if (!r)
+        return;
+    free(r->path);
+    free(r->study);
+    free(r->model_id);
+    free(r->title);
+    free(r->sampler);
+    free(r->created);
+    free(r->version);
+    free_strs(r->out_id, r->n_out);
+    free_strs(r->out_title, r->n_out);
+    free_strs(r->in_name, r->n_in);
+    free_strs(r->in_spec, r->n_in);
+    free(r->in_base);
+    free(r->in_unc);
+    free_series(&r->avg);
+    free_series(&r->npv);
+    free_series(&r->gby);
+    free(r->be_p);
+    free(r->be_se);
+    free(r->loss_p);
+    free(r->loss_se);
+    free(r->bey);
+    free(r->bey_year);
+    free_hist(&r->h_avg);
+    free_hist(&r->h_npv);
+    free_hist(&r->h_gby);
+    free_strs(r->reg_in, r->reg_d);
+    free_strs(r->reg_out, r->reg_ny);
+    free(r->src);
+    free(r->r2);
+    free_strs(r->tor_in, r->tor_k);
+    free(r->tor_low);
+    free(r->tor_high);
+    free_strs(r->sob_in, r->sob_k);
+    free_strs(r->sob_out, r->sob_ny);
+    free(r->first);
+    free(r->total);
+    free(r->first_ci);
+    free(r->total_ci);
+    free(r);
+}
+
+int bc_results_load(const char *path, bc_results_file **out, bc_error *err)
+{
+    *out = NULL;
+    h5ctx c = {.file = H5I_INVALID_HID,
+               .root = H5I_INVALID_HID,
+               .str = H5I_INVALID_HID,
+               .path = path,
+               .err = err};
+    h5quiet q = {0};
+    bc_results_file *r = calloc(1, sizeof *r);
+    if (!r)
+        return bc_error_set(err, BC_ENOMEM, "out of memory");
+    r->level = NAN;
+    int rc = quiet_on(&q, &c);
+    if (rc || (rc = open_result(&c)))
+        goto done;
+    if (!(r->path = strdup(path))) {
+        rc = bc_error_set(err, BC_ENOMEM, "out of memory");
+        goto done;
+    }
+    rc = load_all(&c, r);
+done:
+    rc = close_h(&c, &c.root, H5Gclose, "the root group", rc);
+    rc = close_h(&c, &c.file, H5Fclose, path ? path : "the file", rc);
+    quiet_off(&q);
+    if (rc) {
+        bc_results_free(r);
+        return rc;
+    }
+    *out = r;
+    return BC_OK;
+}
+
+/* ---- the summary -------------------------------------------------------- */
+
+#define SUMMARY_WIDTH 100
+
+/* Write s cut to at most `cols` characters (UTF-8 code points; the titles
+ * hold Danish letters), ending in "..." when cut. */
+static void put_cut(FILE *fp, const char *s, size_t cols)
+{
+    size_t n = 0, i = 0, cut = 0;
+    for (; s[i]; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80) {
+            if (n == (cols > 3 ? cols - 3 : 0))
+                cut = i;
+            n++;
+        }
+    if (n <= cols) {
+        fputs(s, fp);
+        return;
+    }
+    fprintf(fp, "%.*s...", (int)cut, s);
+}
+
+/* `s` if it has at most `width` (< 64) characters, else its start and end
+ * around "..." in buf, so that the field of an input name (academics.effect)
+ * stays visible. The names are ASCII. */
+static const char *fit(char buf[64], const char *s, size_t width)
+{
+    size_t n = strlen(s);
+    if (n <= width || width < 8 || width > 63)
+        return s;
+    size_t left = (width - 3) / 2, right = width - 3 - left;
+    snprintf(buf, 64, "%.*s...%s", (int)left, s, s + n - right);
+    return buf;
+}
+
+/* Index of probability p in probs[n], or -1. */
+static int prob_index(const double *probs, size_t n, double p)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fabs(probs[i] - p) < 1e-9)
+            return (int)i;
+    return -1;
+}
+
+/* The (up to) three largest of key(i) for i < n, largest first, into idx;
+ * NaN ranks below every number and is never chosen. Returns how many. */
+static size_t top3(const double *v, size_t n, size_t stride, size_t col, int absval, size_t idx[3])
+{
+    size_t k = 0;
+    for (; k < 3; k++) {
+        int found = 0;
+        double best = 0;
+        for (size_t i = 0; i < n; i++) {
+            double x = v[i * stride + col];
+            if (absval)
+                x = fabs(x);
+            int taken = 0;
+            for (size_t j = 0; j < k; j++)
+                taken |= idx[j] == i;
+            if (taken || isnan(x) || (found && !(x > best)))
+                continue;
+            best = x;
+            idx[k] = i;
+            found = 1;
+        }
+        if (!found)
+            break;
+    }
+    return k;
+}
+
+/* Column of "QUANTITY:ID" in cols[n], or -1. */
+static long find_col(char *const *cols, size_t n, const char *quantity, const char *id)
+{
+    size_t lq = strlen(quantity);
+    for (size_t i = 0; i < n; i++)
+        if (!strncmp(cols[i], quantity, lq) && cols[i][lq] == ':' && !strcmp(cols[i] + lq + 1, id))
+            return (long)i;
+    return -1;
+}
+
+/* Width of the output column of the tables: the longest id, within [9, 16]
+ * (longer ids are cut there; the list of outputs shows them whole). */
+static int id_width(const bc_results_file *r)
+{
+    size_t w = 9;
+    for (size_t o = 0; o < r->n_out; o++)
+        if (strlen(r->out_id[o]) > w)
+            w = strlen(r->out_id[o]);
+    return (int)(w > 16 ? 16 : w);
+}
+
+static void summary_header(const bc_results_file *r, FILE *fp)
+{
+    const int is_sobol = !strcmp(r->study, "sobol");
+    fprintf(fp, "Result file %s\n", r->path);
+    fputs("  model    ", fp);
+    const size_t idlen = strlen(r->model_id);
+    put_cut(fp, r->title, idlen < SUMMARY_WIDTH - 40 ? SUMMARY_WIDTH - 14 - idlen : 26);
+    fprintf(fp, " (%s)\n", r->model_id);
+    if (is_sobol) {
+        fprintf(fp, "  study    sobol: N = %llu base samples", (unsigned long long)r->runs);
+        if (r->evaluations)
+            fprintf(fp, " (%llu evaluations)", (unsigned long long)r->evaluations);
+    } else {
+        fprintf(fp, "  study    %s: %llu runs", r->study, (unsigned long long)r->runs);
+    }
+    fprintf(fp, ", sampler %s, seed %llu\n", r->sampler, (unsigned long long)r->seed);
+    fprintf(fp, "  horizon  %d-%d (%zu year%s)\n", r->start_year, r->start_year + (int)r->years - 1,
+            r->years, r->years == 1 ? "" : "s");
+    fprintf(fp, "  made     %s with bcsim %s\n", r->created[0] ? r->created : "(time not recorded)",
+            r->version[0] ? r->version : "(version not recorded)");
+    fputs("\nOutputs (the proposals, then the portfolio)\n", fp);
+    size_t w = 9;
+    for (size_t o = 0; o < r->n_out; o++)
+        if (strlen(r->out_id[o]) > w)
+            w = strlen(r->out_id[o]);
+    for (size_t o = 0; o < r->n_out; o++) {
+        fprintf(fp, "  %-*s  ", (int)w, r->out_id[o]);
+        put_cut(fp, r->out_title[o], w + 24 < SUMMARY_WIDTH ? SUMMARY_WIDTH - 4 - w : 20);
+        fputc('\n', fp);
+    }
+}
+
+/* "  54.75 % +- 0.05 %" as bcsim run prints it, or n/a. */
+static void put_prob(FILE *fp, const double *p, const double *se, size_t o)
+{
+    if (p && se)
+        fprintf(fp, "   %6.2f %% +- %4.2f %%", 100 * p[o], 100 * se[o]);
+    else
+        fprintf(fp, "   %18s", "n/a");
+}
+
+static void summary_stats(const bc_results_file *r, FILE *fp)
+{
+    const int w = id_width(r);
+    char b[64];
+    const size_t O = r->n_out, H = r->years;
+    const int i5 = prob_index(r->avg.probs, r->avg.nq, 0.05),
+              i50 = prob_index(r->avg.probs, r->avg.nq, 0.5),
+              i95 = prob_index(r->avg.probs, r->avg.nq, 0.95);
+    fprintf(fp, "\nAverage annual gain %d-%d, mDKK/year, over %llu runs\n", r->start_year,
+            r->start_year + (int)H - 1, (unsigned long long)r->runs);
+    fprintf(fp, "  %-*s %9s %9s %9s %9s%21s%21s\n", w, "output", "mean", "P5", "P50", "P95",
+            "P(break even) +- se", "P(loss > 1) +- se");
+    for (size_t o = 0; o < O; o++) {
+        fprintf(fp, "  %-*s %9.3f", w, fit(b, r->out_id[o], (size_t)w), r->avg.mean[o]);
+        const int idx[3] = {i5, i50, i95};
+        for (int k = 0; k < 3; k++)
+            if (idx[k] >= 0)
+                fprintf(fp, " %9.3f", r->avg.q[o * r->avg.nq + (size_t)idx[k]]);
+            else
+                fprintf(fp, " %9s", "n/a");
+        put_prob(fp, r->be_p, r->be_se, o);
+        put_prob(fp, r->loss_p, r->loss_se, o);
+        fputc('\n', fp);
+    }
+    fputs("Break even: average annual gain >= 0. Loss: average annual gain < -1 mDKK/year.\n", fp);
+    if (!r->loss_p)
+        fputs("This file predates the loss probability (n/a).\n", fp);
+
+    fprintf(fp, "\nMost likely break-even year (the first year whose cumulative gain is >= 0)\n");
+    fprintf(fp, "  %-*s  %-24s %s\n", w, "output", "year", "share of runs");
+    for (size_t o = 0; o < O; o++) {
+        const uint64_t *row = r->bey + o * (H + 1);
+        size_t best = 0;
+        for (size_t j = 1; j <= H; j++)
+            if (row[j] > row[best])
+                best = j;
+        char year[32];
+        if (r->bey_year[best] < 0)
+            snprintf(year, sizeof year, "none within the horizon");
+        else
+            snprintf(year, sizeof year, "%d", r->bey_year[best]);
+        fprintf(fp, "  %-*s  %-24s %9.2f %%\n", w, fit(b, r->out_id[o], (size_t)w), year,
+                100.0 * (double)row[best] / (double)r->runs);
+    }
+}
+
+static void summary_regression(const bc_results_file *r, FILE *fp)
+{
+    const int w = id_width(r);
+    char b[64];
+    fputs("\nTop drivers of the average annual gain: standardised regression coefficients SRC\n"
+          "(linear regression over the runs; ranked by |SRC|; R\xc2\xb2 = share of the variance "
+          "explained)\n",
+          fp);
+    fprintf(fp, "  %-*s  R\xc2\xb2     rank  %-34s %8s\n", w, "output", "input", "SRC");
+    for (size_t o = 0; o < r->n_out; o++) {
+        long y = find_col(r->reg_out, r->reg_ny, "avg_gain", r->out_id[o]);
+        fprintf(fp, "  %-*s", w, fit(b, r->out_id[o], (size_t)w));
+        if (y < 0) {
+            fputs("  (no regression for this output)\n", fp);
+            continue;
+        }
+        size_t idx[3], k = top3(r->src, r->reg_d, r->reg_ny, (size_t)y, 1, idx);
+        fprintf(fp, "  %5.3f", r->r2[y]);
+        if (k == 0)
+            fputs("  (no inputs)\n", fp);
+        for (size_t i = 0; i < k; i++)
+            fprintf(fp, "%*s%-4zu  %-34s %8.3f\n", i ? w + 11 : 2, "", i + 1,
+                    fit(b, r->reg_in[idx[i]], 34), r->src[idx[i] * r->reg_ny + (size_t)y]);
+    }
+}
+
+static void summary_tornado(const bc_results_file *r, FILE *fp)
+{
+    const int w = id_width(r);
+    char b[64];
+    const size_t O = r->n_out, K = r->tor_k;
+    double *swing = malloc((K ? K : 1) * O * sizeof *swing);
+    fprintf(fp,
+            "\nTop drivers of the average annual gain: tornado, mDKK/year (each input alone at its "
+            "\n%g and %g quantile, the others at their base values; ranked by the swing "
+            "|high - low|)\n",
+            r->tor_q[0], r->tor_q[1]);
+    if (!swing) {
+        fputs("  (out of memory)\n", fp);
+        return;
+    }
+    for (size_t q = 0; q < K * O; q++)
+        swing[q] = fabs(r->tor_high[q] - r->tor_low[q]);
+    fprintf(fp, "  %-*s  rank  %-34s %8s %8s %8s\n", w, "output", "input", "low", "high", "swing");
+    for (size_t o = 0; o < O; o++) {
+        size_t idx[3], k = top3(swing, K, O, o, 0, idx);
+        fprintf(fp, "  %-*s", w, fit(b, r->out_id[o], (size_t)w));
+        if (k == 0)
+            fputs("  (no inputs)\n", fp);
+        for (size_t i = 0; i < k; i++) {
+            size_t q = idx[i] * O + o;
+            fprintf(fp, "%*s%-4zu  %-34s %8.3f %8.3f %8.3f\n", i ? w + 4 : 2, "", i + 1,
+                    fit(b, r->tor_in[idx[i]], 34), r->tor_low[q], r->tor_high[q], swing[q]);
+        }
+    }
+    free(swing);
+}
+
+static void summary_sobol(const bc_results_file *r, FILE *fp)
+{
+    const int w = id_width(r);
+    char b[64];
+    static const char *const qn[2] = {"avg_gain", "break_even"};
+    fputs("\nTop drivers: total Sobol' indices ST", fp);
+    if (r->total_ci) {
+        if (!isnan(r->level))
+            fprintf(fp, " with %g %% bootstrap intervals", 100 * r->level);
+        else
+            fputs(" with bootstrap intervals", fp);
+        if (r->bootstrap)
+            fprintf(fp, " (%llu replicates)", (unsigned long long)r->bootstrap);
+    }
+    fputs("\n(avg_gain: the average annual gain; break_even: the indicator avg_gain >= 0)\n", fp);
+    fprintf(fp, "  %-*s  %-10s  rank  %-32s %6s%s\n", w, "output", "quantity", "input", "ST",
+            r->total_ci ? "  interval" : "");
+    for (size_t o = 0; o < r->n_out; o++) {
+        for (int qi = 0; qi < 2; qi++) {
+            long y = find_col(r->sob_out, r->sob_ny, qn[qi], r->out_id[o]);
+            if (qi == 0)
+                fprintf(fp, "  %-*s  %-10s", w, fit(b, r->out_id[o], (size_t)w), qn[qi]);
+            else
+                fprintf(fp, "  %-*s  %-10s", w, "", qn[qi]);
+            size_t idx[3], k = y < 0 ? 0 : top3(r->total, r->sob_k, r->sob_ny, (size_t)y, 0, idx);
+            if (k == 0)
+                fputs(y < 0 ? "  (not in this file)\n" : "  (not defined: no variance)\n", fp);
+            for (size_t i = 0; i < k; i++) {
+                size_t q = idx[i] * r->sob_ny + (size_t)y;
+                fprintf(fp, "%*s%-4zu  %-32s %6.3f", i ? w + 16 : 2, "", i + 1,
+                        fit(b, r->sob_in[idx[i]], 32), r->total[q]);
+                if (r->total_ci)
+                    fprintf(fp, "  [%6.3f, %6.3f]", r->total_ci[2 * q], r->total_ci[2 * q + 1]);
+                fputc('\n', fp);
+            }
+        }
+    }
+}
+
+int bc_results_summary(const bc_results_file *r, FILE *fp, bc_error *err)
+{
+    summary_header(r, fp);
+    if (r->have_summary)
+        summary_stats(r, fp);
+    if (!strcmp(r->study, "sobol") && r->have_sob)
+        summary_sobol(r, fp);
+    else if (r->have_reg && r->reg_d > 0)
+        summary_regression(r, fp);
+    else if (r->have_tor && r->tor_k > 0)
+        summary_tornado(r, fp);
+    else if (r->have_sob)
+        summary_sobol(r, fp);
+    else
+        fputs("\nDrivers: no sensitivity results in this file (run bcsim sobol).\n", fp);
+    if (fflush(fp) != 0 || ferror(fp))
+        return bc_error_set(err, BC_EIO, "writing the summary failed");
+    return BC_OK;
+}
+
+/* ---- CSV export --------------------------------------------------------- */
+
+/* A field, quoted as RFC 4180 asks only when it holds a comma, a quote or a
+ * line break (quotes inside doubled). */
+static void csv_str(FILE *fp, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, fp);
+        return;
+    }
+    fputc('"', fp);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', fp);
+        fputc(*s, fp);
+    }
+    fputc('"', fp);
+}
+
+/* A number with the fewest digits that read back to the same double; NaN
+ * and infinities as NaN, Inf, -Inf, which R, Python and spreadsheets read. */
+static void csv_num(FILE *fp, double x)
+{
+    char buf[40];
+    if (isnan(x))
+        fputs("NaN", fp);
+    else if (isinf(x))
+        fputs(x > 0 ? "Inf" : "-Inf", fp);
+    else {
+        bc_format_double(buf, sizeof buf, x);
+        fputs(buf, fp);
+    }
+}
+
+/* ",VALUE" */
+static void csv_sep_num(FILE *fp, double x)
+{
+    fputc(',', fp);
+    csv_num(fp, x);
+}
+
+/* "p05" for 0.05, "p99.5" for 0.995: the statistic name of a quantile. */
+static void quantile_name(char *buf, size_t size, double p)
+{
+    double pc = 100 * p, r = floor(pc + 0.5);
+    if (fabs(pc - r) < 1e-9 && r >= 0 && r <= 100)
+        snprintf(buf, size, "p%02d", (int)r);
+    else
+        snprintf(buf, size, "p%g", pc);
+}
+
+/* Rows "ID,MID,STAT,VALUE" of element i of a series: mean, sd, min, max and
+ * the quantiles (MID is the quantity or the year). */
+static void csv_series_rows(FILE *fp, const char *id, const char *mid, const rseries *s, size_t i)
+{
+    static const char *const names[4] = {"mean", "sd", "min", "max"};
+    const double *v[4] = {s->mean, s->sd, s->min, s->max};
+    for (size_t k = 0; k < 4 + s->nq; k++) {
+        char qn[48];
+        if (k >= 4)
+            quantile_name(qn, sizeof qn, s->probs[k - 4]);
+        csv_str(fp, id);
+        fprintf(fp, ",%s,%s", mid, k < 4 ? names[k] : qn);
+        csv_sep_num(fp, k < 4 ? v[k][i] : s->q[i * s->nq + k - 4]);
+        fputc('\n', fp);
+    }
+}
+
+static void csv_summary(const bc_results_file *r, FILE *fp)
+{
+    static const char *const pn[4] = {"break_even_probability", "break_even_probability_se",
+                                      "loss_probability", "loss_probability_se"};
+    const double *pv[4] = {r->be_p, r->be_se, r->loss_p, r->loss_se};
+    fputs("output,quantity,statistic,value\n", fp);
+    for (size_t o = 0; o < r->n_out; o++) {
+        csv_series_rows(fp, r->out_id[o], "avg_gain", &r->avg, o);
+        for (int k = 0; k < 4; k++)
+            if (pv[k]) { /* the loss probability is missing from older files */
+                csv_str(fp, r->out_id[o]);
+                fprintf(fp, ",avg_gain,%s", pn[k]);
+                csv_sep_num(fp, pv[k][o]);
+                fputc('\n', fp);
+            }
+        csv_series_rows(fp, r->out_id[o], "npv", &r->npv, o);
+    }
+}
+
+static void csv_gain_by_year(const bc_results_file *r, FILE *fp)
+{
+    fputs("output,year,statistic,value\n", fp);
+    for (size_t o = 0; o < r->n_out; o++)
+        for (size_t t = 0; t < r->years; t++) {
+            char year[24];
+            snprintf(year, sizeof year, "%d", r->start_year + (int)t);
+            csv_series_rows(fp, r->out_id[o], year, &r->gby, o * r->years + t);
+        }
+}
+
+static void csv_break_even_year(const bc_results_file *r, FILE *fp)
+{
+    const size_t H = r->years;
+    fputs("output,year,runs,share\n", fp);
+    for (size_t o = 0; o < r->n_out; o++)
+        for (size_t j = 0; j <= H; j++) {
+            const uint64_t n = r->bey[o * (H + 1) + j];
+            csv_str(fp, r->out_id[o]);
+            if (r->bey_year[j] < 0)
+                fputc(',', fp); /* no break-even within the horizon */
+            else
+                fprintf(fp, ",%d", r->bey_year[j]);
+            fprintf(fp, ",%llu", (unsigned long long)n);
+            csv_sep_num(fp, (double)n / (double)r->runs);
+            fputc('\n', fp);
+        }
+}
+
+static void csv_hist_rows(FILE *fp, const char *id, const char *quantity, const rhist *h, size_t i)
+{
+    const double *e = h->edges + i * (h->bins + 1);
+    const uint64_t *c = h->counts + i * h->bins;
+    for (size_t b = 0; b < h->bins; b++) {
+        csv_str(fp, id);
+        fprintf(fp, ",%s,%zu", quantity, b);
+        csv_sep_num(fp, e[b]);
+        csv_sep_num(fp, e[b + 1]);
+        fprintf(fp, ",%llu\n", (unsigned long long)c[b]);
+    }
+}
+
+static void csv_histograms(const bc_results_file *r, FILE *fp)
+{
+    fputs("output,quantity,bin,lower,upper,count\n", fp);
+    for (size_t o = 0; o < r->n_out; o++) {
+        csv_hist_rows(fp, r->out_id[o], "avg_gain", &r->h_avg, o);
+        csv_hist_rows(fp, r->out_id[o], "npv", &r->h_npv, o);
+        for (size_t t = 0; t < r->years; t++) {
+            char q[32];
+            snprintf(q, sizeof q, "gain_%d", r->start_year + (int)t);
+            csv_hist_rows(fp, r->out_id[o], q, &r->h_gby, o * r->years + t);
+        }
+    }
+}
+
+/* "METHOD,OUTPUT,QUANTITY," from a column name "QUANTITY:OUTPUT". */
+static void sens_prefix(FILE *fp, const char *method, const char *col)
+{
+    const char *colon = strchr(col, ':');
+    fprintf(fp, "%s,", method);
+    csv_str(fp, colon + 1);
+    fprintf(fp, ",%.*s,", (int)(colon - col), col);
+}
+
+/* The rest of a sensitivity row: ",MEASURE,VALUE,LOWER,UPPER"; ci NULL: no
+ * interval. */
+static void sens_rest(FILE *fp, const char *measure, double v, const double *ci)
+{
+    fprintf(fp, ",%s", measure);
+    csv_sep_num(fp, v);
+    if (ci) {
+        csv_sep_num(fp, ci[0]);
+        csv_sep_num(fp, ci[1]);
+        fputc('\n', fp);
+    } else {
+        fputs(",,\n", fp);
+    }
+}
+
+static void csv_sensitivity(const bc_results_file *r, FILE *fp)
+{
+    fputs("method,output,quantity,input,measure,value,lower,upper\n", fp);
+    if (r->have_sob)
+        for (size_t y = 0; y < r->sob_ny; y++)
+            for (size_t j = 0; j < r->sob_k; j++) {
+                const size_t q = j * r->sob_ny + y;
+                for (int m = 0; m < 2; m++) {
+                    sens_prefix(fp, "sobol", r->sob_out[y]);
+                    csv_str(fp, r->sob_in[j]);
+                    const double *ci = m ? r->total_ci : r->first_ci;
+                    sens_rest(fp, m ? "total" : "first", m ? r->total[q] : r->first[q],
+                              ci ? ci + 2 * q : NULL);
+                }
+            }
+    if (r->have_reg)
+        for (size_t y = 0; y < r->reg_ny; y++) {
+            sens_prefix(fp, "regression", r->reg_out[y]);
+            sens_rest(fp, "r2", r->r2[y], NULL); /* input empty: the whole regression */
+            for (size_t j = 0; j < r->reg_d; j++) {
+                sens_prefix(fp, "regression", r->reg_out[y]);
+                csv_str(fp, r->reg_in[j]);
+                sens_rest(fp, "src", r->src[j * r->reg_ny + y], NULL);
+            }
+        }
+    if (r->have_tor)
+        for (size_t o = 0; o < r->n_out; o++)
+            for (size_t j = 0; j < r->tor_k; j++)
+                for (int m = 0; m < 2; m++) {
+                    fputs("tornado,", fp);
+                    csv_str(fp, r->out_id[o]);
+                    fputs(",avg_gain,", fp);
+                    csv_str(fp, r->tor_in[j]);
+                    const size_t q = j * r->n_out + o;
+                    sens_rest(fp, m ? "high" : "low", m ? r->tor_high[q] : r->tor_low[q], NULL);
+                }
+}
+
+static void csv_inputs(const bc_results_file *r, FILE *fp)
+{
+    fputs("input,uncertain,distribution,base\n", fp);
+    for (size_t i = 0; i < r->n_in; i++) {
+        csv_str(fp, r->in_name[i]);
+        fprintf(fp, ",%d,", r->in_unc[i]);
+        csv_str(fp, r->in_spec[i]);
+        csv_sep_num(fp, r->in_base[i]);
+        fputc('\n', fp);
+    }
+}
+
+static int has_summary(const bc_results_file *r)
+{
+    return r->have_summary;
+}
+
+static int has_hist(const bc_results_file *r)
+{
+    return r->have_hist;
+}
+
+static int has_sens(const bc_results_file *r)
+{
+    return r->have_sob || r->have_reg || r->have_tor;
+}
+
+static int has_always(const bc_results_file *r)
+{
+    (void)r;
+    return 1;
+}
+
+static const struct csv_file {
+    const char *name;
+    int (*has)(const bc_results_file *r);
+    void (*write)(const bc_results_file *r, FILE *fp);
+} csv_files[] = {
+    {"summary.csv", has_summary, csv_summary},
+    {"gain_by_year.csv", has_summary, csv_gain_by_year},
+    {"break_even_year.csv", has_summary, csv_break_even_year},
+    {"histograms.csv", has_hist, csv_histograms},
+    {"sensitivity.csv", has_sens, csv_sensitivity},
+    {"inputs.csv", has_always, csv_inputs},
+};
+#define N_CSV (sizeof csv_files / sizeof csv_files[0])
+
+/* Make the CSV text of file f in memory and write it to `tmp` (see
+ * write_image). */
+static int write_csv(const bc_results_file *r, const struct csv_file *f, const char *tmp,
+                     const char *path, int *created, bc_error *err)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *m = open_memstream(&buf, &size);
+    if (!m)
+        return bc_error_set(err, BC_ENOMEM, "out of memory making %s", path);
+    f->write(r, m);
+    int bad = ferror(m) != 0;
+    if (fclose(m) != 0 || bad) {
+        free(buf);
+        return bc_error_set(err, BC_ENOMEM, "out of memory making %s", path);
+    }
+    int rc = write_image(tmp, path, buf, size, created, err);
+    free(buf);
+    /* Not being able to create a file in the folder is the user's to fix
+     * (a folder they may not write to); failing to write it is not. */
+    if (rc == BC_EIO && !*created) {
+        if (err)
+            err->code = BC_EINVAL;
+        rc = BC_EINVAL;
+    }
+    return rc;
+}
+
+/* Make sure `dir` is a folder we can write to, creating it (not its parents)
+ * if missing; *made says whether we created it. */
+static int prepare_dir(const char *dir, int *made, bc_error *err)
+{
+    struct stat st;
+    *made = 0;
+    if (!dir || !dir[0])
+        return bc_error_set(err, BC_EINVAL, "no folder given for the CSV files");
+    if (stat(dir, &st) != 0) {
+        if (errno != ENOENT)
+            return bc_error_set(err, BC_EINVAL, "cannot use folder %s: %s", dir, strerror(errno));
+        if (mkdir(dir, 0777) != 0)
+            return bc_error_set(err, BC_EINVAL, "cannot create folder %s: %s", dir,
+                                strerror(errno));
+        *made = 1;
+        return BC_OK;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return bc_error_set(err, BC_EINVAL, "%s exists and is not a folder", dir);
+    if (access(dir, W_OK | X_OK) != 0)
+        return bc_error_set(err, BC_EINVAL, "cannot write to folder %s: %s", dir, strerror(errno));
+    return BC_OK;
+}
+
+int bc_results_export_csv(const bc_results_file *r, const char *dir, int force, FILE *written,
+                          bc_error *err)
+{
+    const struct csv_file *todo[N_CSV];
+    char *path[N_CSV] = {NULL}, *tmp[N_CSV] = {NULL};
+    int created[N_CSV] = {0}, made = 0;
+    size_t n = 0, published = 0;
+    for (size_t i = 0; i < N_CSV; i++)
+        if (csv_files[i].has(r))
+            todo[n++] = &csv_files[i];
+    int rc = prepare_dir(dir, &made, err);
+    if (rc)
+        return rc;
+    const char *sep = dir[strlen(dir) - 1] == '/' ? "" : "/";
+    for (size_t i = 0; i < n; i++)
+        if (!(path[i] = str_printf("%s%s%s", dir, sep, todo[i]->name)) ||
+            !(tmp[i] = str_printf("%s.tmp.%ld", path[i], (long)getpid()))) {
+            rc = bc_error_set(err, BC_ENOMEM, "out of memory");
+            goto done;
+        }
+    /* Refuse before writing anything. */
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (lstat(path[i], &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            rc = bc_error_set(err, BC_EINVAL, "%s is a directory, not a file", path[i]);
+        else if (!force)
+            rc = bc_error_set(err, BC_EINVAL, "%s exists; use --force to replace it", path[i]);
+        if (rc)
+            goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((rc = write_csv(r, todo[i], tmp[i], path[i], &created[i], err)))
+            goto done;
+    for (; published < n; published++) {
+        if ((rc = publish(tmp[published], path[published], force, err)))
+            goto done;
+        created[published] = 0;
+    }
+    for (size_t i = 0; written && i < n; i++)
+        fprintf(written, "%s\n", path[i]);
+done:
+    for (size_t i = 0; i < n; i++) {
+        if (created[i])
+            (void)unlink(tmp[i]); /* best effort: the error that brought us here matters more */
+        free(path[i]);
+        free(tmp[i]);
+    }
+    if (rc && made && published == 0)
+        (void)rmdir(dir); /* the folder we made, still empty */
+    return rc;
 }

@@ -1,10 +1,12 @@
 /* results.h: result files: a run's model, configuration and summary written
- * to one HDF5 file (layout in docs/hdf5-layout.md), and read back for replay.
+ * to one HDF5 file (layout in docs/hdf5-layout.md), and read back for replay,
+ * for a readable summary and for CSV export (docs/csv-export.md).
  * This header does not include hdf5.h: HDF5 stays inside src/results.c. */
 #ifndef BCSIM_RESULTS_H
 #define BCSIM_RESULTS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "bcsim/engine.h"
 #include "bcsim/sensitivity.h"
@@ -109,6 +111,79 @@ int bc_results_write_sobol(const char *path, int force, const bc_model *m,
  * and block. */
 int bc_results_read_run(const char *path, char **model_text, char **model_file, char ***overrides,
                         size_t *n_overrides, bc_run_config *cfg, bc_error *err);
+
+/* A result file read into memory (opaque): what `bcsim summary` and
+ * `bcsim export` show. Made by bc_results_load, freed by bc_results_free. */
+typedef struct bc_results_file bc_results_file;
+
+/* Read the result file `path` (a run's or a Sobol' study's) into memory and
+ * close it: the root attributes that describe the study, /outputs, /inputs
+ * and, where the file has them, /summary, /histograms and the groups under
+ * /sensitivity (regression, tornado, sobol). Groups a file lacks are left
+ * out (a run of a model without uncertain inputs has no sensitivity groups;
+ * a Sobol' study has no /summary or /histograms); a group that is present
+ * must be complete, with every dataset of the type and shape that
+ * docs/hdf5-layout.md gives. Datasets and attributes this function does not
+ * know are ignored; /summary/loss_probability and its _se, missing from
+ * files written before they were added, and the Sobol' intervals, missing
+ * when the study had no bootstrap, are optional. /regression and /samples
+ * are not read. Every HDF5 call is checked; no file or object stays open
+ * after the call, whatever happens.
+ *
+ * On success *out is a new object, owned by the caller (bc_results_free);
+ * on failure *out is NULL. Returns BC_OK; BC_EIO (the file does not exist or
+ * cannot be opened or read, a truncated file included: the message gives
+ * HDF5's reason); BC_EINVAL ("PATH is not a bcsim result file" and why:
+ * not HDF5, no or another `format` attribute, a newer format_version, an
+ * attribute or dataset missing or of the wrong type or shape); BC_EHDF5 (the
+ * library failed on a named object, as damaged files make it); BC_ENOMEM.
+ * Same thread rules as bc_results_write. */
+int bc_results_load(const char *path, bc_results_file **out, bc_error *err);
+
+/* Free what bc_results_load made; NULL does nothing. */
+void bc_results_free(bc_results_file *r);
+
+/* Write a readable report of `r` to `fp`, at most 100 columns wide (titles
+ * are cut to fit): the model's title and id, the study (run or sobol, runs
+ * or N, sampler, seed, horizon), when and with which bcsim it was made, the
+ * outputs with their titles; for a run, per output the mean and the 5, 50
+ * and 95 % quantiles of the average annual gain (mDKK/year), the
+ * break-even and loss probabilities with their standard errors (%), and the
+ * most likely break-even year with its share of the runs; then the top
+ * three drivers of each output: by total Sobol' index (a Sobol' study: for
+ * avg_gain and for the break-even indicator, with intervals), else by
+ * |standardised regression coefficient| (with R²), else by tornado swing,
+ * saying which; or "no sensitivity results in this file (run bcsim sobol)".
+ * UTF-8, as the titles. Returns BC_OK, or BC_EIO when writing to fp fails. */
+int bc_results_summary(const bc_results_file *r, FILE *fp, bc_error *err);
+
+/* Write `r` as tidy CSV files into the folder `dir` (layout in
+ * docs/csv-export.md): summary.csv, gain_by_year.csv and
+ * break_even_year.csv (when the file has /summary), histograms.csv (with
+ * /histograms), sensitivity.csv (with any of /sensitivity/sobol, regression,
+ * tornado) and inputs.csv (always). UTF-8, one header row, lines ending in
+ * "\n", fields quoted only when they hold a comma, quote or line break,
+ * numbers with the fewest digits that read back to the same double (NaN,
+ * Inf, -Inf for the non-finite).
+ *
+ * `dir` is created if missing (its parent must exist). Before anything is
+ * written, every file that would be replaced is checked: without `force` an
+ * existing one is refused ("PATH exists; use --force to replace it") and a
+ * directory by such a name always is. Each file is then made in memory,
+ * written to PATH.tmp.PID beside its final name and synced, and only when
+ * all are written are they renamed into place, so that a failure leaves
+ * the old files as they were (a failure among the renames themselves may
+ * leave the first files new). Files of other names in `dir`, such as those
+ * of an earlier export of another kind of study, are left alone.
+ *
+ * When all are in place, their paths are written to `written` one a line
+ * (`written` may be NULL). Returns BC_OK; BC_EINVAL (the folder cannot be
+ * made or written to, or a file exists and `force` is 0: nothing was
+ * written, and a folder this call created is removed again); BC_EIO
+ * (writing, syncing or renaming failed; the message names the file and the
+ * system's reason); BC_ENOMEM. The caller keeps ownership of r. */
+int bc_results_export_csv(const bc_results_file *r, const char *dir, int force, FILE *written,
+                          bc_error *err);
 
 #ifdef __cplusplus
 }
