@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# test_readme.sh: every command the README shows runs. Each line of a ```sh
+# block (but the quick start, which is CI itself) runs in a scratch folder
+# laid out like the repository, with bcsim on the PATH, and must succeed;
+# every ```yaml block that is a whole model file must load (bcsim base).
+# Usage: test_readme.sh BCSIM SRCDIR
+set -u
+bcsim=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+mkdir -p "$tmp/work/build" "$tmp/bin"
+ln -s "$src/models" "$tmp/work/models"
+ln -s "$src/scripts" "$tmp/work/scripts"
+ln -s "$bcsim" "$tmp/work/build/bcsim"
+ln -s "$bcsim" "$tmp/bin/bcsim"
+
+# the blocks, numbered: lines of ```sh blocks, with the block's first line
+awk -v out="$tmp" '
+  /^```sh$/ { inblk = 1; n++; next }
+  /^```yaml$/ { inyaml = 1; y++; next }
+  /^```/ { inblk = 0; inyaml = 0; next }
+  inblk { print > (out "/sh." n) }
+  inyaml { print > (out "/yaml." y ".yaml") }
+' "$src/README.md"
+
+nsh=0
+for f in "$tmp"/sh.*; do
+  [ -e "$f" ] || continue
+  grep -q 'scripts/setup.sh' "$f" && continue   # the quick start: what CI runs
+  while IFS= read -r cmd; do
+    [ -n "$cmd" ] || continue
+    nsh=$((nsh + 1))
+    if (cd "$tmp/work" && PATH="$tmp/bin:$PATH" bash -c "$cmd") >"$tmp/out" 2>&1; then
+      pass=$((pass + 1))
+    else
+      fail=$((fail + 1))
+      echo "FAILED: README command: $cmd"
+      tail -5 "$tmp/out"
+    fi
+  done <"$f"
+done
+[ "$nsh" -ge 5 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: found $nsh README commands"; }
+
+nyaml=0
+for f in "$tmp"/yaml.*.yaml; do
+  [ -e "$f" ] || continue
+  grep -q '^model:' "$f" || continue
+  nyaml=$((nyaml + 1))
+  if "$bcsim" base "$f" >/dev/null 2>"$tmp/err"; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAILED: README model file does not load: $(cat "$tmp/err")"
+  fi
+done
+[ "$nyaml" -ge 1 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: no README model file found"; }
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
