@@ -23,7 +23,22 @@
 #include "bcsim/sensitivity.h"
 #include "bcsim/sobolseq.h"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
+#ifdef BCSIM_MPI
+#include <mpi.h>
+
+#include "mpi_int.h"
+#endif
+
+enum {
+    EXIT_OK = 0,
+    EXIT_FAIL = 1,
+    EXIT_USAGE = 2,
+    EXIT_CHECKPOINTED = 75, /* stopped by SIGINT/SIGTERM with a checkpoint: resume later */
+    EXIT_INTERRUPTED = 130  /* stopped by SIGINT/SIGTERM, nothing written */
+};
+
+/* This process's MPI rank (0 without MPI) and the number of ranks. */
+static int mpi_rank = 0, mpi_size = 1;
 
 static const char *const main_usage =
     "usage: bcsim COMMAND [OPTIONS]\n"
@@ -35,6 +50,7 @@ static const char *const main_usage =
     "  sobol MODEL          Sobol' sensitivity indices with bootstrap intervals\n"
     "  base MODEL [--csv]   print the deterministic base case of a model file\n"
     "  replay FILE --run I  recompute and print one run of a result file\n"
+    "  merge SHARD... -o F  join the shards of a run (bcsim run --shard I/N)\n"
     "  summary FILE         print a readable report of a result file\n"
     "  export FILE --csv DIR\n"
     "                       write a result file as tidy CSV files into DIR\n"
@@ -131,8 +147,17 @@ static const char *const run_usage =
     "  --sampler mc|lhs    plain Monte Carlo (default) or Latin hypercube\n"
     "  --save-samples      also store every run's inputs and average gains\n"
     "  --block B           runs per block (default 2048); results depend on it\n"
+    "  --shard I/N         compute only the I-th of N shares (I = 0 .. N-1) and write\n"
+    "                      it as a shard for bcsim merge (e.g. I = $SLURM_ARRAY_TASK_ID)\n"
+    "  --checkpoint FILE   save the state to FILE now and then (atomically)\n"
+    "  --checkpoint-every S  seconds between checkpoints (default 60)\n"
+    "  --resume FILE       continue from a checkpoint (and keep checkpointing to it)\n"
     "  --quiet             no progress line and no summary\n"
-    "  -h, --help          show this help\n";
+    "  -h, --help          show this help\n"
+    "\n"
+    "SIGINT or SIGTERM stops at the next segment of runs: with a checkpoint it is\n"
+    "saved and the exit status is 75; without, nothing is written and it is 130.\n"
+    "Under mpirun, the runs are divided among the ranks; rank 0 writes the file.\n";
 
 static const char *const replay_usage =
     "usage: bcsim replay FILE.h5 --run I\n"
@@ -234,11 +259,63 @@ static void print_summary(const bc_model *m, const bc_summary *s, const bc_run_c
     printf("\nBreak even: average annual gain >= 0. Results: %s\n", path);
 }
 
+/* What the checkpoint callback needs. */
+typedef struct ckpt {
+    const char *path;
+    const bc_model *m;
+    const bc_run_config *cfg;
+    const char *command_line;
+} ckpt;
+
+static int write_checkpoint(void *user, const bc_run_state *s, bc_error *err)
+{
+    const ckpt *c = user;
+    return bc_results_write_state(c->path, c->m, c->cfg, s, "checkpoint", 0, 1, 1,
+                                  c->command_line, err);
+}
+
+/* Whether state file f belongs to model m (text and overrides) and cfg; if
+ * not, a message saying what differs. */
+static int same_identity(const bc_state_file *f, const bc_model *m, const bc_run_config *cfg,
+                         char *why, size_t n)
+{
+    if (strcmp(f->model_text, bc_model_text(m)) != 0)
+        snprintf(why, n, "the model file's text differs");
+    else if (f->n_overrides != bc_model_n_overrides(m))
+        snprintf(why, n, "the --set overrides differ");
+    else if (f->cfg.seed != cfg->seed)
+        snprintf(why, n, "seed %llu, not %llu", (unsigned long long)f->cfg.seed,
+                 (unsigned long long)cfg->seed);
+    else if (f->cfg.runs != cfg->runs)
+        snprintf(why, n, "%llu runs, not %llu", (unsigned long long)f->cfg.runs,
+                 (unsigned long long)cfg->runs);
+    else if (f->cfg.sampler != cfg->sampler)
+        snprintf(why, n, "sampler %s, not %s", bc_sampler_kind_name(f->cfg.sampler),
+                 bc_sampler_kind_name(cfg->sampler));
+    else if ((f->cfg.block ? f->cfg.block : BC_DEFAULT_BLOCK) !=
+             (cfg->block ? cfg->block : BC_DEFAULT_BLOCK))
+        snprintf(why, n, "blocks of %llu runs, not %llu", (unsigned long long)f->cfg.block,
+                 (unsigned long long)(cfg->block ? cfg->block : BC_DEFAULT_BLOCK));
+    else if (strcmp(f->version, BCSIM_VERSION) != 0)
+        snprintf(why, n, "written by bcsim %s, this is %s", f->version, BCSIM_VERSION);
+    else {
+        for (size_t k = 0; k < f->n_overrides; k++)
+            if (strcmp(f->overrides[k], bc_model_override(m, k)) != 0) {
+                snprintf(why, n, "the --set overrides differ");
+                return 0;
+            }
+        return 1;
+    }
+    return 0;
+}
+
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 {
-    const char *path = NULL, *out = NULL;
+    const char *path = NULL, *out = NULL, *ckpath = NULL, *resume = NULL;
     bc_run_config cfg = {.runs = 1000000, .seed = 1, .sampler = BC_SAMPLER_MC};
     int force = 0, quiet = 0;
+    uint64_t shard_i = 0, shard_n = 0;
+    double ck_every = 60;
     const char **sets = calloc((size_t)argc + 1, sizeof *sets);
     size_t nsets = 0;
     if (!sets)
@@ -298,6 +375,40 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                 rc = usage_error("run", "--sampler: '%s' is not mc or lhs", argv[i]);
                 goto out;
             }
+        } else if (!strcmp(a, "--shard")) {
+            NEED_VALUE();
+            ++i;
+            char *slash = strchr(argv[i], '/');
+            uint64_t si = 0, sn = 0;
+            if (slash) {
+                *slash = '\0';
+                int bad = parse_u64(argv[i], 0, UINT32_MAX, &si) ||
+                          parse_u64(slash + 1, 1, UINT32_MAX, &sn);
+                *slash = '/';
+                if (bad || si >= sn)
+                    slash = NULL;
+            }
+            if (!slash) {
+                rc = usage_error("run", "--shard: '%s' is not I/N with 0 <= I < N", argv[i]);
+                goto out;
+            }
+            shard_i = si;
+            shard_n = sn;
+        } else if (!strcmp(a, "--checkpoint")) {
+            NEED_VALUE();
+            ckpath = argv[++i];
+        } else if (!strcmp(a, "--checkpoint-every")) {
+            NEED_VALUE();
+            char *end = NULL;
+            ck_every = strtod(argv[++i], &end);
+            if (!end || *end || !(ck_every >= 0) || ck_every > 1e9) {
+                rc = usage_error("run", "--checkpoint-every: '%s' is not a number of seconds",
+                                 argv[i]);
+                goto out;
+            }
+        } else if (!strcmp(a, "--resume")) {
+            NEED_VALUE();
+            resume = argv[++i];
         } else if (!strcmp(a, "--force")) {
             force = 1;
         } else if (!strcmp(a, "--save-samples")) {
@@ -337,24 +448,51 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         rc = input_status(lrc);
         goto done;
     }
+    if (resume && !ckpath)
+        ckpath = resume; /* go on saving to the checkpoint we resume from */
+    if (shard_n && (cfg.save_samples || ckpath)) {
+        fprintf(stderr, "bcsim: --shard does not go with --save-samples, --checkpoint or "
+                        "--resume\n");
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if (mpi_size > 1 && (shard_n || ckpath || cfg.save_samples)) {
+        fprintf(stderr, "bcsim: under MPI, --shard, --checkpoint, --resume and --save-samples "
+                        "are not available\n");
+        rc = EXIT_USAGE;
+        goto done;
+    }
     if (!out) {
-        /* results/<model>.h5, creating results/ if needed */
-        size_t n = strlen(bc_model_id(m)) + 16;
+        /* results/<model>.h5 (a shard: results/<model>.part-I-of-N.h5), creating
+         * results/ if needed */
+        size_t n = strlen(bc_model_id(m)) + 64;
         defpath = malloc(n);
         if (!defpath) {
             rc = EXIT_FAIL;
             goto done;
         }
-        if (mkdir("results", 0777) != 0 && errno != EEXIST) {
+        if (mpi_rank == 0 && mkdir("results", 0777) != 0 && errno != EEXIST) {
             fprintf(stderr, "bcsim: cannot create the folder results: %s\n", strerror(errno));
             rc = EXIT_USAGE;
             goto done;
         }
-        snprintf(defpath, n, "results/%s.h5", bc_model_id(m));
+        if (shard_n)
+            snprintf(defpath, n, "results/%s.part-%llu-of-%llu.h5", bc_model_id(m),
+                     (unsigned long long)shard_i, (unsigned long long)shard_n);
+        else
+            snprintf(defpath, n, "results/%s.h5", bc_model_id(m));
         out = defpath;
     }
-    if ((lrc = bc_results_check_path(out, force, &err))) {
-        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+    lrc = mpi_rank == 0 ? bc_results_check_path(out, force, &err) : BC_OK;
+    if (!lrc && ckpath && !resume && mpi_rank == 0)
+        lrc = bc_results_check_path(ckpath, 1, &err);
+#ifdef BCSIM_MPI
+    if (mpi_size > 1)
+        MPI_Bcast(&lrc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+#endif
+    if (lrc) {
+        if (mpi_rank == 0)
+            fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
         rc = input_status(lrc);
         goto done;
     }
@@ -366,7 +504,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     sigaction(SIGTERM, &sa, NULL);
     cfg.stop = &stop_flag;
     progress prog = {.start = now_seconds()};
-    if (!quiet && isatty(STDERR_FILENO)) {
+    if (!quiet && mpi_rank == 0 && isatty(STDERR_FILENO)) {
         cfg.progress = show_progress;
         cfg.progress_user = &prog;
     }
@@ -376,17 +514,88 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         threads = nc > 0 ? (int)nc : 1;
         cfg.threads = threads;
     }
-    lrc = bc_engine_run(m, &cfg, &sum, &err);
+    cmdline = join_args(full_argc, full_argv);
+    ckpt ck = {ckpath, m, &cfg, cmdline ? cmdline : ""};
+    if (ckpath) {
+        cfg.checkpoint = write_checkpoint;
+        cfg.checkpoint_user = &ck;
+        cfg.checkpoint_every = ck_every;
+    }
+
+    bc_run_state *st = NULL;
+    const uint64_t nseg = bc_engine_n_segments(&cfg);
+    uint64_t seg_end = nseg;
+    if (mpi_size > 1) {
+#ifdef BCSIM_MPI
+        lrc = bc_mpi_engine_run(m, &cfg, &sum, &err);
+#endif
+    } else if (resume) {
+        bc_state_file f;
+        char why[200];
+        lrc = bc_results_read_state(resume, &f, &err);
+        if (!lrc && strcmp(f.kind, "checkpoint") != 0)
+            lrc = bc_error_set(&err, BC_EINVAL, "%s is a %s, not a checkpoint", resume, f.kind);
+        else if (!lrc && !same_identity(&f, m, &cfg, why, sizeof why))
+            lrc = bc_error_set(&err, BC_EINVAL,
+                               "the checkpoint %s is from another model or setting: %s", resume,
+                               why);
+        if (!lrc)
+            lrc = bc_run_state_unpack(m, &cfg, f.bytes, f.len, &st, &err);
+        bc_state_file_clear(&f);
+        if (lrc) {
+            fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+            rc = input_status(lrc);
+            goto done;
+        }
+    } else {
+        uint64_t first = shard_n ? nseg * shard_i / shard_n : 0;
+        if (shard_n)
+            seg_end = nseg * (shard_i + 1) / shard_n;
+        lrc = bc_run_state_alloc(m, &cfg, first, shard_n != 0, &st, &err);
+    }
+    if (st && !lrc)
+        lrc = bc_engine_advance(m, &cfg, st, seg_end, &err);
     if (prog.shown)
         fputs("\r\033[K", stderr);
     if (lrc) {
-        fprintf(stderr, "bcsim: %s%s\n", bc_errmsg(&err),
-                lrc == BC_EINTR ? "; nothing written" : "");
-        rc = lrc == BC_EINTR ? EXIT_INTERRUPTED : lrc == BC_EINVAL ? EXIT_USAGE : EXIT_FAIL;
+        if (mpi_rank == 0 || lrc != BC_EINTR)
+            fprintf(stderr, "bcsim: %s%s\n", bc_errmsg(&err),
+                    lrc != BC_EINTR ? "" : ckpath ? "; the checkpoint is saved" : "; nothing written");
+        if (lrc == BC_EINTR && ckpath && mpi_rank == 0)
+            fprintf(stderr, "bcsim: resume with: bcsim run ... --resume %s\n", ckpath);
+        rc = lrc == BC_EINTR ? (ckpath ? EXIT_CHECKPOINTED : EXIT_INTERRUPTED)
+             : lrc == BC_EINVAL ? EXIT_USAGE
+                                : EXIT_FAIL;
+        bc_run_state_free(st);
         goto done;
     }
+    if (shard_n) {
+        lrc = bc_results_write_state(out, m, &cfg, st, "shard", shard_i, shard_n, force,
+                                     cmdline ? cmdline : "", &err);
+        if (!lrc && !quiet)
+            printf("shard %llu/%llu of %s: segments %llu to %llu of %llu, %.1f s. Written to %s\n",
+                   (unsigned long long)shard_i, (unsigned long long)shard_n, bc_model_id(m),
+                   (unsigned long long)bc_run_state_first(st), (unsigned long long)seg_end,
+                   (unsigned long long)nseg, now_seconds() - prog.start, out);
+        bc_run_state_free(st);
+        if (lrc) {
+            fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+            rc = lrc == BC_EINVAL ? EXIT_USAGE : EXIT_FAIL;
+        }
+        goto done;
+    }
+    if (st) {
+        lrc = bc_engine_finish(st, &sum, &err);
+        bc_run_state_free(st);
+        if (lrc) {
+            fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+            rc = lrc == BC_EINVAL ? EXIT_USAGE : EXIT_FAIL;
+            goto done;
+        }
+    }
+    if (mpi_rank != 0)
+        goto done;
     double seconds = now_seconds() - prog.start;
-    cmdline = join_args(full_argc, full_argv);
     lrc = bc_results_write(out, force, m, &cfg, sum, cmdline ? cmdline : "", &err);
     if (lrc) {
         fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
@@ -394,7 +603,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         goto done;
     }
     if (!quiet) {
-        print_summary(m, sum, &cfg, threads, seconds, out);
+        print_summary(m, sum, &cfg, threads * mpi_size, seconds, out);
         if (fflush(stdout) != 0) {
             rc = EXIT_FAIL;
             goto done;
@@ -407,6 +616,158 @@ done:
     bc_model_free(m);
 out:
     free(sets);
+    return rc;
+}
+
+static const char *const merge_usage =
+    "usage: bcsim merge SHARD.h5 ... -o FILE.h5 [--force] [--quiet]\n"
+    "\n"
+    "Join the shards of a run made with bcsim run ... --shard I/N (one per I, in\n"
+    "any order) into the result file the run in one piece would have written, bit\n"
+    "for bit. Shards of different models, overrides, seeds, run counts, samplers,\n"
+    "block sizes or bcsim versions, and missing or repeated shards, are refused.\n";
+
+static int cmd_merge(int argc, char **argv, int full_argc, char **full_argv)
+{
+    const char *out = NULL;
+    int force = 0, quiet = 0, rc = EXIT_OK;
+    const char **files = calloc((size_t)argc + 1, sizeof *files);
+    size_t nf = 0;
+    if (!files)
+        return EXIT_FAIL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(merge_usage, stdout);
+            free(files);
+            return EXIT_OK;
+        } else if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
+            if (i + 1 >= argc) {
+                free(files);
+                return usage_error("merge", "option '%s' needs a value", argv[i]);
+            }
+            out = argv[++i];
+        } else if (!strcmp(argv[i], "--force")) {
+            force = 1;
+        } else if (!strcmp(argv[i], "--quiet")) {
+            quiet = 1;
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            free(files);
+            return usage_error("merge", "unknown option '%s'", argv[i]);
+        } else {
+            files[nf++] = argv[i];
+        }
+    }
+    if (!nf || !out) {
+        free(files);
+        return usage_error("merge", "%s", nf ? "missing -o FILE.h5" : "missing the shard files");
+    }
+    bc_error err;
+    bc_error_clear(&err);
+    bc_state_file *sf = calloc(nf, sizeof *sf);
+    size_t *order = NULL;
+    bc_model *m = NULL;
+    bc_run_state *all = NULL;
+    bc_summary *sum = NULL;
+    char *cmdline = NULL;
+    int lrc = sf ? bc_results_check_path(out, force, &err) : BC_ENOMEM;
+    for (size_t k = 0; !lrc && k < nf; k++) {
+        lrc = bc_results_read_state(files[k], &sf[k], &err);
+        if (!lrc && strcmp(sf[k].kind, "shard") != 0)
+            lrc = bc_error_set(&err, BC_EINVAL, "%s is a %s, not a shard", files[k], sf[k].kind);
+    }
+    /* the same run: model, overrides, configuration, version, number of shards */
+    for (size_t k = 1; !lrc && k < nf; k++) {
+        const bc_state_file *a = &sf[0], *b = &sf[k];
+        const char *why = NULL;
+        if (strcmp(a->model_text, b->model_text) != 0)
+            why = "another model file";
+        else if (a->n_overrides != b->n_overrides)
+            why = "other --set overrides";
+        else if (a->cfg.seed != b->cfg.seed)
+            why = "another seed";
+        else if (a->cfg.runs != b->cfg.runs)
+            why = "another number of runs";
+        else if (a->cfg.sampler != b->cfg.sampler)
+            why = "another sampler";
+        else if (a->cfg.block != b->cfg.block)
+            why = "another block size";
+        else if (strcmp(a->version, b->version) != 0)
+            why = "another bcsim version";
+        else if (a->shards != b->shards)
+            why = "another number of shards";
+        for (size_t q = 0; !why && q < a->n_overrides; q++)
+            if (strcmp(a->overrides[q], b->overrides[q]) != 0)
+                why = "other --set overrides";
+        if (why)
+            lrc = bc_error_set(&err, BC_EINVAL, "%s belongs to %s than %s", files[k], why,
+                               files[0]);
+    }
+    if (!lrc) {
+        const uint64_t N = sf[0].shards;
+        order = calloc(N ? N : 1, sizeof *order);
+        if (!order)
+            lrc = bc_error_set(&err, BC_ENOMEM, "out of memory");
+        for (size_t k = 0; !lrc && k < nf; k++) {
+            uint64_t i = sf[k].shard;
+            if (i >= N)
+                lrc = bc_error_set(&err, BC_EINVAL, "%s says it is shard %llu of %llu", files[k],
+                                   (unsigned long long)i, (unsigned long long)N);
+            else if (order[i])
+                lrc = bc_error_set(&err, BC_EINVAL, "%s and %s are both shard %llu/%llu",
+                                   files[order[i] - 1], files[k], (unsigned long long)i,
+                                   (unsigned long long)N);
+            else
+                order[i] = k + 1;
+        }
+        for (uint64_t i = 0; !lrc && i < N; i++)
+            if (!order[i])
+                lrc = bc_error_set(&err, BC_EINVAL, "shard %llu/%llu is missing",
+                                   (unsigned long long)i, (unsigned long long)N);
+    }
+    if (!lrc) {
+        lrc = bc_model_load_string(sf[0].model_text, strlen(sf[0].model_text), sf[0].model_file,
+                                   &m, &err);
+        for (size_t q = 0; !lrc && q < sf[0].n_overrides; q++)
+            lrc = bc_model_set(m, sf[0].overrides[q], &err);
+    }
+    for (uint64_t i = 0; !lrc && i < sf[0].shards; i++) {
+        const bc_state_file *f = &sf[order[i] - 1];
+        bc_run_state *piece = NULL;
+        lrc = bc_run_state_unpack(m, &sf[0].cfg, f->bytes, f->len, &piece, &err);
+        if (!lrc && !all)
+            all = piece, piece = NULL;
+        else if (!lrc)
+            lrc = bc_run_state_append(all, piece, &err);
+        if (lrc) {
+            char msg[BC_ERRMSG_SIZE];
+            snprintf(msg, sizeof msg, "%s", bc_errmsg(&err));
+            bc_error_set(&err, lrc, "%s: %s", files[order[i] - 1], msg);
+        }
+        bc_run_state_free(piece);
+    }
+    if (!lrc)
+        lrc = bc_engine_finish(all, &sum, &err);
+    if (!lrc) {
+        cmdline = join_args(full_argc, full_argv);
+        lrc = bc_results_write(out, force, m, &sf[0].cfg, sum, cmdline ? cmdline : "", &err);
+    }
+    if (lrc) {
+        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+        rc = lrc == BC_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+    } else if (!quiet) {
+        printf("merged %zu shards of %s: %llu runs, seed %llu. Written to %s\n", nf,
+               bc_model_id(m), (unsigned long long)sf[0].cfg.runs,
+               (unsigned long long)sf[0].cfg.seed, out);
+    }
+    for (size_t k = 0; sf && k < nf; k++)
+        bc_state_file_clear(&sf[k]);
+    free(sf);
+    free(order);
+    free(files);
+    free(cmdline);
+    bc_run_state_free(all);
+    bc_summary_free(sum);
+    bc_model_free(m);
     return rc;
 }
 
@@ -921,7 +1282,7 @@ out:
     return rc;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2)
         return usage_error(NULL, "%s", "missing a command");
@@ -934,12 +1295,21 @@ int main(int argc, char **argv)
         printf("bcsim %s\n", BCSIM_VERSION);
         return EXIT_OK;
     }
+    if (mpi_size > 1 && strcmp(cmd, "run") != 0) {
+        if (mpi_rank == 0)
+            fprintf(stderr, "bcsim: under mpirun only 'bcsim run' is divided among the ranks; "
+                            "run '%s' without mpirun\n",
+                    cmd);
+        return EXIT_USAGE;
+    }
     if (strcmp(cmd, "base") == 0)
         return cmd_base(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1, argc, argv);
     if (strcmp(cmd, "sobol") == 0)
         return cmd_sobol(argc - 1, argv + 1, argc, argv);
+    if (strcmp(cmd, "merge") == 0)
+        return cmd_merge(argc - 1, argv + 1, argc, argv);
     if (strcmp(cmd, "replay") == 0)
         return cmd_replay(argc - 1, argv + 1);
     if (strcmp(cmd, "summary") == 0)
@@ -947,4 +1317,23 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "export") == 0)
         return cmd_export(argc - 1, argv + 1);
     return usage_error(NULL, "unknown command '%s'", cmd);
+}
+
+int main(int argc, char **argv)
+{
+#ifdef BCSIM_MPI
+    int provided = 0;
+    if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+        fprintf(stderr, "bcsim: MPI_Init_thread failed\n");
+        return EXIT_FAIL;
+    }
+    mpi_rank = bc_mpi_rank();
+    mpi_size = bc_mpi_size();
+    int rc = dispatch(argc, argv);
+    fflush(stdout);
+    MPI_Finalize();
+    return rc;
+#else
+    return dispatch(argc, argv);
+#endif
 }

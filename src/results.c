@@ -1369,8 +1369,11 @@ static int open_result(h5ctx *c)
     return BC_OK;
 }
 
-int bc_results_read_run(const char *path, char **model_text, char **model_file, char ***overrides,
-                        size_t *n_overrides, bc_run_config *cfg, bc_error *err)
+/* What identifies a study: the model text, overrides and run configuration.
+ * `want` is "run", or "state" for a checkpoint or a shard. */
+static int read_identity(const char *path, const char *want, char **model_text, char **model_file,
+                         char ***overrides, size_t *n_overrides, bc_run_config *cfg,
+                         bc_error *err)
 {
     *model_text = *model_file = NULL;
     *overrides = NULL;
@@ -1394,14 +1397,22 @@ int bc_results_read_run(const char *path, char **model_text, char **model_file, 
         char *what = NULL;
         if ((rc = attr_read_str(&c, "study", &what)))
             goto done;
-        if (strcmp(what, "run") != 0) {
-            rc = bc_error_set(err, BC_EINVAL,
-                              "%s holds a '%s' study, not a run: there are no runs to replay",
-                              path, what);
+        int is_state = strcmp(what, "checkpoint") == 0 || strcmp(what, "shard") == 0;
+        if (strcmp(want, "state") == 0 ? !is_state : strcmp(what, want) != 0) {
+            rc = strcmp(want, "run") == 0
+                     ? bc_error_set(err, BC_EINVAL,
+                                    "%s holds a '%s' study, not a run: there are no runs to replay",
+                                    path, what)
+                     : bc_error_set(err, BC_EINVAL,
+                                    "%s holds a '%s' study, not a checkpoint or a shard", path,
+                                    what);
             free(what);
             goto done;
         }
         free(what);
+    } else if (strcmp(want, "run") != 0) {
+        rc = bc_error_set(err, BC_EINVAL, "%s holds a run, not a checkpoint or a shard", path);
+        goto done;
     }
     if ((rc = attr_read_str(&c, "model_text", &text)) ||
         (rc = attr_read_int(&c, "model_text_length", H5T_NATIVE_UINT64, &text_len)) ||
@@ -1450,6 +1461,134 @@ done:
     cfg->sampler = kind;
     cfg->block = block;
     return BC_OK;
+}
+
+int bc_results_read_run(const char *path, char **model_text, char **model_file, char ***overrides,
+                        size_t *n_overrides, bc_run_config *cfg, bc_error *err)
+{
+    return read_identity(path, "run", model_text, model_file, overrides, n_overrides, cfg, err);
+}
+
+/* ---- run states: checkpoints and shards ----------------------------------- */
+
+typedef struct state_contents {
+    const bc_model *m;
+    const bc_run_config *cfg;
+    const bc_run_state *s;
+    const char *kind;
+    uint64_t shard, shards;
+    const char *command_line;
+    const void *bytes;
+    size_t len;
+} state_contents;
+
+static int write_state_contents(const h5ctx *c, const void *data)
+{
+    const state_contents *sc = data;
+    const study st = {sc->kind, sc->cfg->seed, sc->cfg->runs,
+                      sc->cfg->block ? sc->cfg->block : BC_DEFAULT_BLOCK,
+                      bc_sampler_kind_name(sc->cfg->sampler), sc->command_line, NAN};
+    const hid_t r = c->root;
+    const char *o = "the root group";
+    hsize_t n = sc->len;
+    int rc;
+    (void)((rc = write_root(c, sc->m, &st)) ||
+           (rc = attr_u64(c, r, o, "shard", sc->shard)) ||
+           (rc = attr_u64(c, r, o, "shards", sc->shards)) ||
+           (rc = attr_u64(c, r, o, "segments", bc_run_state_segments(sc->s))) ||
+           (rc = attr_u64(c, r, o, "segment_first", bc_run_state_first(sc->s))) ||
+           (rc = attr_u64(c, r, o, "segment_next", bc_run_state_next(sc->s))) ||
+           (rc = group(c, "/state",
+                       "The accumulated state of the run's segments segment_first to "
+                       "segment_next - 1, for bcsim merge or bcsim run --resume.")) ||
+           (rc = dset(c, "/state/bytes", H5T_STD_U8LE, H5T_NATIVE_UCHAR, 1, &n, sc->bytes, "1",
+                      "The run state as little-endian words (bc_run_state_pack): segment "
+                      "partials, histograms and counts.",
+                      0, NULL)));
+    return rc;
+}
+
+int bc_results_write_state(const char *path, const bc_model *m, const bc_run_config *cfg,
+                           const bc_run_state *s, const char *kind, uint64_t shard,
+                           uint64_t shards, int force, const char *command_line, bc_error *err)
+{
+    int rc = bc_results_check_path(path, force, err);
+    if (rc)
+        return rc;
+    void *bytes = NULL;
+    size_t len = 0;
+    if ((rc = bc_run_state_pack(s, &bytes, &len, err)))
+        return rc;
+    const state_contents sc = {m, cfg, s, kind, shard, shards, command_line, bytes, len};
+    rc = write_file(path, force, err, write_state_contents, &sc);
+    free(bytes);
+    return rc;
+}
+
+void bc_state_file_clear(bc_state_file *f)
+{
+    if (!f)
+        return;
+    free(f->model_text);
+    free(f->model_file);
+    free_strs(f->overrides, f->n_overrides);
+    free(f->kind);
+    free(f->version);
+    free(f->bytes);
+    memset(f, 0, sizeof *f);
+}
+
+int bc_results_read_state(const char *path, bc_state_file *f, bc_error *err)
+{
+    memset(f, 0, sizeof *f);
+    int rc = read_identity(path, "state", &f->model_text, &f->model_file, &f->overrides,
+                           &f->n_overrides, &f->cfg, err);
+    if (rc)
+        return rc;
+    h5ctx c = {.file = H5I_INVALID_HID,
+               .root = H5I_INVALID_HID,
+               .str = H5I_INVALID_HID,
+               .path = path,
+               .err = err};
+    hid_t d = H5I_INVALID_HID, sp = H5I_INVALID_HID;
+    h5quiet q = {0};
+    if ((rc = quiet_on(&q, &c)) || (rc = open_result(&c)))
+        goto done;
+    if ((rc = attr_read_str(&c, "study", &f->kind)) ||
+        (rc = attr_read_str(&c, "bcsim_version", &f->version)) ||
+        (rc = attr_read_int(&c, "shard", H5T_NATIVE_UINT64, &f->shard)) ||
+        (rc = attr_read_int(&c, "shards", H5T_NATIVE_UINT64, &f->shards)) ||
+        (rc = attr_read_int(&c, "segment_first", H5T_NATIVE_UINT64, &f->segment_first)) ||
+        (rc = attr_read_int(&c, "segment_next", H5T_NATIVE_UINT64, &f->segment_next)))
+        goto done;
+    if ((d = H5Dopen2(c.file, "/state/bytes", H5P_DEFAULT)) < 0) {
+        rc = not_ours(&c, "no /state/bytes", NULL);
+        goto done;
+    }
+    hssize_t n;
+    if ((sp = H5Dget_space(d)) < 0 || H5Sget_simple_extent_ndims(sp) != 1 ||
+        (n = H5Sget_simple_extent_npoints(sp)) < 0 || (uint64_t)n > ((uint64_t)1 << 40)) {
+        rc = not_ours(&c, "/state/bytes is not a list of bytes", NULL);
+        goto done;
+    }
+    f->len = (size_t)n;
+    if (!(f->bytes = malloc(f->len ? f->len : 1))) {
+        rc = bc_error_set(err, BC_ENOMEM, "out of memory reading %s", path);
+        goto done;
+    }
+    if (f->len && H5Dread(d, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, f->bytes) < 0) {
+        rc = h5fail_io(&c, "cannot read /state/bytes");
+        goto done;
+    }
+done:
+    rc = close_h(&c, &sp, H5Sclose, "a dataspace", rc);
+    rc = close_h(&c, &d, H5Dclose, "/state/bytes", rc);
+    rc = close_h(&c, &c.root, H5Gclose, "the root group", rc);
+    rc = close_h(&c, &c.file, H5Fclose, path, rc);
+    quiet_off(&q);
+    if (rc)
+        bc_state_file_clear(f);
+    return rc;
 }
 
 /* ---- reading a whole file: bcsim summary and bcsim export --------------- */

@@ -191,5 +191,50 @@ while IFS= read -r line; do
 done < <(sed -n '/^## Sensitivity/,/^## /p' "$src/README.md" | grep -E '^  [a-z]+[.a-z_]* +-?[0-9]\.[0-9]{3} \[|^  break-even risk|^portfolio: ')
 [ "$n" -eq 10 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: found $n README sobol lines, want 10"; }
 
+# --- shards, merge, checkpoint and resume -------------------------------------
+# 3 shards merged equal the run in one piece, bit for bit
+"$bcsim" run "$model" -n 300000 --seed 5 --block 512 -o "$tmp/one.h5" --quiet
+for i in 0 1 2; do
+  expect 0 "shard $i/3 of aarhus-2026" '' -- "$bcsim" run "$model" -n 300000 --seed 5 --block 512 --shard $i/3 -o "$tmp/part-$i.h5"
+done
+expect 0 'merged 3 shards' '' -- "$bcsim" merge "$tmp/part-2.h5" "$tmp/part-0.h5" "$tmp/part-1.h5" -o "$tmp/merged.h5"
+expect 0 'identical' '' -- "$py" "$src/tests/h5same.py" "$tmp/one.h5" "$tmp/merged.h5"
+expect 2 '' 'shard 1/3 is missing' -- "$bcsim" merge "$tmp/part-0.h5" "$tmp/part-2.h5" -o "$tmp/m.h5"
+expect 2 '' 'part-1.h5 and .*part-1.h5 are both shard 1/3' -- "$bcsim" merge "$tmp/part-0.h5" "$tmp/part-1.h5" "$tmp/part-1.h5" "$tmp/part-2.h5" -o "$tmp/m.h5"
+"$bcsim" run "$model" -n 300000 --seed 6 --block 512 --shard 2/3 -o "$tmp/seed6.h5" --quiet
+expect 2 '' 'seed6.h5 belongs to another seed than' -- "$bcsim" merge "$tmp/part-0.h5" "$tmp/part-1.h5" "$tmp/seed6.h5" -o "$tmp/m.h5"
+"$bcsim" run "$model" -n 300000 --seed 5 --block 512 --shard 2/3 --set igu.investment=5 -o "$tmp/set.h5" --quiet
+expect 2 '' 'set.h5 belongs to other --set overrides' -- "$bcsim" merge "$tmp/part-0.h5" "$tmp/part-1.h5" "$tmp/set.h5" -o "$tmp/m.h5"
+"$bcsim" run "$model" -n 300000 --seed 5 --block 512 --shard 2/4 -o "$tmp/of4.h5" --quiet
+expect 2 '' 'of4.h5 belongs to another number of shards' -- "$bcsim" merge "$tmp/part-0.h5" "$tmp/part-1.h5" "$tmp/of4.h5" -o "$tmp/m.h5"
+expect 2 '' 'is a checkpoint or a shard|not a checkpoint or a shard' -- "$bcsim" merge "$tmp/one.h5" -o "$tmp/m.h5"
+expect 2 '' "--shard: '3/3' is not I/N" -- "$bcsim" run "$model" --shard 3/3 -o "$tmp/m.h5"
+[ -e "$tmp/m.h5" ] && { fail=$((fail + 1)); echo "FAILED: a refused merge left a file"; } || pass=$((pass + 1))
+
+# killed (SIGKILL) and resumed, stopped (SIGTERM) and resumed: as if uninterrupted
+big=6000000
+"$bcsim" run "$model" -n $big --seed 7 -o "$tmp/full.h5" --quiet
+"$bcsim" run "$model" -n $big --seed 7 -o "$tmp/res.h5" --quiet --checkpoint "$tmp/ck.h5" --checkpoint-every 0 &
+pid=$!
+for _ in $(seq 100); do [ -e "$tmp/ck.h5" ] && break; sleep 0.05; done
+sleep 0.3
+kill -KILL $pid 2>/dev/null
+wait $pid 2>/dev/null
+if [ -e "$tmp/ck.h5" ] && [ ! -e "$tmp/res.h5" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: no checkpoint after SIGKILL, or a result already"; fi
+"$bcsim" run "$model" -n $big --seed 7 -o "$tmp/res.h5" --quiet --resume "$tmp/ck.h5" --checkpoint-every 0 &
+pid=$!
+sleep 0.5
+kill -TERM $pid 2>/dev/null
+wait $pid
+st=$?
+if [ $st -eq 75 ] || [ $st -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: SIGTERM with a checkpoint gave status $st, want 75"; fi
+[ -e "$tmp/res.h5" ] || "$bcsim" run "$model" -n $big --seed 7 -o "$tmp/res.h5" --quiet --resume "$tmp/ck.h5"
+expect 0 'identical' '' -- "$py" "$src/tests/h5same.py" "$tmp/full.h5" "$tmp/res.h5"
+expect 2 '' 'from another model or setting: seed 7, not 8' -- "$bcsim" run "$model" -n $big --seed 8 -o "$tmp/x.h5" --resume "$tmp/ck.h5"
+expect 2 '' 'from another model or setting: 6000000 runs, not 5000000' -- "$bcsim" run "$model" -n 5000000 --seed 7 -o "$tmp/x.h5" --resume "$tmp/ck.h5"
+{ cat "$model"; echo "# the same model with one more comment"; } >"$tmp/comment.yaml"
+expect 2 '' 'the model file.s text differs' -- "$bcsim" run "$tmp/comment.yaml" -n $big --seed 7 -o "$tmp/x.h5" --resume "$tmp/ck.h5"
+expect 2 '' 'not a checkpoint' -- "$bcsim" run "$model" -n 300000 --seed 5 --block 512 -o "$tmp/x.h5" --resume "$tmp/part-0.h5"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -185,6 +185,36 @@ int bc_results_summary(const bc_results_file *r, FILE *fp, bc_error *err);
 int bc_results_export_csv(const bc_results_file *r, const char *dir, int force, FILE *written,
                           bc_error *err);
 
+/* ---- run states: checkpoints (--checkpoint) and shards (--shard I/N) ---- */
+
+/* Write run state `s` (from bc_engine_advance) with the identity of its run:
+ * root attributes as a result file's (study = `kind`: "checkpoint" or
+ * "shard"), plus shard, shards, segments, segment_first, segment_next, and the
+ * packed state in /state/bytes. Through a temporary file and a rename, like
+ * every result file: a checkpoint is replaced whole or not at all. */
+int bc_results_write_state(const char *path, const bc_model *m, const bc_run_config *cfg,
+                           const bc_run_state *s, const char *kind, uint64_t shard,
+                           uint64_t shards, int force, const char *command_line, bc_error *err);
+
+/* What a state file holds. Free with bc_state_file_clear. */
+typedef struct bc_state_file {
+    char *model_text, *model_file;  /* the model file's text and name */
+    char **overrides;               /* the --set assignments */
+    size_t n_overrides;
+    bc_run_config cfg;              /* runs, seed, sampler, block */
+    char *kind;                     /* "checkpoint" or "shard" */
+    char *version;                  /* bcsim_version that wrote it */
+    uint64_t shard, shards;         /* for shards: I and N of --shard I/N */
+    uint64_t segment_first, segment_next;
+    void *bytes;                    /* the packed state (bc_run_state_unpack) */
+    size_t len;
+} bc_state_file;
+
+/* Read a checkpoint or shard. BC_EIO when unreadable, BC_EINVAL when it is not
+ * a bcsim state file (a run's or a Sobol' study's result file included). */
+int bc_results_read_state(const char *path, bc_state_file *f, bc_error *err);
+void bc_state_file_clear(bc_state_file *f);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,19 @@
+/* mpi_int.h: the bcsim command's MPI layer (built with -DBCSIM_MPI=ON). */
+#ifndef BCSIM_MPI_INT_H
+#define BCSIM_MPI_INT_H
+
+#include "bcsim/engine.h"
+
+/* This process's rank and the number of ranks. */
+int bc_mpi_rank(void);
+int bc_mpi_size(void);
+
+/* Every rank passes its status; all get the largest (0 when all succeeded). */
+int bc_mpi_agree(int rc);
+
+/* bc_engine_run over all ranks: on rank 0, *out is the summary; elsewhere
+ * NULL. Every rank returns the same success or failure. */
+int bc_mpi_engine_run(const bc_model *m, const bc_run_config *cfg, bc_summary **out,
+                      bc_error *err);
+
+#endif

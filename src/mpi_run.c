@@ -1,0 +1,120 @@
+/* mpi_run.c: a run spread over MPI ranks. Each rank computes a contiguous
+ * share of the run's segments with its OpenMP threads; rank 0 gathers the
+ * packed states and joins them in segment order, so the summary is the one
+ * bc_engine_run gives, bit for bit. Built into the bcsim command only with
+ * -DBCSIM_MPI=ON. */
+#include "mpi_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <mpi.h>
+
+/* Largest message: MPI counts are ints. */
+#define CHUNK (1 << 30)
+
+static int send_bytes(const unsigned char *p, uint64_t n, int to)
+{
+    while (n > 0) {
+        int c = n > CHUNK ? CHUNK : (int)n;
+        if (MPI_Send(p, c, MPI_BYTE, to, 1, MPI_COMM_WORLD) != MPI_SUCCESS)
+            return -1;
+        p += c;
+        n -= (uint64_t)c;
+    }
+    return 0;
+}
+
+static int recv_bytes(unsigned char *p, uint64_t n, int from)
+{
+    while (n > 0) {
+        int c = n > CHUNK ? CHUNK : (int)n;
+        if (MPI_Recv(p, c, MPI_BYTE, from, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+            return -1;
+        p += c;
+        n -= (uint64_t)c;
+    }
+    return 0;
+}
+
+int bc_mpi_rank(void)
+{
+    int r = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &r);
+    return r;
+}
+
+int bc_mpi_size(void)
+{
+    int n = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &n);
+    return n;
+}
+
+int bc_mpi_agree(int rc)
+{
+    int mine = rc, worst = 0;
+    MPI_Allreduce(&mine, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return worst;
+}
+
+int bc_mpi_engine_run(const bc_model *m, const bc_run_config *cfg, bc_summary **out, bc_error *err)
+{
+    *out = NULL;
+    const int rank = bc_mpi_rank(), size = bc_mpi_size();
+    const uint64_t nseg = bc_engine_n_segments(cfg);
+    const uint64_t a = nseg * (uint64_t)rank / (uint64_t)size;
+    const uint64_t b = nseg * (uint64_t)(rank + 1) / (uint64_t)size;
+    bc_run_state *s = NULL;
+    void *buf = NULL;
+    size_t len = 0;
+    int rc = bc_run_state_alloc(m, cfg, a, 1, &s, err);
+    if (!rc)
+        rc = bc_engine_advance(m, cfg, s, b, err);
+    if (!rc)
+        rc = bc_run_state_pack(s, &buf, &len, err);
+    bc_run_state_free(s);
+    s = NULL;
+    /* every rank learns whether any failed; the failing ranks keep their message */
+    int any = bc_mpi_agree(rc);
+    if (any) {
+        free(buf);
+        if (!rc)
+            rc = bc_error_set(err, any, "another MPI rank failed (its message is above)");
+        return rc;
+    }
+    uint64_t mylen = len, *lens = NULL;
+    if (rank == 0 && !(lens = malloc((size_t)size * sizeof *lens)))
+        rc = bc_error_set(err, BC_ENOMEM, "out of memory");
+    if (MPI_Gather(&mylen, 1, MPI_UINT64_T, lens, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD) !=
+        MPI_SUCCESS)
+        rc = bc_error_set(err, BC_EIO, "MPI_Gather failed");
+    if (rank != 0) {
+        if (!rc && send_bytes(buf, mylen, 0))
+            rc = bc_error_set(err, BC_EIO, "MPI_Send failed");
+        free(buf);
+        return rc;
+    }
+    /* rank 0: its own piece first, then each rank's in rank (= segment) order */
+    if (!rc)
+        rc = bc_run_state_unpack(m, cfg, buf, len, &s, err);
+    free(buf);
+    for (int r = 1; r < size; r++) {
+        unsigned char *p = malloc(lens && lens[r] ? (size_t)lens[r] : 1);
+        bc_run_state *piece = NULL;
+        int got = p && !recv_bytes(p, lens ? lens[r] : 0, r);
+        if (!rc && !got)
+            rc = bc_error_set(err, BC_EIO, "receiving the state of rank %d failed", r);
+        if (!rc)
+            rc = bc_run_state_unpack(m, cfg, p, (size_t)lens[r], &piece, err);
+        if (!rc)
+            rc = bc_run_state_append(s, piece, err);
+        bc_run_state_free(piece);
+        free(p);
+    }
+    free(lens);
+    if (!rc)
+        rc = bc_engine_finish(s, out, err);
+    bc_run_state_free(s);
+    return rc;
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# test_mpi.sh: a run divided among MPI ranks equals the run in one process, bit
+# for bit. Built and registered only with -DBCSIM_MPI=ON.
+# Usage: test_mpi.sh BCSIM SRCDIR
+set -u
+bcsim=$1
+src=$2
+model=$src/models/aarhus-2026.yaml
+py=/usr/bin/python3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+# as root in CI, Open MPI needs to be told that this is intended
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+mpi() { mpirun --oversubscribe -np "$@"; }
+
+check() { # check NAME COMMAND...
+  local name=$1
+  shift
+  if "$@" >"$tmp/out" 2>&1; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAILED: $name"
+    tail -5 "$tmp/out"
+  fi
+}
+
+"$bcsim" run "$model" -n 400000 --seed 3 --block 512 --threads 2 -o "$tmp/serial.h5" --quiet
+check "mpirun -np 2 runs" mpi 2 "$bcsim" run "$model" -n 400000 --seed 3 --block 512 --threads 1 -o "$tmp/np2.h5" --quiet
+check "np 2 equals serial" "$py" "$src/tests/h5same.py" "$tmp/serial.h5" "$tmp/np2.h5"
+check "mpirun -np 3 runs" mpi 3 "$bcsim" run "$model" -n 400000 --seed 3 --block 512 --threads 1 -o "$tmp/np3.h5" --quiet
+check "np 3 equals serial" "$py" "$src/tests/h5same.py" "$tmp/serial.h5" "$tmp/np3.h5"
+# more ranks than segments: some ranks have nothing to do
+check "mpirun -np 3, one segment" mpi 3 "$bcsim" run "$model" -n 5000 --seed 3 -o "$tmp/small3.h5" --quiet
+"$bcsim" run "$model" -n 5000 --seed 3 -o "$tmp/small1.h5" --quiet
+check "tiny run equals serial" "$py" "$src/tests/h5same.py" "$tmp/small1.h5" "$tmp/small3.h5"
+# the summary is printed once, by rank 0
+mpi 2 "$bcsim" run "$model" -n 100000 -o "$tmp/p.h5" >"$tmp/print" 2>&1
+n=$(grep -c '^  portfolio' "$tmp/print")
+[ "$n" -eq 1 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: summary printed $n times"; }
+# bad input on every rank: one message, status 2, no file
+mpi 2 "$bcsim" run "$model" -n 0 -o "$tmp/bad.h5" >"$tmp/bad" 2>&1
+st=$?
+[ $st -ne 0 ] && [ ! -e "$tmp/bad.h5" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: bad input under MPI gave $st"; }
+# what is not divided among ranks is refused, not run twice
+mpi 2 "$bcsim" sobol --model ishigami -n 64 -o "$tmp/s.h5" >"$tmp/sob" 2>&1
+st=$?
+[ $st -eq 2 ] && grep -q "only 'bcsim run'" "$tmp/sob" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: sobol under MPI gave $st"; cat "$tmp/sob"; }
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
