@@ -1230,23 +1230,36 @@ static int cmd_sobol(int argc, char **argv, int full_argc, char **full_argv)
         snprintf(defpath, n, "results/%s-sobol.h5", bc_model_id(m));
         out = defpath;
     }
-    if ((lrc = bc_results_check_path(out, force, &err))) {
-        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+    lrc = mpi_rank == 0 ? bc_results_check_path(out, force, &err) : BC_OK;
+#ifdef BCSIM_MPI
+    if (mpi_size > 1)
+        MPI_Bcast(&lrc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+#endif
+    if (lrc) {
+        if (mpi_rank == 0)
+            fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
         rc = input_status(lrc);
         goto done;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    cfg.stop = &stop_flag;
+    if (mpi_size == 1) { /* under MPI, ranks must not stop at different waves */
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        cfg.stop = &stop_flag;
+    }
     progress prog = {.start = now_seconds()};
-    if (!quiet && isatty(STDERR_FILENO)) {
+    if (!quiet && mpi_rank == 0 && isatty(STDERR_FILENO)) {
         cfg.progress = show_progress;
         cfg.progress_user = &prog;
     }
-    lrc = bc_sobol_run(m, &cfg, &res, &err);
+#ifdef BCSIM_MPI
+    if (mpi_size > 1)
+        lrc = bc_mpi_sobol_run(m, &cfg, &res, &err);
+    else
+#endif
+        lrc = bc_sobol_run(m, &cfg, &res, &err);
     if (prog.shown)
         fputs("\r\033[K", stderr);
     if (lrc) {
@@ -1255,6 +1268,8 @@ static int cmd_sobol(int argc, char **argv, int full_argc, char **full_argv)
         rc = lrc == BC_EINTR ? EXIT_INTERRUPTED : lrc == BC_EINVAL ? EXIT_USAGE : EXIT_FAIL;
         goto done;
     }
+    if (mpi_rank != 0)
+        goto done;
     if (res->qmc_fell_back)
         fprintf(stderr,
                 "bcsim: warning: the A|B design needs more dimensions than the Sobol' sequence "
@@ -1295,10 +1310,10 @@ static int dispatch(int argc, char **argv)
         printf("bcsim %s\n", BCSIM_VERSION);
         return EXIT_OK;
     }
-    if (mpi_size > 1 && strcmp(cmd, "run") != 0) {
+    if (mpi_size > 1 && strcmp(cmd, "run") != 0 && strcmp(cmd, "sobol") != 0) {
         if (mpi_rank == 0)
-            fprintf(stderr, "bcsim: under mpirun only 'bcsim run' is divided among the ranks; "
-                            "run '%s' without mpirun\n",
+            fprintf(stderr, "bcsim: under mpirun only 'bcsim run' and 'bcsim sobol' are divided "
+                            "among the ranks; run '%s' without mpirun\n",
                     cmd);
         return EXIT_USAGE;
     }

@@ -3,6 +3,7 @@
 #define BCSIM_MPI_INT_H
 
 #include "bcsim/engine.h"
+#include "bcsim/sensitivity.h"
 
 /* This process's rank and the number of ranks. */
 int bc_mpi_rank(void);
@@ -15,5 +16,10 @@ int bc_mpi_agree(int rc);
  * NULL. Every rank returns the same success or failure. */
 int bc_mpi_engine_run(const bc_model *m, const bc_run_config *cfg, bc_summary **out,
                       bc_error *err);
+
+/* bc_sobol_run over all ranks, each computing a share of the design's waves;
+ * every rank gets the same result. */
+int bc_mpi_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result **out,
+                     bc_error *err);
 
 #endif

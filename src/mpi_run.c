@@ -118,3 +118,64 @@ int bc_mpi_engine_run(const bc_model *m, const bc_run_config *cfg, bc_summary **
     bc_run_state_free(s);
     return rc;
 }
+
+/* bc_sobol_combine_fn over MPI: rank 0 receives every rank's waves (ranks
+ * hold consecutive waves in rank order), adds them in wave order, and sends
+ * the total back to all. */
+static int sobol_combine(void *user, const double *local, uint64_t n_local, size_t len,
+                         double *total, bc_error *err)
+{
+    (void)user;
+    const int rank = bc_mpi_rank(), size = bc_mpi_size();
+    uint64_t mine = n_local, *counts = NULL;
+    int rc = BC_OK;
+    if (rank == 0 && !(counts = malloc((size_t)size * sizeof *counts)))
+        MPI_Abort(MPI_COMM_WORLD, 1); /* rank 0 cannot take part: stop everyone */
+    MPI_Gather(&mine, 1, MPI_UINT64_T, counts, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    const uint64_t bytes = (uint64_t)len * sizeof(double);
+    if (rank != 0) {
+        if (send_bytes((const unsigned char *)local, n_local * bytes, 0))
+            rc = bc_error_set(err, BC_EIO, "MPI_Send failed");
+    } else {
+        memset(total, 0, len * sizeof *total);
+        double *wave = malloc(len * sizeof *wave);
+        if (!wave)
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        for (int r = 0; r < size; r++)
+            for (uint64_t w = 0; w < counts[r]; w++) {
+                const double *src = local + w * len;
+                if (r > 0) {
+                    if (recv_bytes((unsigned char *)wave, bytes, r))
+                        MPI_Abort(MPI_COMM_WORLD, 1);
+                    src = wave;
+                }
+                for (size_t q = 0; q < len; q++)
+                    total[q] += src[q];
+            }
+        free(wave);
+        free(counts);
+    }
+    /* every rank ends with the same total */
+    for (size_t off = 0; off < len; off += CHUNK / sizeof(double)) {
+        size_t n = len - off < CHUNK / sizeof(double) ? len - off : CHUNK / sizeof(double);
+        MPI_Bcast(total + off, (int)n, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    }
+    return bc_mpi_agree(rc) ? (rc ? rc : bc_error_set(err, BC_EIO, "another MPI rank failed"))
+                            : BC_OK;
+}
+
+int bc_mpi_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result **out,
+                     bc_error *err)
+{
+    const int rank = bc_mpi_rank(), size = bc_mpi_size();
+    bc_sobol_config c = *cfg;
+    const uint64_t nw = bc_sobol_n_waves(cfg);
+    c.combine = sobol_combine;
+    c.combine_user = NULL;
+    c.wave_first = nw * (uint64_t)rank / (uint64_t)size;
+    c.wave_end = nw * (uint64_t)(rank + 1) / (uint64_t)size;
+    int rc = bc_sobol_run(m, &c, out, err);
+    /* bc_sobol_run fails before combining only on bad input, which every rank
+     * sees alike; after combining, every rank has the same result */
+    return rc;
+}

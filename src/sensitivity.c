@@ -236,6 +236,13 @@ static double percentile(const double *v, size_t n, double p)
     return v[lo] + (h - (double)lo) * (v[hi] - v[lo]);
 }
 
+uint64_t bc_sobol_n_waves(const bc_sobol_config *cfg)
+{
+    const uint64_t B = cfg->block ? cfg->block : DEFAULT_BLOCK;
+    const uint64_t nblocks = (cfg->n + B - 1) / B;
+    return (nblocks + WAVE_BLOCKS - 1) / WAVE_BLOCKS;
+}
+
 void bc_sobol_result_free(bc_sobol_result *r)
 {
     if (!r)
@@ -338,11 +345,16 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
 
     const size_t L = 1 + g.ny * g.T, R = (size_t)g.boot + 1;
     const uint64_t B = cfg->block ? cfg->block : DEFAULT_BLOCK, N = cfg->n;
-    const uint64_t nblocks = (N + B - 1) / B;
+    const uint64_t nblocks = (N + B - 1) / B, nwaves = (nblocks + WAVE_BLOCKS - 1) / WAVE_BLOCKS;
+    /* this process's share of the waves: all, or [wave_first, wave_end) */
+    const uint64_t wf = cfg->combine ? cfg->wave_first : 0;
+    const uint64_t we = cfg->combine ? (cfg->wave_end < nwaves ? cfg->wave_end : nwaves) : nwaves;
+    const uint64_t nmine = we > wf ? we - wf : 0;
     wss = calloc((size_t)nt, sizeof *wss);
     parts = malloc(WAVE_BLOCKS * R * L * sizeof *parts);
     total = calloc(R * L, sizeof *total);
-    wave = malloc(R * L * sizeof *wave);
+    /* combined elsewhere: keep every wave's sums; else one wave at a time */
+    wave = malloc((cfg->combine ? (nmine ? nmine : 1) : 1) * R * L * sizeof *wave);
     int ok = wss && parts && total && wave;
     for (int t = 0; ok && t < nt; t++)
         ok = ws_init(&wss[t], &g) == 0;
@@ -350,11 +362,12 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
         rc = bc_error_set(err, BC_ENOMEM, "out of memory setting up the Sobol' design");
         goto done;
     }
-    for (uint64_t w0 = 0; w0 < nblocks; w0 += WAVE_BLOCKS) {
+    for (uint64_t wv = wf; wv < we; wv++) {
         if (cfg->stop && *cfg->stop) {
             rc = bc_error_set(err, BC_EINTR, "interrupted");
             goto done;
         }
+        const uint64_t w0 = wv * WAVE_BLOCKS;
         const uint64_t w1 = w0 + WAVE_BLOCKS < nblocks ? w0 + WAVE_BLOCKS : nblocks;
         const long nwave = (long)(w1 - w0);
         const design *gp = &g;
@@ -364,17 +377,21 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
             uint64_t i0 = (w0 + (uint64_t)j) * B, i1 = i0 + B < N ? i0 + B : N;
             block_run(gp, &wss[omp_get_thread_num()], parts + (size_t)j * R * L, i0, i1);
         }
-        /* the wave's blocks summed in block order, then the wave into the
-         * total: waves are the unit that could be computed elsewhere */
-        memset(wave, 0, R * L * sizeof *wave);
+        /* the wave's blocks summed in block order, then the waves in wave
+         * order into the total: a wave is the unit computed elsewhere (MPI) */
+        double *wsum = cfg->combine ? wave + (wv - wf) * R * L : wave;
+        memset(wsum, 0, R * L * sizeof *wsum);
         for (long j = 0; j < nwave; j++)
             for (size_t q = 0; q < R * L; q++)
-                wave[q] += parts[(size_t)j * R * L + q];
-        for (size_t q = 0; q < R * L; q++)
-            total[q] += wave[q];
+                wsum[q] += parts[(size_t)j * R * L + q];
+        if (!cfg->combine)
+            for (size_t q = 0; q < R * L; q++)
+                total[q] += wsum[q];
         if (cfg->progress)
-            cfg->progress(cfg->progress_user, w1 * B < N ? w1 * B : N, N);
+            cfg->progress(cfg->progress_user, w1 * B < N ? w1 * B : N, we * WAVE_BLOCKS * B < N ? we * WAVE_BLOCKS * B : N);
     }
+    if (cfg->combine && (rc = cfg->combine(cfg->combine_user, wave, nmine, R * L, total, err)))
+        goto done;
 
     res->n = N;
     res->evaluations = N * (g.k + 2);

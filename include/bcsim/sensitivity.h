@@ -21,6 +21,13 @@ typedef enum bc_sobol_sampler {
     BC_SOBOL_MC = 1   /* Philox uniforms */
 } bc_sobol_sampler;
 
+/* Combine the design's waves computed by several processes: `local` holds
+ * this process's n_local consecutive waves' sums (len doubles each); the
+ * function must set total[len] to the sum over all waves added in wave order
+ * (total += wave_0, total += wave_1, ...) on every process. */
+typedef int (*bc_sobol_combine_fn)(void *user, const double *local, uint64_t n_local, size_t len,
+                                   double *total, bc_error *err);
+
 typedef struct bc_sobol_config {
     uint64_t n;                 /* base samples N: rows of A and of B; >= 2 */
     uint64_t seed;
@@ -33,7 +40,16 @@ typedef struct bc_sobol_config {
     void (*progress)(void *user, uint64_t done, uint64_t total);
     void *progress_user;
     volatile sig_atomic_t *stop; /* set to stop between waves (BC_EINTR = 6) */
+    /* Division among processes (MPI): when combine is set, this process computes
+     * waves [wave_first, wave_end) only (a wave is 16 blocks) and combine joins
+     * them; the result is bit-identical to one process computing all. */
+    bc_sobol_combine_fn combine;
+    void *combine_user;
+    uint64_t wave_first, wave_end;
 } bc_sobol_config;
+
+/* The number of waves of a Sobol' design (see bc_sobol_config.combine). */
+uint64_t bc_sobol_n_waves(const bc_sobol_config *cfg);
 
 /* Outputs of a Sobol' study: for every model output o, three quantities:
  * y = o (avg_gain), y = O + o (npv), y = 2 O + o (the break-even indicator
