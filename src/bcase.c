@@ -1,6 +1,9 @@
 /* bcase.c: evaluation of the business-case model (MODEL.md sections 2-4). */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "model_int.h"
 
@@ -79,6 +82,261 @@ static void bcase_eval(const bc_model *m, const double *x, bc_eval *out)
         bc_model_summarise(m, out, p);
     }
     bc_model_summarise(m, out, P);
+}
+
+/* ---- can a run overflow? (bc_model_check_finite) ------------------------ */
+
+typedef struct chk {
+    const bc_model *m;
+    bc_error *err;
+    const bc_input **at; /* [dim]: the input each component of x belongs to */
+} chk;
+
+/* The largest |value| input `in` can take when sampled: for the beta family
+ * its support (the sampler's tables stay inside it), else the larger end of
+ * bc_dist_range (a fixed input: its value). */
+static double in_mag(const bc_input *in)
+{
+    double lo, hi;
+    if (in->dist.kind == BC_DIST_BETA || in->dist.kind == BC_DIST_PERT) {
+        lo = in->dist.p[BC_P_MIN];
+        hi = in->dist.p[BC_P_MAX];
+    } else {
+        bc_dist_range(&in->dist, &lo, &hi);
+    }
+    lo = fabs(lo);
+    hi = fabs(hi);
+    return lo > hi ? lo : hi;
+}
+
+/* Where `key` first stands as a mapping key in the model text ("key" then
+ * blanks and ':', outside comments), 1-based; 0 when nowhere. Only for
+ * messages: the model keeps no position for the plain numbers of the file. */
+static void key_position(const char *text, const char *key, int *line, int *col)
+{
+    const size_t n = strlen(key);
+    int l = 1, c = 1, comment = 0;
+    *line = *col = 0;
+    for (const char *p = text; p && *p; p++) {
+        if (*p == '\n') {
+            l++;
+            c = 1;
+            comment = 0;
+            continue;
+        }
+        if (*p == '#' && (p == text || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n'))
+            comment = 1;
+        if (!comment && strncmp(p, key, n) == 0 &&
+            (p == text || strchr(" \t\n{,", p[-1]) != NULL)) {
+            const char *q = p + n;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (*q == ':') {
+                *line = l;
+                *col = c;
+                return;
+            }
+        }
+        c++;
+    }
+}
+
+/* Refuse the model: "FILE:LINE:COL: message" at (line, col), or "FILE:
+ * message" when the position is unknown (an input set by --set, a default). */
+static int refuse_at(const chk *c, int line, int col, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+static int refuse_at(const chk *c, int line, int col, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const char *file = bc_model_filename(c->m);
+    if (line > 0)
+        return bc_error_set(c->err, BC_EINVAL, "%s:%d:%d: %s", file, line, col, msg);
+    return bc_error_set(c->err, BC_EINVAL, "%s: %s", file, msg);
+}
+
+/* The common refusal: `what` of proposal `id` can reach `bound`; blame the
+ * input `in`, which is what to narrow. */
+static int refuse_reach(const chk *c, const bc_input *in, const char *id, const char *what,
+                        double bound, const char *units)
+{
+    return refuse_at(c, in->line, in->col,
+                     "%s of proposal '%s' can reach %.3g%s%s with every input at the far end of "
+                     "its range, beyond the %.0e that bcsim computes with (the business case "
+                     "would overflow); narrow %s (up to %.3g in magnitude)",
+                     what, id, bound, units[0] ? " " : "", units, BC_MAX_MAGNITUDE, in->name,
+                     in_mag(in));
+}
+
+/* Of two inputs, the one of larger magnitude: the one to narrow. */
+static const bc_input *larger(const bc_input *a, const bc_input *b)
+{
+    return in_mag(b) > in_mag(a) ? b : a;
+}
+
+/* The bounds, all magnitudes (|.|), with every input anywhere in its range:
+ *   |ln U_t| <= (t+1) (max |ln(1+g)| + sigma max |eps|) <= H s     =: L
+ *   |X_c|  <= n e exp(|eta| L)                 (exits, X = n e U^-eta)
+ *   |F_t|  <= X min(d, H)                      (sum_k w_k = overlap <= min(d, H))
+ *   |B_t|  <= F u max|k_t| 10^-6,  lines: L F 10^-6, L X 10^-6, L
+ *   |I_t|  <= I max|profile_t|,    |G_t| <= B + lines + I
+ *   portfolio: the sum over proposals; avg_gain <= max G;
+ *   |npv|  <= G sum_t (1+r)^-t. */
+static int bcase_check(const chk *c)
+{
+    const bc_model *m = c->m;
+    const bc_bcase *bc = m->impl;
+    const size_t H = m->years, P = bc->n_proposals;
+    const double lim = BC_MAX_MAGNITUDE;
+
+    const bc_input *drift = c->at[bc->x_drift];
+    double glo, ghi;
+    bc_dist_range(&drift->dist, &glo, &ghi);
+    const double lg = fmax(fabs(log1p(glo)), fabs(log1p(ghi)));
+    const double eps = bc->has_shocks ? in_mag(c->at[bc->x_shocks]) : 0.0;
+    const double L = (double)H * (lg + bc->volatility * eps);
+
+    double port = 0, port_fte = 0;
+    for (size_t p = 0; p < P; p++) {
+        const bc_proposal *pr = &bc->proposals[p];
+        const char *id = m->output_ids[p];
+        const bc_input *in_n = c->at[pr->x_participants], *in_e = c->at[pr->x_effect],
+                       *in_eta = c->at[pr->x_elasticity], *in_d = c->at[pr->x_duration],
+                       *in_u = c->at[pr->x_unit_cost], *in_i = c->at[pr->x_investment];
+        const double n = in_mag(in_n), e = in_mag(in_e), eta = in_mag(in_eta), d = in_mag(in_d),
+                     u = in_mag(in_u), inv = in_mag(in_i);
+        /* U^-eta = exp(-eta ln U) <= exp(|eta| L) */
+        const double eL = eta * L;
+        if (!(eL <= log(lim)) || !(n * e * exp(eL) <= lim)) {
+            if (eL > 0 && (eL > log(lim) || exp(eL) > n * e)) {
+                char g[80];
+                if (glo == ghi)
+                    snprintf(g, sizeof g, "%g", glo);
+                else
+                    snprintf(g, sizeof g, "%g to %g", glo, ghi);
+                return refuse_at(c, in_eta->line, in_eta->col,
+                                 "%s reaches %.3g in magnitude, and ln U, the unemployment "
+                                 "trend, can move by up to %.3g a year (drift %s, volatility "
+                                 "%g, shocks up to %.3g sd) for %zu years: U^-elasticity can "
+                                 "reach 10^%.0f, beyond the %.0e that bcsim computes with (the "
+                                 "business case would overflow); narrow the elasticity, the "
+                                 "drift or the volatility",
+                                 in_eta->name, eta, lg + bc->volatility * eps, g, bc->volatility,
+                                 eps, H, eL / log(10.0), lim);
+            }
+            return refuse_reach(c, larger(in_n, in_e), id, "the extra exits", n * e * exp(eL),
+                                "a year");
+        }
+        const double X = n * e * exp(eL);
+        const double F = X * fmin(d, (double)H);
+        if (!(F <= lim))
+            return refuse_reach(c, larger(in_d, in_n), id, "the full-year persons saved", F,
+                                "a year");
+        double kmax = 0, profmax = 0;
+        for (size_t t = 0; t < H; t++) {
+            kmax = fmax(kmax, fabs(pr->index[t]));
+            profmax = fmax(profmax, fabs(pr->profile[t]));
+        }
+        /* as computed: ((F u) k_t) 10^-6 */
+        const double B = F * u * kmax * 1e-6;
+        if (!(B <= lim))
+            return refuse_reach(c, in_u, id, "the benefit savings", B, "mDKK a year");
+        double lines = 0, vmax = 0;
+        const bc_input *in_vmax = in_n;
+        for (size_t j = 0; j < pr->n_savings; j++) {
+            const bc_saving *sv = &pr->savings[j];
+            const bc_input *in_l = c->at[sv->x_amount];
+            const double a = in_mag(in_l);
+            const double v = sv->per == BC_PER_FTE    ? a * F * 1e-6
+                             : sv->per == BC_PER_EXIT ? a * X * 1e-6
+                                                      : a;
+            if (!(v <= lim))
+                return refuse_reach(c, in_l, id, "a savings line", v, "mDKK a year");
+            lines += v;
+            if (v > vmax) {
+                vmax = v;
+                in_vmax = in_l;
+            }
+        }
+        const double I = inv * profmax;
+        if (!(I <= lim))
+            return refuse_reach(c, in_i, id, "the investment", I, "mDKK a year");
+        const double G = B + lines + I;
+        if (!(G <= lim))
+            return refuse_reach(c,
+                                B >= lines && B >= I ? in_u
+                                : I >= lines         ? in_i
+                                                     : in_vmax,
+                                id, "the gain", G, "mDKK a year");
+        port += G;
+        port_fte += F;
+    }
+    if (!(port <= lim) || !(port_fte <= lim))
+        return refuse_at(c, 0, 0,
+                         "the portfolio of %zu proposals can reach %.3g %s with every input at "
+                         "the far end of its range, beyond the %.0e that bcsim computes with "
+                         "(the business case would overflow); narrow the largest proposals",
+                         P, port <= lim ? port_fte : port,
+                         port <= lim ? "full-year persons a year" : "mDKK a year", lim);
+    /* |npv| <= max_t |G_t| sum_t (1+r)^-t, for every output */
+    double dsum = 0, dmax = 0;
+    size_t tmax = 0;
+    for (size_t t = 0; t < H; t++) {
+        dsum += m->disc[t];
+        if (m->disc[t] > dmax) {
+            dmax = m->disc[t];
+            tmax = t;
+        }
+    }
+    if (!(dsum <= lim) || !(port * dsum <= lim)) {
+        int line, col;
+        char r[40];
+        key_position(bc_model_text(m), "discount_rate", &line, &col);
+        bc_format_double(r, sizeof r, m->discount_rate);
+        return refuse_at(c, line, col,
+                         "discount_rate %s over %zu years makes the discount factor (1+r)^-t "
+                         "reach %.3g in year %zu, so an NPV can reach %.3g mDKK with every input "
+                         "at the far end of its range, beyond the %.0e that bcsim computes with; "
+                         "use a discount rate nearer 0 or a shorter horizon",
+                         r, H, dmax, tmax, port * dsum, lim);
+    }
+    return BC_OK;
+}
+
+int bc_model_check_finite(const bc_model *m, bc_error *err)
+{
+    chk c = {m, err, NULL};
+    /* every uncertain input: its values enter the regression's co-moments */
+    for (size_t i = 0; i < m->n_inputs; i++) {
+        const bc_input *in = &m->inputs[i];
+        if (!bc_dist_is_random(&in->dist))
+            continue;
+        const double a = in_mag(in);
+        if (!(a <= BC_MAX_MAGNITUDE))
+            return refuse_at(&c, in->line, in->col,
+                             "%s reaches %.3g in magnitude, beyond the %.0e that bcsim computes "
+                             "with (the statistics of its samples would overflow); rescale the "
+                             "input",
+                             in->name, a, BC_MAX_MAGNITUDE);
+    }
+    if (m->type != &bc_model_type_bcase)
+        return BC_OK;
+    c.at = malloc((m->dim ? m->dim : 1) * sizeof *c.at);
+    if (!c.at)
+        return bc_error_set(err, BC_ENOMEM, "out of memory");
+    for (size_t i = 0; i < m->n_inputs; i++)
+        for (size_t j = 0; j < m->inputs[i].dim; j++)
+            c.at[m->inputs[i].offset + j] = &m->inputs[i];
+    int rc = bcase_check(&c);
+    free(c.at);
+    return rc;
 }
 
 static void bcase_free(void *impl)

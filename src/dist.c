@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_gamma.h>
@@ -182,7 +184,7 @@ static int init_discrete(bc_dist *d, const bc_dist_params *p, int *bad_key, bc_e
                             "discrete distribution has %zu values but %zu weights", n,
                             p->n_weights);
     }
-    double total = 0;
+    double wmax = 0, total = 0, scale = 1;
     for (size_t i = 0; i < n; i++) {
         if (!(p->weights[i] > 0) || !isfinite(p->weights[i])) {
             *bad_key = BC_P_WEIGHTS;
@@ -191,7 +193,18 @@ static int init_discrete(bc_dist *d, const bc_dist_params *p, int *bad_key, bc_e
                                 "finite number",
                                 i + 1);
         }
+        if (p->weights[i] > wmax)
+            wmax = p->weights[i];
         total += p->weights[i];
+    }
+    /* Weights near DBL_MAX sum to inf, which made every normalised weight 0:
+     * then normalise w_i / wmax, whose sum lies in [1, n]. (Only then, so
+     * that other weights stay the same to the last bit.) */
+    if (!isfinite(total)) {
+        scale = wmax;
+        total = 0;
+        for (size_t i = 0; i < n; i++)
+            total += p->weights[i] / scale;
     }
     d->values = malloc(n * sizeof(double));
     d->weights = malloc(n * sizeof(double));
@@ -204,7 +217,7 @@ static int init_discrete(bc_dist *d, const bc_dist_params *p, int *bad_key, bc_e
     d->n = n;
     /* insertion sort by value (stable); scenario lists are short */
     for (size_t i = 0; i < n; i++) {
-        double v = p->values[i], w = p->weights[i] / total;
+        double v = p->values[i], w = p->weights[i] / scale / total;
         size_t j = i;
         while (j > 0 && d->values[j - 1] > v) {
             d->values[j] = d->values[j - 1];
@@ -223,8 +236,47 @@ static int init_discrete(bc_dist *d, const bc_dist_params *p, int *bad_key, bc_e
     return BC_OK;
 }
 
+/* The largest shape parameter of a beta (and PERT) distribution, and the
+ * largest the smaller of the two may be. With both shapes above about 2e5,
+ * GSL 2.7's beta CDF returns NaN near the mean (its continued fraction runs
+ * out of iterations) and gsl_cdf_beta_Pinv, bisecting on it, never returns;
+ * up to 1e5 (with the other up to 1e9) every quantile is found in well under
+ * a millisecond. Such a beta is nearly a single value anyway: at alpha =
+ * beta = 1e5 its sd is 0.11 % of max - min. */
+#define BETA_SHAPE_MAX 1e9
+#define BETA_MIN_SHAPE_MAX 1e5
+
+/* A range [min, max] so wide that max - min overflows: every formula that
+ * scales by the width would give inf or NaN. */
+static int too_wide(const bc_dist_params *p, int *bad_key, bc_error *err)
+{
+    double lo = p->v[BC_P_MIN], hi = p->v[BC_P_MAX];
+    if (isfinite(hi - lo))
+        return 0;
+    *bad_key = BC_P_MAX;
+    bc_error_set(err, BC_EINVAL,
+                 "%s distribution: [min, max] = [%g, %g] is too wide (max - min overflows a "
+                 "double)",
+                 kind_names[p->kind], lo, hi);
+    return 1;
+}
+
+/* GSL's default error handler aborts, and its inverse CDFs report a failure
+ * to converge (gsl_cdf_beta_Pinv for some PERTs far in the tail) through it;
+ * the quantiles below check every answer instead. Every random distribution
+ * is made here, so turning the handler off here covers callers that never
+ * load a model (bc_dist_parse_spec, then bc_dist_quantile). Once, so that
+ * concurrent callers do not race on GSL's global. */
+static once_flag gsl_quiet_once = ONCE_FLAG_INIT;
+
+static void gsl_quiet(void)
+{
+    gsl_set_error_handler_off();
+}
+
 int bc_dist_init(bc_dist *d, const bc_dist_params *p, int *bad_key, bc_error *err)
 {
+    call_once(&gsl_quiet_once, gsl_quiet);
     int dummy;
     if (!bad_key)
         bad_key = &dummy;
@@ -256,6 +308,8 @@ int bc_dist_init(bc_dist *d, const bc_dist_params *p, int *bad_key, bc_error *er
         if (!(v[BC_P_MIN] < v[BC_P_MAX]))
             return FAIL(BC_P_MAX, "%s distribution: max (%g) must be greater than min (%g)",
                         name, v[BC_P_MAX], v[BC_P_MIN]);
+        if (too_wide(p, bad_key, err))
+            return BC_EINVAL;
         d->a = v[BC_P_MIN];
         d->b = v[BC_P_MAX] - v[BC_P_MIN];
         break;
@@ -302,8 +356,11 @@ int bc_dist_init(bc_dist *d, const bc_dist_params *p, int *bad_key, bc_error *er
             return FAIL(BC_P_SD, "%s distribution: sd (%g) must be positive", name,
                         v[BC_P_SD]);
         if (p->kind == BC_DIST_LOGNORMAL) {
-            /* sigma^2 = ln(1 + (sd/mean)^2), mu = ln(mean) - sigma^2/2 */
-            double s2 = log1p((v[BC_P_SD] / v[BC_P_MEAN]) * (v[BC_P_SD] / v[BC_P_MEAN]));
+            /* sigma^2 = ln(1 + (sd/mean)^2), mu = ln(mean) - sigma^2/2; for a
+             * large ratio r, ln(1 + r^2) = 2 ln r + ln(1 + r^-2), which does not
+             * overflow where r^2 would */
+            double r = v[BC_P_SD] / v[BC_P_MEAN];
+            double s2 = r < 1e150 ? log1p(r * r) : 2 * log(r) + log1p(1 / (r * r));
             d->b = sqrt(s2);
             d->a = log(v[BC_P_MEAN]) - 0.5 * s2;
         } else {
@@ -327,6 +384,8 @@ int bc_dist_init(bc_dist *d, const bc_dist_params *p, int *bad_key, bc_error *er
         if (!(v[BC_P_MODE] >= v[BC_P_MIN] && v[BC_P_MODE] <= v[BC_P_MAX]))
             return FAIL(BC_P_MODE, "%s distribution: mode (%g) must lie in [min, max] = [%g, %g]",
                         name, v[BC_P_MODE], v[BC_P_MIN], v[BC_P_MAX]);
+        if (too_wide(p, bad_key, err))
+            return BC_EINVAL;
         if (p->kind == BC_DIST_TRIANGULAR) {
             d->a = (v[BC_P_MODE] - v[BC_P_MIN]) / (v[BC_P_MAX] - v[BC_P_MIN]); /* F(mode) */
         } else {
@@ -338,6 +397,15 @@ int bc_dist_init(bc_dist *d, const bc_dist_params *p, int *bad_key, bc_error *er
             double w = v[BC_P_MAX] - v[BC_P_MIN];
             d->a = 1 + v[BC_P_LAMBDA] * (v[BC_P_MODE] - v[BC_P_MIN]) / w;
             d->b = 1 + v[BC_P_LAMBDA] * (v[BC_P_MAX] - v[BC_P_MODE]) / w;
+            /* the beta's bounds on shapes (above); a lambda so large that the
+             * products overflow gives inf, refused here too */
+            if (!(d->a <= BETA_SHAPE_MAX && d->b <= BETA_SHAPE_MAX &&
+                  fmin(d->a, d->b) <= BETA_MIN_SHAPE_MAX))
+                return FAIL(BC_P_LAMBDA,
+                            "%s distribution: lambda (%g) is too large: the shape parameters "
+                            "alpha %.10g and beta %.10g must be at most %g, and one of them at "
+                            "most %g",
+                            name, v[BC_P_LAMBDA], d->a, d->b, BETA_SHAPE_MAX, BETA_MIN_SHAPE_MAX);
         }
         break;
     case BC_DIST_BETA: {
@@ -357,6 +425,8 @@ int bc_dist_init(bc_dist *d, const bc_dist_params *p, int *bad_key, bc_error *er
             return FAIL((p->given & BIT(BC_P_MAX)) ? BC_P_MAX : BC_P_MIN,
                         "%s distribution: max (%g) must be greater than min (%g)", name,
                         v[BC_P_MAX], v[BC_P_MIN]);
+        if (too_wide(p, bad_key, err))
+            return BC_EINVAL;
         double w = v[BC_P_MAX] - v[BC_P_MIN];
         if (ab) {
             NEED(BC_P_ALPHA);
@@ -387,11 +457,17 @@ int bc_dist_init(bc_dist *d, const bc_dist_params *p, int *bad_key, bc_error *er
             d->a = m * k;
             d->b = (1 - m) * k;
         }
-        if (!(d->a >= 1e-6 && d->b >= 1e-6 && d->a <= 1e9 && d->b <= 1e9))
+        if (!(d->a >= 1e-6 && d->b >= 1e-6 && d->a <= BETA_SHAPE_MAX && d->b <= BETA_SHAPE_MAX))
             return FAIL(ab ? BC_P_ALPHA : BC_P_SD,
                         "%s distribution: shape parameters alpha %g and beta %g are outside "
                         "[1e-6, 1e9]",
                         name, d->a, d->b);
+        if (!(fmin(d->a, d->b) <= BETA_MIN_SHAPE_MAX))
+            return FAIL(ab ? BC_P_ALPHA : BC_P_SD,
+                        "%s distribution: shape parameters alpha %g and beta %g are both above "
+                        "%g: so narrow a beta (sd below 0.11 %% of max - min) cannot be "
+                        "computed; use a normal distribution or a fixed value",
+                        name, d->a, d->b, BETA_MIN_SHAPE_MAX);
         break;
     }
     case BC_DIST_DISCRETE: {
@@ -436,6 +512,21 @@ int bc_dist_init(bc_dist *d, const bc_dist_params *p, int *bad_key, bc_error *er
         d->base = v[BC_P_MODE];
     } else {
         d->base = bc_dist_mean(d);
+    }
+
+    /* Every value sampling can produce, and the base, must be a finite
+     * double: parameters near DBL_MAX make quantiles overflow to inf (or
+     * NaN), which no check of bounds downstream would read as a number. */
+    double lo, hi;
+    bc_dist_range(d, &lo, &hi);
+    if (!isfinite(lo) || !isfinite(hi) || !isfinite(d->base)) {
+        double at = !isfinite(hi) ? hi : !isfinite(lo) ? lo : d->base;
+        bc_dist_free(d);
+        *bad_key = -1;
+        return bc_error_set(err, BC_EINVAL,
+                            "%s distribution: the parameters are too large to compute with "
+                            "(its values %s); rescale the input",
+                            name, isnan(at) ? "are not numbers" : at > 0 ? "reach inf" : "reach -inf");
     }
     return BC_OK;
 }
@@ -535,6 +626,11 @@ double bc_dist_quantile(const bc_dist *d, double u)
     case BC_DIST_NORMAL: {
         double q = d->a + u * d->b;
         double z = d->c != 0 ? gsl_cdf_ugaussian_Qinv(q) : gsl_cdf_ugaussian_Pinv(q);
+        /* In the lower tail with no max, q = P(za) + u (1 - P(za)) rounds to 1
+         * at the largest u, and Pinv(1) = inf; the same point is Q = (1 - u)
+         * mass, exact. (Only there, so that every other value stays as it was.) */
+        if (d->c == 0 && q >= 1 && isinf(v[BC_P_MAX]))
+            z = gsl_cdf_ugaussian_Qinv((1 - u) * d->d);
         double x = v[BC_P_MEAN] + v[BC_P_SD] * z;
         /* rounding can step a hair outside the truncation bounds */
         return x < v[BC_P_MIN] ? v[BC_P_MIN] : x > v[BC_P_MAX] ? v[BC_P_MAX] : x;

@@ -2,10 +2,14 @@
  * block partials folded in order into segment partials, segment partials
  * folded in order into the total; a state that can stop after any segment
  * and go on later, elsewhere, or in pieces (see include/bcsim/engine.h). */
+#define _POSIX_C_SOURCE 200809L
+
 #include "bcsim/engine.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <omp.h>
 
@@ -76,6 +80,58 @@ static int check_config(const bc_run_config *cfg, bc_error *err)
     return BC_OK;
 }
 
+static int n_threads(const bc_run_config *cfg)
+{
+    int nt = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
+    return nt > 1024 ? 1024 : nt;
+}
+
+/* The memory this process may use: the smaller of the physical memory and
+ * the address-space limit (ulimit -v), in bytes; 0 if neither is known. */
+static double memory_available(void)
+{
+    double avail = 0;
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && size > 0)
+        avail = (double)pages * (double)size;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (avail == 0 || (double)rl.rlim_cur < avail))
+        avail = (double)rl.rlim_cur;
+    return avail;
+}
+
+/* Refuse, before anything is allocated, a run whose fixed memory exceeds what
+ * the machine has: the segment's 64 block partials, the segment, the fold
+ * (each 2 S + p + p^2 doubles: the regression's cross-products grow with the
+ * square of p = inputs + 2 outputs), each thread's block of values
+ * ((S + p) x block doubles) and histograms (at least 1024 bins per series),
+ * and the saved samples. Computed in double, so that no size overflows. The
+ * partials a run in pieces keeps grow later, one per segment, and are not
+ * counted. */
+static int check_memory(const bc_model *m, const bc_stats_shape *sh, const bc_run_config *cfg,
+                        bc_error *err)
+{
+    const size_t dim = bc_model_dim(m);
+    const double S = (double)sh->n_series, p = (double)sh->p, B = (double)sh->block;
+    const double nt = (double)n_threads(cfg);
+    const double acc = (2 * S + p + p * p) * 8;
+    double need = (BC_SEGMENT_BLOCKS + 2) * acc + nt * ((S + p) * B * 8 + (double)dim * 8) +
+                  (nt + 1) * S * (1024 * 8 + 64);
+    if (cfg->save_samples)
+        need += (double)cfg->runs * (double)(sh->nx + sh->n_outputs) * 8;
+    const double avail = memory_available();
+    if (avail > 0 && need > avail)
+        return bc_error_set(
+            err, BC_EINVAL,
+            "%s: a run of this model needs about %.3g GB of memory (%zu outputs, %zu years, %zu "
+            "uncertain input components: %zu series of statistics and %zu x %zu regression "
+            "cross-products per block of runs%s), more than the %.3g GB this process may use",
+            bc_model_filename(m), need / 1e9, sh->n_outputs, sh->years, sh->nx, sh->n_series, sh->p,
+            sh->p, cfg->save_samples ? ", and every run's samples" : "", avail / 1e9);
+    return BC_OK;
+}
+
 void bc_run_state_free(bc_run_state *s)
 {
     if (!s)
@@ -95,18 +151,35 @@ int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t fir
 {
     *out = NULL;
     int rc = check_config(cfg, err);
-    if (rc)
+    if (rc || (rc = bc_model_check_finite(m, err)))
+        return rc;
+    const size_t O = bc_model_n_outputs(m), H = bc_model_years(m);
+    size_t d = 0;
+    for (size_t i = 0; i < bc_model_n_inputs(m); i++)
+        if (bc_dist_is_random(&bc_model_input(m, i)->dist))
+            d += bc_model_input(m, i)->dim;
+    const bc_stats_shape sh = {.n_outputs = O,
+                               .years = H,
+                               .n_series = O * (2 + H),
+                               .nx = d,
+                               .p = d + 2 * O,
+                               .block = (size_t)block_of(cfg)};
+    if ((rc = check_memory(m, &sh, cfg, err)))
         return rc;
     bc_sampler *smp = NULL;
     if ((rc = bc_sampler_alloc(m, cfg->sampler, cfg->seed, cfg->runs, &smp, err)))
         return rc;
-    const size_t O = bc_model_n_outputs(m), H = bc_model_years(m), d = bc_sampler_dim(smp);
+    rc = bc_sampler_dim(smp) == d
+             ? BC_OK
+             : bc_error_set(err, BC_EINTERNAL, "the sampler has %zu components, not %zu",
+                            bc_sampler_dim(smp), d);
     bc_sampler_free(smp);
+    if (rc)
+        return rc;
     bc_run_state *s = calloc(1, sizeof *s);
     if (!s)
         return bc_error_set(err, BC_ENOMEM, "out of memory");
-    s->sh = (bc_stats_shape){.n_outputs = O, .years = H, .n_series = O * (2 + H), .nx = d,
-                             .p = d + 2 * O, .block = (size_t)block_of(cfg)};
+    s->sh = sh;
     s->runs = cfg->runs;
     s->seed = cfg->seed;
     s->block = block_of(cfg);
@@ -171,12 +244,18 @@ static int take_segment(bc_run_state *s, const bc_block_acc *seg)
     return 0;
 }
 
+/* The first run of segment a, or runs when a is the end. Only the last
+ * segment can start past 2^64 / per, so a * per is computed only below it. */
+static uint64_t seg_start(const bc_run_state *s, uint64_t a)
+{
+    const uint64_t per = s->block * BC_SEGMENT_BLOCKS;
+    return a >= s->nseg ? s->runs : a * per;
+}
+
 /* Runs in segments [a, b). */
 static uint64_t seg_runs(const bc_run_state *s, uint64_t a, uint64_t b)
 {
-    const uint64_t per = s->block * BC_SEGMENT_BLOCKS;
-    uint64_t ra = a * per < s->runs ? a * per : s->runs, rb = b * per < s->runs ? b * per : s->runs;
-    return rb - ra;
+    return seg_start(s, b) - seg_start(s, a);
 }
 
 /* Fold all threads' integer accumulators into the state's, emptying them. */
@@ -201,9 +280,7 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
         return bc_error_set(err, BC_EINVAL, "the state belongs to another run configuration");
     if (seg_end > s->nseg)
         seg_end = s->nseg;
-    int nt = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
-    if (nt > 1024)
-        nt = 1024;
+    const int nt = n_threads(cfg);
     bc_sampler *smp = NULL;
     if ((rc = bc_sampler_alloc(m, cfg->sampler, cfg->seed, cfg->runs, &smp, err)))
         return rc;
@@ -228,7 +305,7 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
         goto done;
     }
     double last_ck = omp_get_wtime();
-    const uint64_t nblocks = (N + B - 1) / B;
+    const uint64_t nblocks = N / B + (N % B != 0); /* N + B - 1 would wrap near 2^64 */
     while (s->next < seg_end) {
         if (cfg->stop && *cfg->stop) {
             rc = bc_error_set(err, BC_EINTR, "interrupted");
@@ -243,7 +320,7 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
             thread_ws *t = &ws[omp_get_thread_num()];
             bc_block_acc *part = &parts[j];
             const uint64_t r0 = (b0 + (uint64_t)j) * B;
-            const uint64_t r1 = r0 + B < N ? r0 + B : N;
+            const uint64_t r1 = N - r0 > B ? r0 + B : N; /* r0 < N; r0 + B may wrap */
             bc_block_acc_reset(part, &sh);
             for (uint64_t r = r0; r < r1; r++) {
                 bc_sampler_inputs(smp, r, t->x, t->u);

@@ -2,15 +2,21 @@
  * codes: 0 success, 2 bad usage or bad input, 1 any other failure, 130 when
  * interrupted (SIGINT, SIGTERM). */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,10 +81,49 @@ static const char *const base_usage =
     "               output,year,fte,investment,benefit_savings,other_savings,gain\n"
     "  -h, --help   show this help\n";
 
+/* Write `s` to stderr with every control character (a newline or a
+ * terminal's escape sequence, from a file name, a YAML key or an argument)
+ * shown as \n, \t or \xNN, so that a message stays one line and nothing in
+ * it is acted on by a terminal. Bytes >= 0x80 (UTF-8) pass unchanged. */
+static void put_escaped(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x20 && *p != 0x7f)
+            fputc(*p, stderr);
+        else if (*p == '\n')
+            fputs("\\n", stderr);
+        else if (*p == '\t')
+            fputs("\\t", stderr);
+        else
+            fprintf(stderr, "\\x%02x", *p);
+    }
+}
+
+/* A message "bcsim: ..." on stderr, on one line (see put_escaped). */
+static void say(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+static void say(const char *fmt, ...)
+{
+    char buf[2 * BC_ERRMSG_SIZE];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    fputs("bcsim: ", stderr);
+    put_escaped(buf);
+    fputc('\n', stderr);
+}
+
 static int usage_error(const char *cmd, const char *fmt, const char *arg)
 {
+    char buf[BC_ERRMSG_SIZE];
     fprintf(stderr, "bcsim%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-    fprintf(stderr, fmt, arg);
+    snprintf(buf, sizeof buf, fmt, arg);
+    put_escaped(buf);
     fprintf(stderr, "\nTry 'bcsim %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
     return EXIT_USAGE;
 }
@@ -114,14 +159,16 @@ static int cmd_base(int argc, char **argv)
     bc_error_clear(&err);
     bc_model *m = NULL;
     int rc = bc_model_load_file(path, &m, &err);
+    if (!rc && (rc = bc_model_check_finite(m, &err)))
+        bc_model_free(m);
     if (rc) {
-        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+        say("%s", bc_errmsg(&err));
         return input_status(rc);
     }
     rc = csv ? bc_report_base_csv(stdout, m, &err) : bc_report_base_text(stdout, m, &err);
     bc_model_free(m);
     if (rc) {
-        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+        say("%s", bc_errmsg(&err));
         return EXIT_FAIL;
     }
     return EXIT_OK;
@@ -202,6 +249,186 @@ static double now_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* floor(a i / n) for i <= n <= 2^32, without the overflow of a i: the
+ * first segment of share i of n (a = the run's segments, up to 2^47). */
+static uint64_t share(uint64_t a, uint64_t i, uint64_t n)
+{
+    return a / n * i + a % n * i / n;
+}
+
+/* Whether paths a and b name the same file: the same text, or the same name
+ * in the same directory (after resolving the directories), or, when both
+ * exist, the same inode. */
+static int same_file(const char *a, const char *b)
+{
+    if (strcmp(a, b) == 0)
+        return 1;
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    const char *ba = strrchr(a, '/'), *bb = strrchr(b, '/');
+    ba = ba ? ba + 1 : a;
+    bb = bb ? bb + 1 : b;
+    if (strcmp(ba, bb) != 0)
+        return 0;
+    char da[PATH_MAX], db[PATH_MAX], ra[PATH_MAX], rb[PATH_MAX];
+    snprintf(da, sizeof da, "%.*s", ba == a ? 1 : (int)(ba - a), ba == a ? "." : a);
+    snprintf(db, sizeof db, "%.*s", bb == b ? 1 : (int)(bb - b), bb == b ? "." : b);
+    return realpath(da, ra) && realpath(db, rb) && strcmp(ra, rb) == 0;
+}
+
+/* ---- reading files we did not write: a child process reads first ---------
+ *
+ * HDF5 1.10 trusts the bytes of a file: a damaged or hostile file can make it
+ * read out of bounds, crash or loop for ever (seen with a few bytes changed
+ * in a result file's first 4 KiB). So a child process reads the file first,
+ * with its output to /dev/null, and reports the outcome through a pipe. If
+ * the child crashes, is killed or does not finish in time, the file is
+ * refused as damaged and this process never touches it; if the read failed
+ * cleanly, its message is used and the file is not touched either; only a file
+ * the child read without fault is read again here. */
+
+/* The reads to try, as the commands do them. */
+static int probe_load(const char *path, bc_error *err)
+{
+    bc_results_file *r = NULL;
+    int rc = bc_results_load(path, &r, err);
+    bc_results_free(r);
+    return rc;
+}
+
+static int probe_run(const char *path, bc_error *err)
+{
+    char *text = NULL, *file = NULL, **ovr = NULL;
+    size_t novr = 0;
+    bc_run_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    int rc = bc_results_read_run(path, &text, &file, &ovr, &novr, &cfg, err);
+    free(text);
+    free(file);
+    for (size_t k = 0; k < novr; k++)
+        free(ovr[k]);
+    free(ovr);
+    return rc;
+}
+
+static int probe_state(const char *path, bc_error *err)
+{
+    bc_state_file f;
+    int rc = bc_results_read_state(path, &f, err);
+    bc_state_file_clear(&f);
+    return rc;
+}
+
+/* What the child sends back. */
+typedef struct probe_report {
+    int rc;
+    char msg[BC_ERRMSG_SIZE];
+} probe_report;
+
+/* Seconds a read may take: 10, plus 1 per 10 MB of file (result files are
+ * read whole but for their samples; a slow network disk still manages that). */
+static double probe_limit(const char *path)
+{
+    struct stat st;
+    return 10 + (stat(path, &st) == 0 ? (double)st.st_size / 1e7 : 0);
+}
+
+/* Try fn(path) in a child. BC_OK: the child read the file without fault (or
+ * no child could be made: then the caller reads as it would anyway); else the
+ * status and message of the failed read, or BC_EINVAL "PATH is damaged ...". */
+static int probe_file(const char *path, int (*fn)(const char *, bc_error *), bc_error *err)
+{
+    int fd[2];
+    if (pipe(fd) != 0)
+        return BC_OK;
+    fflush(stdout);
+    fflush(stderr);
+    const double limit = probe_limit(path);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fd[0]);
+        close(fd[1]);
+        return BC_OK;
+    }
+    if (pid == 0) {
+        /* the child: HDF5's or a sanitizer's complaints are not for the user */
+        close(fd[0]);
+        int nul = open("/dev/null", O_WRONLY);
+        if (nul >= 0) {
+            dup2(nul, STDOUT_FILENO);
+            dup2(nul, STDERR_FILENO);
+        }
+        probe_report rep;
+        memset(&rep, 0, sizeof rep);
+        bc_error e;
+        bc_error_clear(&e);
+        rep.rc = fn(path, &e);
+        snprintf(rep.msg, sizeof rep.msg, "%s", bc_errmsg(&e));
+        const char *p = (const char *)&rep;
+        for (size_t left = sizeof rep; left > 0;) {
+            ssize_t w = write(fd[1], p, left);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                break;
+            p += w;
+            left -= (size_t)w;
+        }
+        _exit(0); /* no atexit handlers: HDF5 may be in any state */
+    }
+    close(fd[1]);
+    probe_report rep;
+    size_t got = 0;
+    int timed_out = 0;
+    const double t0 = now_seconds();
+    while (got < sizeof rep) {
+        double left = limit - (now_seconds() - t0);
+        if (left <= 0) {
+            timed_out = 1;
+            break;
+        }
+        struct pollfd pf = {.fd = fd[0], .events = POLLIN};
+        int n = poll(&pf, 1, (int)(left * 1000) + 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        if (n == 0)
+            continue; /* the deadline is checked above */
+        ssize_t k = read(fd[0], (char *)&rep + got, sizeof rep - got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break; /* the child is gone without a full report */
+        got += (size_t)k;
+    }
+    close(fd[0]);
+    if (got < sizeof rep)
+        kill(pid, SIGKILL); /* our child, not yet reaped: the pid is still its own */
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (got == sizeof rep) {
+        rep.msg[sizeof rep.msg - 1] = '\0';
+        return rep.rc ? bc_error_set(err, rep.rc, "%s", rep.msg) : BC_OK;
+    }
+    if (timed_out)
+        return bc_error_set(err, BC_EINVAL,
+                            "%s is damaged or not a bcsim result file: reading it did not finish "
+                            "within %.0f s",
+                            path, limit);
+    if (WIFSIGNALED(status))
+        return bc_error_set(err, BC_EINVAL,
+                            "%s is damaged or not a bcsim result file: reading it crashed the "
+                            "HDF5 library (%s)",
+                            path, strsignal(WTERMSIG(status)));
+    return bc_error_set(err, BC_EINVAL,
+                        "%s is damaged or not a bcsim result file: reading it failed inside the "
+                        "HDF5 library (exit status %d)",
+                        path, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
 typedef struct progress {
@@ -443,22 +670,24 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
             snprintf(msg, sizeof msg, "%s", bc_errmsg(&err));
             bc_error_set(&err, lrc, "--set %s", msg);
         }
+    if (!lrc)
+        lrc = bc_model_check_finite(m, &err);
     if (lrc) {
-        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+        say("%s", bc_errmsg(&err));
         rc = input_status(lrc);
         goto done;
     }
     if (resume && !ckpath)
         ckpath = resume; /* go on saving to the checkpoint we resume from */
     if (shard_n && (cfg.save_samples || ckpath)) {
-        fprintf(stderr, "bcsim: --shard does not go with --save-samples, --checkpoint or "
-                        "--resume\n");
+        say("--shard does not go with --save-samples, --checkpoint or "
+            "--resume");
         rc = EXIT_USAGE;
         goto done;
     }
     if (mpi_size > 1 && (shard_n || ckpath || cfg.save_samples)) {
-        fprintf(stderr, "bcsim: under MPI, --shard, --checkpoint, --resume and --save-samples "
-                        "are not available\n");
+        say("under MPI, --shard, --checkpoint, --resume and --save-samples "
+            "are not available");
         rc = EXIT_USAGE;
         goto done;
     }
@@ -472,7 +701,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
             goto done;
         }
         if (mpi_rank == 0 && mkdir("results", 0777) != 0 && errno != EEXIST) {
-            fprintf(stderr, "bcsim: cannot create the folder results: %s\n", strerror(errno));
+            say("cannot create the folder results: %s", strerror(errno));
             rc = EXIT_USAGE;
             goto done;
         }
@@ -486,13 +715,18 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     lrc = mpi_rank == 0 ? bc_results_check_path(out, force, &err) : BC_OK;
     if (!lrc && ckpath && !resume && mpi_rank == 0)
         lrc = bc_results_check_path(ckpath, 1, &err);
+    if (!lrc && ckpath && same_file(ckpath, out))
+        lrc = bc_error_set(&err, BC_EINVAL,
+                           "the checkpoint %s and the result file %s are the same file: the "
+                           "result would replace the checkpoint; give them different names",
+                           ckpath, out);
 #ifdef BCSIM_MPI
     if (mpi_size > 1)
         MPI_Bcast(&lrc, 1, MPI_INT, 0, MPI_COMM_WORLD);
 #endif
     if (lrc) {
         if (mpi_rank == 0)
-            fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+            say("%s", bc_errmsg(&err));
         rc = input_status(lrc);
         goto done;
     }
@@ -532,7 +766,10 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     } else if (resume) {
         bc_state_file f;
         char why[200];
-        lrc = bc_results_read_state(resume, &f, &err);
+        memset(&f, 0, sizeof f);
+        lrc = probe_file(resume, probe_state, &err);
+        if (!lrc)
+            lrc = bc_results_read_state(resume, &f, &err);
         if (!lrc && strcmp(f.kind, "checkpoint") != 0)
             lrc = bc_error_set(&err, BC_EINVAL, "%s is a %s, not a checkpoint", resume, f.kind);
         else if (!lrc && !same_identity(&f, m, &cfg, why, sizeof why))
@@ -543,14 +780,14 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
             lrc = bc_run_state_unpack(m, &cfg, f.bytes, f.len, &st, &err);
         bc_state_file_clear(&f);
         if (lrc) {
-            fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+            say("%s", bc_errmsg(&err));
             rc = input_status(lrc);
             goto done;
         }
     } else {
-        uint64_t first = shard_n ? nseg * shard_i / shard_n : 0;
+        uint64_t first = shard_n ? share(nseg, shard_i, shard_n) : 0;
         if (shard_n)
-            seg_end = nseg * (shard_i + 1) / shard_n;
+            seg_end = share(nseg, shard_i + 1, shard_n);
         lrc = bc_run_state_alloc(m, &cfg, first, shard_n != 0, &st, &err);
     }
     if (st && !lrc)
@@ -559,10 +796,12 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         fputs("\r\033[K", stderr);
     if (lrc) {
         if (mpi_rank == 0 || lrc != BC_EINTR)
-            fprintf(stderr, "bcsim: %s%s\n", bc_errmsg(&err),
-                    lrc != BC_EINTR ? "" : ckpath ? "; the checkpoint is saved" : "; nothing written");
+            say("%s%s", bc_errmsg(&err),
+                lrc != BC_EINTR ? ""
+                : ckpath        ? "; the checkpoint is saved"
+                                : "; nothing written");
         if (lrc == BC_EINTR && ckpath && mpi_rank == 0)
-            fprintf(stderr, "bcsim: resume with: bcsim run ... --resume %s\n", ckpath);
+            say("resume with: bcsim run ... --resume %s", ckpath);
         rc = lrc == BC_EINTR ? (ckpath ? EXIT_CHECKPOINTED : EXIT_INTERRUPTED)
              : lrc == BC_EINVAL ? EXIT_USAGE
                                 : EXIT_FAIL;
@@ -579,7 +818,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                    (unsigned long long)nseg, now_seconds() - prog.start, out);
         bc_run_state_free(st);
         if (lrc) {
-            fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+            say("%s", bc_errmsg(&err));
             rc = lrc == BC_EINVAL ? EXIT_USAGE : EXIT_FAIL;
         }
         goto done;
@@ -588,7 +827,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         lrc = bc_engine_finish(st, &sum, &err);
         bc_run_state_free(st);
         if (lrc) {
-            fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+            say("%s", bc_errmsg(&err));
             rc = lrc == BC_EINVAL ? EXIT_USAGE : EXIT_FAIL;
             goto done;
         }
@@ -598,7 +837,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     double seconds = now_seconds() - prog.start;
     lrc = bc_results_write(out, force, m, &cfg, sum, cmdline ? cmdline : "", &err);
     if (lrc) {
-        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+        say("%s", bc_errmsg(&err));
         rc = lrc == BC_EINVAL ? EXIT_USAGE : EXIT_FAIL;
         goto done;
     }
@@ -671,7 +910,9 @@ static int cmd_merge(int argc, char **argv, int full_argc, char **full_argv)
     char *cmdline = NULL;
     int lrc = sf ? bc_results_check_path(out, force, &err) : BC_ENOMEM;
     for (size_t k = 0; !lrc && k < nf; k++) {
-        lrc = bc_results_read_state(files[k], &sf[k], &err);
+        lrc = probe_file(files[k], probe_state, &err);
+        if (!lrc)
+            lrc = bc_results_read_state(files[k], &sf[k], &err);
         if (!lrc && strcmp(sf[k].kind, "shard") != 0)
             lrc = bc_error_set(&err, BC_EINVAL, "%s is a %s, not a shard", files[k], sf[k].kind);
     }
@@ -729,6 +970,8 @@ static int cmd_merge(int argc, char **argv, int full_argc, char **full_argv)
                                    &m, &err);
         for (size_t q = 0; !lrc && q < sf[0].n_overrides; q++)
             lrc = bc_model_set(m, sf[0].overrides[q], &err);
+        if (!lrc)
+            lrc = bc_model_check_finite(m, &err);
     }
     for (uint64_t i = 0; !lrc && i < sf[0].shards; i++) {
         const bc_state_file *f = &sf[order[i] - 1];
@@ -747,13 +990,16 @@ static int cmd_merge(int argc, char **argv, int full_argc, char **full_argv)
     }
     if (!lrc)
         lrc = bc_engine_finish(all, &sum, &err);
+    int writing = 0;
     if (!lrc) {
         cmdline = join_args(full_argc, full_argv);
+        writing = 1;
         lrc = bc_results_write(out, force, m, &sf[0].cfg, sum, cmdline ? cmdline : "", &err);
     }
     if (lrc) {
-        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
-        rc = lrc == BC_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+        say("%s", bc_errmsg(&err));
+        /* bad shards are bad input (2); a disk that fails the write is not */
+        rc = writing && lrc != BC_EINVAL ? EXIT_FAIL : input_status(lrc);
     } else if (!quiet) {
         printf("merged %zu shards of %s: %llu runs, seed %llu. Written to %s\n", nf,
                bc_model_id(m), (unsigned long long)sf[0].cfg.runs,
@@ -811,14 +1057,16 @@ static int cmd_replay(int argc, char **argv)
     double *x = NULL, *u = NULL;
     bc_eval *e = NULL;
     int rc = EXIT_OK;
-    int lrc = bc_results_read_run(path, &text, &file, &ovr, &novr, &cfg, &err);
+    int lrc = probe_file(path, probe_run, &err);
+    if (!lrc)
+        lrc = bc_results_read_run(path, &text, &file, &ovr, &novr, &cfg, &err);
     if (lrc) {
-        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+        say("%s", bc_errmsg(&err));
         return EXIT_USAGE;
     }
     if (runidx >= cfg.runs) {
-        fprintf(stderr, "bcsim: %s holds runs 0 to %llu; there is no run %llu\n", path,
-                (unsigned long long)cfg.runs - 1, (unsigned long long)runidx);
+        say("%s holds runs 0 to %llu; there is no run %llu", path, (unsigned long long)cfg.runs - 1,
+            (unsigned long long)runidx);
         rc = EXIT_USAGE;
         goto done;
     }
@@ -826,10 +1074,11 @@ static int cmd_replay(int argc, char **argv)
     for (size_t k = 0; !lrc && k < novr; k++)
         lrc = bc_model_set(m, ovr[k], &err);
     if (!lrc)
+        lrc = bc_model_check_finite(m, &err);
+    if (!lrc)
         lrc = bc_sampler_alloc(m, cfg.sampler, cfg.seed, cfg.runs, &smp, &err);
     if (lrc) {
-        fprintf(stderr, "bcsim: %s: the recorded model no longer loads: %s\n", path,
-                bc_errmsg(&err));
+        say("%s: the recorded model no longer loads: %s", path, bc_errmsg(&err));
         rc = EXIT_USAGE;
         goto done;
     }
@@ -920,9 +1169,11 @@ static int load_results(const char *path, bc_results_file **r)
 {
     bc_error err;
     bc_error_clear(&err);
-    int rc = bc_results_load(path, r, &err);
+    int rc = probe_file(path, probe_load, &err);
+    if (!rc)
+        rc = bc_results_load(path, r, &err);
     if (rc)
-        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+        say("%s", bc_errmsg(&err));
     return rc;
 }
 
@@ -953,7 +1204,7 @@ static int cmd_summary(int argc, char **argv)
     lrc = bc_results_summary(r, stdout, &err);
     bc_results_free(r);
     if (lrc) {
-        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+        say("%s", bc_errmsg(&err));
         return EXIT_FAIL;
     }
     return EXIT_OK;
@@ -997,11 +1248,11 @@ static int cmd_export(int argc, char **argv)
     lrc = bc_results_export_csv(r, dir, force, stdout, &err);
     bc_results_free(r);
     if (lrc) {
-        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+        say("%s", bc_errmsg(&err));
         return lrc == BC_EINVAL ? EXIT_USAGE : EXIT_FAIL;
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "bcsim: writing the list of files failed\n");
+        say("writing the list of files failed");
         return EXIT_FAIL;
     }
     return EXIT_OK;
@@ -1210,8 +1461,10 @@ static int cmd_sobol(int argc, char **argv, int full_argc, char **full_argv)
             snprintf(msg, sizeof msg, "%s", bc_errmsg(&err));
             bc_error_set(&err, lrc, "--set %s", msg);
         }
+    if (!lrc)
+        lrc = bc_model_check_finite(m, &err);
     if (lrc) {
-        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+        say("%s", bc_errmsg(&err));
         rc = input_status(lrc);
         goto done;
     }
@@ -1223,7 +1476,7 @@ static int cmd_sobol(int argc, char **argv, int full_argc, char **full_argv)
             goto done;
         }
         if (mkdir("results", 0777) != 0 && errno != EEXIST) {
-            fprintf(stderr, "bcsim: cannot create the folder results: %s\n", strerror(errno));
+            say("cannot create the folder results: %s", strerror(errno));
             rc = EXIT_USAGE;
             goto done;
         }
@@ -1237,7 +1490,7 @@ static int cmd_sobol(int argc, char **argv, int full_argc, char **full_argv)
 #endif
     if (lrc) {
         if (mpi_rank == 0)
-            fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+            say("%s", bc_errmsg(&err));
         rc = input_status(lrc);
         goto done;
     }
@@ -1263,8 +1516,7 @@ static int cmd_sobol(int argc, char **argv, int full_argc, char **full_argv)
     if (prog.shown)
         fputs("\r\033[K", stderr);
     if (lrc) {
-        fprintf(stderr, "bcsim: %s%s\n", bc_errmsg(&err),
-                lrc == BC_EINTR ? "; nothing written" : "");
+        say("%s%s", bc_errmsg(&err), lrc == BC_EINTR ? "; nothing written" : "");
         rc = lrc == BC_EINTR ? EXIT_INTERRUPTED : lrc == BC_EINVAL ? EXIT_USAGE : EXIT_FAIL;
         goto done;
     }
@@ -1278,7 +1530,7 @@ static int cmd_sobol(int argc, char **argv, int full_argc, char **full_argv)
     cmdline = join_args(full_argc, full_argv);
     lrc = bc_results_write_sobol(out, force, m, &cfg, res, cmdline ? cmdline : "", &err);
     if (lrc) {
-        fprintf(stderr, "bcsim: %s\n", bc_errmsg(&err));
+        say("%s", bc_errmsg(&err));
         rc = lrc == BC_EINVAL ? EXIT_USAGE : EXIT_FAIL;
         goto done;
     }
@@ -1312,9 +1564,9 @@ static int dispatch(int argc, char **argv)
     }
     if (mpi_size > 1 && strcmp(cmd, "run") != 0 && strcmp(cmd, "sobol") != 0) {
         if (mpi_rank == 0)
-            fprintf(stderr, "bcsim: under mpirun only 'bcsim run' and 'bcsim sobol' are divided "
-                            "among the ranks; run '%s' without mpirun\n",
-                    cmd);
+            say("under mpirun only 'bcsim run' and 'bcsim sobol' are divided "
+                "among the ranks; run '%s' without mpirun",
+                cmd);
         return EXIT_USAGE;
     }
     if (strcmp(cmd, "base") == 0)
@@ -1339,7 +1591,7 @@ int main(int argc, char **argv)
 #ifdef BCSIM_MPI
     int provided = 0;
     if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
-        fprintf(stderr, "bcsim: MPI_Init_thread failed\n");
+        say("MPI_Init_thread failed");
         return EXIT_FAIL;
     }
     mpi_rank = bc_mpi_rank();

@@ -842,8 +842,25 @@ static int write_src(const h5ctx *c, const bc_model *m, const bc_summary *s)
             rc = bc_error_set(c->err, BC_ENOMEM, "out of memory");
             goto done;
         }
-    if ((rc = bc_regression_compute(s, src, r2, c->err)))
+    /* No regression when the inputs' covariance matrix is singular (fewer runs
+     * than uncertain components, or a component that hardly varied): the
+     * group is left out, as the readers allow, rather than the run refused or
+     * a NaN written. */
+    bc_error rerr;
+    bc_error_clear(&rerr);
+    if ((rc = bc_regression_compute(s, src, r2, &rerr))) {
+        if (rc == BC_EINVAL)
+            rc = BC_OK;
+        else
+            bc_error_set(c->err, rc, "%s: %s", c->path, bc_errmsg(&rerr));
         goto done;
+    }
+    for (size_t q = 0; q < d * ny; q++)
+        if (!isfinite(src[q]))
+            goto done;
+    for (size_t q = 0; q < ny; q++)
+        if (!isfinite(r2[q]))
+            goto done;
     hsize_t dy[2] = {d, ny}, y1 = ny;
     (void)((rc = group(c, "/sensitivity/regression",
                        "Linear regression of each output on the uncertain input components "
@@ -1337,6 +1354,13 @@ static int open_result(h5ctx *c)
                             path ? strerror(errno) : "no file name");
     if (S_ISDIR(st.st_mode))
         return bc_error_set(c->err, BC_EIO, "cannot open %s: it is a directory", path);
+    /* HDF5 needs a file it can seek in; opening a fifo would wait for a writer
+     * for ever, and devices are not result files */
+    if (!S_ISREG(st.st_mode))
+        return bc_error_set(c->err, BC_EINVAL,
+                            "%s is not a bcsim result file (not a regular file: a device, fifo "
+                            "or socket)",
+                            path);
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return bc_error_set(c->err, BC_EIO, "cannot open %s: %s", path, strerror(errno));
@@ -2376,6 +2400,19 @@ static void summary_header(const bc_results_file *r, FILE *fp)
 }
 
 /* "  54.75 % +- 0.05 %" as bcsim run prints it, or n/a. */
+/* x in `width` columns: with 3 decimals where that fits, else in e-notation
+ * with as many digits as fit (outputs of millions of mDKK and more), so that
+ * the report keeps its columns whatever the model. */
+static const char *fixed(char buf[32], double x, int width)
+{
+    if (snprintf(buf, 32, "%*.3f", width, x) <= width)
+        return buf;
+    for (int prec = width - 7; prec >= 0; prec--)
+        if (snprintf(buf, 32, "%*.*e", width, prec, x) <= width)
+            break;
+    return buf;
+}
+
 static void put_prob(FILE *fp, const double *p, const double *se, size_t o)
 {
     if (p && se)
@@ -2397,11 +2434,13 @@ static void summary_stats(const bc_results_file *r, FILE *fp)
     fprintf(fp, "  %-*s %9s %9s %9s %9s%21s%21s\n", w, "output", "mean", "P5", "P50", "P95",
             "P(break even) +- se", "P(loss > 1) +- se");
     for (size_t o = 0; o < O; o++) {
-        fprintf(fp, "  %-*s %9.3f", w, fit(b, r->out_id[o], (size_t)w), r->avg.mean[o]);
+        char num[32];
+        fprintf(fp, "  %-*s %s", w, fit(b, r->out_id[o], (size_t)w),
+                fixed(num, r->avg.mean[o], 9));
         const int idx[3] = {i5, i50, i95};
         for (int k = 0; k < 3; k++)
             if (idx[k] >= 0)
-                fprintf(fp, " %9.3f", r->avg.q[o * r->avg.nq + (size_t)idx[k]]);
+                fprintf(fp, " %s", fixed(num, r->avg.q[o * r->avg.nq + (size_t)idx[k]], 9));
             else
                 fprintf(fp, " %9s", "n/a");
         put_prob(fp, r->be_p, r->be_se, o);
@@ -2481,8 +2520,10 @@ static void summary_tornado(const bc_results_file *r, FILE *fp)
             fputs("  (no inputs)\n", fp);
         for (size_t i = 0; i < k; i++) {
             size_t q = idx[i] * O + o;
-            fprintf(fp, "%*s%-4zu  %-34s %8.3f %8.3f %8.3f\n", i ? w + 4 : 2, "", i + 1,
-                    fit(b, r->tor_in[idx[i]], 34), r->tor_low[q], r->tor_high[q], swing[q]);
+            char lo[32], hi[32], sw[32];
+            fprintf(fp, "%*s%-4zu  %-34s %s %s %s\n", i ? w + 4 : 2, "", i + 1,
+                    fit(b, r->tor_in[idx[i]], 34), fixed(lo, r->tor_low[q], 8),
+                    fixed(hi, r->tor_high[q], 8), fixed(sw, swing[q], 8));
         }
     }
     free(swing);
@@ -2871,13 +2912,21 @@ int bc_results_export_csv(const bc_results_file *r, const char *dir, int force, 
             rc = bc_error_set(err, BC_ENOMEM, "out of memory");
             goto done;
         }
-    /* Refuse before writing anything. */
+    /* Refuse before writing anything: only a regular file (or a symbolic link
+     * to one) may be replaced, and only with force; a directory, a device, a
+     * fifo or a dangling link by one of the names never is. */
     for (size_t i = 0; i < n; i++) {
-        struct stat st;
-        if (lstat(path[i], &st) != 0)
+        struct stat st, lst;
+        if (lstat(path[i], &lst) != 0)
             continue;
-        if (S_ISDIR(st.st_mode))
+        if (stat(path[i], &st) != 0)
+            rc = bc_error_set(err, BC_EINVAL, "%s is a symbolic link to nothing", path[i]);
+        else if (S_ISDIR(st.st_mode))
             rc = bc_error_set(err, BC_EINVAL, "%s is a directory, not a file", path[i]);
+        else if (!S_ISREG(st.st_mode))
+            rc = bc_error_set(err, BC_EINVAL,
+                              "%s exists and is not a regular file (a device, fifo or socket)",
+                              path[i]);
         else if (!force)
             rc = bc_error_set(err, BC_EINVAL, "%s exists; use --force to replace it", path[i]);
         if (rc)

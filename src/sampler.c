@@ -206,6 +206,17 @@ static void qtable_fill(qtable *t, const bc_dist *d)
     }
 }
 
+/* Whether every node of the table is a number: an inverse CDF that failed
+ * somewhere inside (0, 1) would otherwise turn into NaN inputs, run after
+ * run. */
+static int qtable_finite(const qtable *t)
+{
+    for (int j = 0; j <= QT_M; j++)
+        if (!isfinite(t->y[j]) || !isfinite(t->dy[j]))
+            return 0;
+    return 1;
+}
+
 /* Cubic Hermite between nodes (y0, m0) and (y1, m1), slopes scaled to the cell. */
 static inline double hermite(double x, double y0, double m0, double y1, double m1)
 {
@@ -382,6 +393,15 @@ int bc_sampler_alloc(const bc_model *m, bc_sampler_kind kind, uint64_t seed, uin
         if (wants_table(&in->dist)) {
             qtable_fill(&s->tables[s->n_tables], &in->dist);
             t = &s->tables[s->n_tables++];
+            if (!qtable_finite(t)) {
+                bc_sampler_free(s);
+                return bc_error_set(err, BC_EINVAL,
+                                    "%s: %s: the quantiles of its %s distribution cannot be "
+                                    "computed (its parameters are too extreme); rescale or "
+                                    "widen it",
+                                    bc_model_filename(m), in->name,
+                                    bc_dist_kind_name(in->dist.kind));
+            }
         }
         for (size_t j = 0; j < in->dim; j++, k++) {
             s->input_of[k] = i;

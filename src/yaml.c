@@ -110,6 +110,17 @@ int bc_yaml_parse(const char *text, size_t len, const char *file, bc_ynode **roo
                                   (const char *)tag);
                 break;
             }
+            /* A NUL (written "\0" in a quoted string) would cut the text
+             * short for every strcmp and strtod after this: "pert\0x" would
+             * read as pert. Model files are text; refuse it here, once. */
+            if (ev.type == YAML_SCALAR_EVENT && ev.data.scalar.length > 0 &&
+                memchr(ev.data.scalar.value, '\0', ev.data.scalar.length)) {
+                rc = bc_error_set(err, BC_EINVAL,
+                                  "%s:%d:%d: a NUL character (\\0) in a string; model files "
+                                  "hold text",
+                                  file, (int)mk->line + 1, (int)mk->column + 1);
+                break;
+            }
             if (ev.type == YAML_SCALAR_EVENT) {
                 node = new_node(BC_Y_SCALAR, mk);
                 if (node) {

@@ -1,5 +1,6 @@
 /* yaml_int.h: a small YAML tree with source positions, read with libyaml's
- * event parser. Aliases and tags are refused, depth is bounded. */
+ * event parser. Aliases, tags and NUL characters are refused, depth is
+ * bounded. */
 #ifndef BCSIM_YAML_INT_H
 #define BCSIM_YAML_INT_H
 

@@ -502,8 +502,89 @@ static void test_default_model(void)
     bc_model_free(m);
 }
 
+/* Inputs the fuzzer (fuzz/fuzz_set.c) found, kept as regressions. This runs
+ * first, before anything loads a model: the library must not rely on its
+ * caller having turned GSL's aborting error handler off. */
+static void test_fuzz_findings(void)
+{
+    bc_dist d;
+    /* pert(min 0, mode 11, max 33, lambda 8845), a Beta(2949, 5898) on
+     * [0, 33]: GSL's beta inverse fails to converge at the smallest uniform
+     * and called the default handler, which aborts */
+    if (parse("pert:0,11,033,8845", &d)) {
+        double lo, hi;
+        bc_dist_range(&d, &lo, &hi);
+        CHECK(lo > 9 && lo < 11);
+        CHECK(hi > 11 && hi < 13);
+        CHECK_NEAR(bc_dist_cdf(&d, lo) / BC_U_MIN, 1, 1e-6);
+        bc_dist_free(&d);
+    }
+    /* gamma(mean 1, sd 5), shape 0.04: the same through the gamma inverse */
+    if (parse("gamma:1,05", &d)) {
+        double lo, hi;
+        bc_dist_range(&d, &lo, &hi);
+        CHECK(lo >= 0 && hi > 100 && isfinite(hi));
+        bc_dist_free(&d);
+    }
+
+    /* Found while checking what these touch. Weights near DBL_MAX summed to
+     * inf and normalised to 0: the base (the mean) came out 0, outside the
+     * values. */
+    if (parse("discrete:5/1e308,6/1e308", &d)) {
+        CHECK_NEAR(d.base, 5.5, 1e-15);
+        CHECK_NEAR(bc_dist_quantile(&d, 0.25), 5, 0);
+        CHECK_NEAR(bc_dist_quantile(&d, 0.75), 6, 0);
+        bc_dist_free(&d);
+    }
+    /* pert(0, 15, 21.1, lambda 4443580): shapes 3.2e6 and 1.3e6, where GSL's
+     * beta CDF is NaN near the mean and its inverse, at u = 0.25, never
+     * returned (a libFuzzer timeout). Both shapes above 1e5 are refused; up
+     * to there every quantile comes back. */
+    bad_spec("pert:0,15,21.1,4443580", "lambda (4.44358e+06) is too large");
+    bad_spec("pert:0,0.5,1,2e5", "and one of them at most 100000");
+    bad_spec("beta:0.5,1.12e-5", "are both above 100000");
+    static const char *const narrow[] = {"pert:0,0.5,1,1.9e5", "pert:0,0,1,5e8",
+                                         "beta:alpha=1e9,beta=1e5", "beta:alpha=1e5,beta=1e5"};
+    for (size_t i = 0; i < sizeof narrow / sizeof narrow[0]; i++)
+        if (parse(narrow[i], &d)) {
+            double prev = -INFINITY;
+            for (int k = 0; k <= 100; k++) {
+                double q = bc_dist_quantile(&d, k == 0 ? BC_U_MIN : k == 100 ? BC_U_MAX : k / 100.0);
+                CHECK(q >= prev && q >= d.p[BC_P_MIN] && q <= d.p[BC_P_MAX]);
+                prev = q;
+            }
+            bc_dist_free(&d);
+        }
+    /* pert lambda 1e300: GSL's beta inverse never returned, at the load */
+    bad_spec("pert:0,0.5,1,1e300", "lambda (1e+300) is too large");
+    bad_spec("pert:0,0.5,1,2e9", "must be at most 1e+09");
+    /* max - min overflowed: every value inf */
+    bad_spec("uniform:-1e308,1e308", "is too wide (max - min overflows a double)");
+    bad_spec("triangular:-1e308,0,1e308", "is too wide");
+    bad_spec("beta:0,1,-1e308,1e308", "is too wide");
+    /* values beyond DBL_MAX at the extreme uniforms */
+    bad_spec("normal:0,1e308", "too large to compute with (its values reach inf)");
+    bad_spec("lognormal:1e-300,1e300", "too large to compute with (its values are not numbers)");
+    /* ... but a lognormal whose (sd/mean)^2 alone overflows is fine:
+     * sigma^2 = ln(1 + 1e400) = 2 ln(1e200) */
+    if (parse("lognormal:1,1e200", &d)) {
+        CHECK_NEAR(d.b * d.b, 2 * log(1e200), 1e-12);
+        CHECK_NEAR(d.base, 1, 0);
+        bc_dist_free(&d);
+    }
+    /* a normal truncated below only reached inf at the largest uniform */
+    if (parse("normal:0,1,min=0", &d)) {
+        double lo, hi;
+        bc_dist_range(&d, &lo, &hi);
+        CHECK_NEAR(lo, 0, 0);
+        CHECK(hi > 8 && hi < 8.5);
+        bc_dist_free(&d);
+    }
+}
+
 int main(void)
 {
+    test_fuzz_findings();
     test_fixed();
     test_kinds();
     test_spec_errors();

@@ -56,9 +56,16 @@ typedef struct bc_run_config {
 
 /* Run `cfg->runs` evaluations of `m` and summarise them. On success *out is a
  * new summary (bc_summary_free). The summary is bit-identical for any number
- * of threads. Returns BC_OK, BC_EINVAL (bad configuration, or a run gave a
- * non-finite output: the message names the first such run), BC_ENOMEM,
- * BC_EINTR. */
+ * of threads. Returns BC_OK, BC_ENOMEM, BC_EINTR or BC_EINVAL: a bad
+ * configuration; a model that bc_model_check_finite refuses (checked before
+ * any run, so that every statistic of an accepted model is finite); a run
+ * whose fixed memory (block partials with their p x p regression
+ * cross-products, per-thread blocks of values, saved samples) would exceed
+ * the machine's physical memory or the process's address-space limit
+ * (ulimit -v), also refused before anything is allocated, with the estimate
+ * in the message; or, as a last guard, a run that gave a non-finite output
+ * (the message names the first such run). Run indices are uint64_t: any
+ * count up to 2^64 - 1 is addressed without wrapping. */
 int bc_engine_run(const bc_model *m, const bc_run_config *cfg, bc_summary **out, bc_error *err);
 
 /* The same in steps. A state covers segments [first, next) of the run
@@ -69,6 +76,7 @@ int bc_engine_run(const bc_model *m, const bc_run_config *cfg, bc_summary **out,
  * Whatever the pieces, steps or threads, bc_engine_finish gives the summary
  * bc_engine_run gives, bit for bit. */
 uint64_t bc_engine_n_segments(const bc_run_config *cfg);
+/* Checks as bc_engine_run does (model, memory) before allocating. */
 int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t first, int keep,
                        bc_run_state **out, bc_error *err);
 void bc_run_state_free(bc_run_state *s);

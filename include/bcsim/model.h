@@ -161,10 +161,35 @@ const char *bc_model_output_name(const bc_model *m, size_t o); /* long name */
 size_t bc_model_n_correlations(const bc_model *m);
 const bc_correlation *bc_model_correlation(const bc_model *m, size_t i);
 
+/* The largest magnitude an output, an intermediate value of the business
+ * case or an uncertain input may reach. Squares of such values summed over
+ * up to 2^64 runs (variances, the regression's co-moments, Sobol' sums) stay
+ * far below the largest double (1.8e308), so no statistic can overflow. */
+#define BC_MAX_MAGNITUDE 1e100
+
+/* Check, before any work, that every number a run of `m` can produce is
+ * finite: from the range of every input (bc_dist_range, the values sampling
+ * can actually produce, shocks included), bound the magnitude of the
+ * unemployment trend U_t^-eta, the exits, full-year persons, savings,
+ * investment, gains, averages and NPVs of every proposal and of the
+ * portfolio, with every input at the worst end of its range at once, and
+ * refuse the model when a bound exceeds BC_MAX_MAGNITUDE, or an uncertain
+ * input's range does. The bound is worst-case, not a sample: a model it
+ * accepts can never overflow, whatever the seed or the number of runs.
+ * Kinds other than the business case get the check of their inputs only.
+ *
+ * Returns BC_OK, or BC_EINVAL with a one-line message that starts with the
+ * model's file name and, where the blamed input was read from the file, its
+ * line and column ("FILE:LINE:COL: ..."), names the input or key to narrow
+ * and says how far the bound reaches. Allocates a table of bc_model_dim
+ * entries (BC_ENOMEM if that fails). Thread-safe; changes nothing. */
+int bc_model_check_finite(const bc_model *m, bc_error *err);
+
 /* Evaluate the model at input vector x (length bc_model_dim). Pure: no
- * allocation, no I/O; thread-safe for distinct `out`. Can't fail: a valid
- * model and finite inputs within the distributions' ranges give finite
- * outputs. */
+ * allocation, no I/O; thread-safe for distinct `out`. Can't fail: for a model
+ * that passes bc_model_check_finite and inputs within the distributions'
+ * ranges, every output is finite (and at most BC_MAX_MAGNITUDE in
+ * magnitude). */
 void bc_model_eval(const bc_model *m, const double *x, bc_eval *out);
 
 /* Allocate an output buffer for `m`, with the detail arrays when `detail` is

@@ -41,6 +41,9 @@ int bc_results_check_path(const char *path, int force, bc_error *err);
  * components must match m and cfg, else BC_EINVAL). `command_line` is recorded
  * as given (may be NULL: recorded as ""). When s->sample_inputs is non-NULL,
  * every run's inputs and avg_gain are written too (chunked, compressed).
+ * /sensitivity/regression is left out when the regression is impossible (the
+ * inputs' covariance matrix is singular: fewer runs than uncertain
+ * components, or a component that did not vary), never written as NaN.
  *
  * Re-checks the path as bc_results_check_path does, then builds the file in
  * memory, writes it to a temporary file in the same directory, PATH.tmp.PID,
@@ -102,9 +105,10 @@ int bc_results_write_sobol(const char *path, int force, const bc_model *m,
  * NULL, *n_overrides is 0, *cfg is unchanged and there is nothing to free.
  *
  * Returns BC_OK; BC_EIO (the file does not exist or cannot be opened or
- * read); BC_EINVAL ("PATH is not a bcsim result file" and why: not an HDF5
- * file, or an attribute missing or of the wrong type; or a format_version
- * newer than BC_RESULTS_FORMAT_VERSION); BC_ENOMEM; BC_EHDF5. Same thread
+ * read); BC_EINVAL ("PATH is not a bcsim result file" and why: not a regular
+ * file (a fifo would block, a device is not a file), not an HDF5 file, or an
+ * attribute missing or of the wrong type; or a format_version newer than
+ * BC_RESULTS_FORMAT_VERSION); BC_ENOMEM; BC_EHDF5. Same thread
  * rules as bc_results_write. The format is in docs/hdf5-layout.md; this
  * function needs only the root attributes format, format_version,
  * model_text, model_text_length, model_file, overrides, sampler, seed, runs
@@ -134,7 +138,7 @@ typedef struct bc_results_file bc_results_file;
  * on failure *out is NULL. Returns BC_OK; BC_EIO (the file does not exist or
  * cannot be opened or read, a truncated file included: the message gives
  * HDF5's reason); BC_EINVAL ("PATH is not a bcsim result file" and why:
- * not HDF5, no or another `format` attribute, a newer format_version, an
+ * not a regular file, not HDF5, no or another `format` attribute, a newer format_version, an
  * attribute or dataset missing or of the wrong type or shape); BC_EHDF5 (the
  * library failed on a named object, as damaged files make it); BC_ENOMEM.
  * Same thread rules as bc_results_write. */
@@ -144,7 +148,8 @@ int bc_results_load(const char *path, bc_results_file **out, bc_error *err);
 void bc_results_free(bc_results_file *r);
 
 /* Write a readable report of `r` to `fp`, at most 100 columns wide (titles
- * are cut to fit): the model's title and id, the study (run or sobol, runs
+ * are cut to fit, numbers too large for their column are written in
+ * e-notation): the model's title and id, the study (run or sobol, runs
  * or N, sampler, seed, horizon), when and with which bcsim it was made, the
  * outputs with their titles; for a run, per output the mean and the 5, 50
  * and 95 % quantiles of the average annual gain (mDKK/year), the
@@ -168,8 +173,9 @@ int bc_results_summary(const bc_results_file *r, FILE *fp, bc_error *err);
  *
  * `dir` is created if missing (its parent must exist). Before anything is
  * written, every file that would be replaced is checked: without `force` an
- * existing one is refused ("PATH exists; use --force to replace it") and a
- * directory by such a name always is. Each file is then made in memory,
+ * existing one is refused ("PATH exists; use --force to replace it"), and a
+ * directory, a device, a fifo, a socket or a dangling symbolic link by such
+ * a name always is (only regular files, or links to them, are replaced). Each file is then made in memory,
  * written to PATH.tmp.PID beside its final name and synced, and only when
  * all are written are they renamed into place, so that a failure leaves
  * the old files as they were (a failure among the renames themselves may
