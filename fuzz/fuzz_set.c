@@ -15,22 +15,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Every kind of field bound, a savings line, the shocks group and a
  * correlation (which a fixed value must not break). */
-static const char model_text[] =
-    "model: fuzz\n"
-    "unemployment: {drift: 0.01, volatility: 0.05}\n"
-    "proposals:\n"
-    "  - id: a\n"
-    "    investment: 2\n"
-    "    participants: {dist: uniform, min: 100, max: 200}\n"
-    "    effect: {dist: pert, min: 0, mode: 0.1, max: 0.2}\n"
-    "    elasticity: 0.5\n"
-    "    start: 0.5\n"
-    "    duration: {dist: triangular, min: 0.5, mode: 1, max: 2}\n"
-    "    unit_cost: 150000\n"
-    "    savings:\n"
-    "      - {name: extra, per: fte, amount: 1000}\n"
-    "correlations:\n"
-    "  - [a.effect, a.duration, 0.3]\n";
+static const char model_text[] = "model: fuzz\n"
+                                 "unemployment: {drift: 0.01, volatility: 0.05}\n"
+                                 "proposals:\n"
+                                 "  - id: a\n"
+                                 "    investment: 2\n"
+                                 "    participants: {dist: uniform, min: 100, max: 200}\n"
+                                 "    effect: {dist: pert, min: 0, mode: 0.1, max: 0.2}\n"
+                                 "    elasticity: 0.5\n"
+                                 "    start: 0.5\n"
+                                 "    duration: {dist: triangular, min: 0.5, mode: 1, max: 2}\n"
+                                 "    unit_cost: 150000\n"
+                                 "    savings:\n"
+                                 "      - {name: extra, per: fte, amount: 1000}\n"
+                                 "correlations:\n"
+                                 "  - [a.effect, a.duration, 0.3]\n";
 
 /* The names tried as NAME (the last two are not inputs). */
 static const char *const names[] = {

@@ -185,7 +185,7 @@ static const bc_input *larger(const bc_input *a, const bc_input *b)
  *   |ln U_t| <= (t+1) (max |ln(1+g)| + sigma max |eps|) <= H s     =: L
  *   |X_c|  <= n e exp(|eta| L)                 (exits, X = n e U^-eta)
  *   |F_t|  <= X min(d, H)                      (sum_k w_k = overlap <= min(d, H))
- *   |B_t|  <= F u max|k_t| 10^-6,  lines: L F 10^-6, L X 10^-6, L
+ *   |B_t|  <= F u max|k_t| 10^-6,  lines (amount A): A F 10^-6, A X 10^-6, A
  *   |I_t|  <= I max|profile_t|,    |G_t| <= B + lines + I
  *   portfolio: the sum over proposals; avg_gain <= max G;
  *   |npv|  <= G sum_t (1+r)^-t. */

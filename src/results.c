@@ -1595,6 +1595,18 @@ int bc_results_read_state(const char *path, bc_state_file *f, bc_error *err)
         rc = not_ours(&c, "/state/bytes is not a list of bytes", NULL);
         goto done;
     }
+    /* The bytes must be there, in the file: a dataset that declares more than it
+     * holds, or more than the file's size, is damaged or forged, and reading it
+     * would allocate (and, with fill values, touch) memory without bound. */
+    struct stat fst;
+    hsize_t stored = H5Dget_storage_size(d);
+    if (stored != (hsize_t)n || stat(path, &fst) != 0 || (uint64_t)n > (uint64_t)fst.st_size) {
+        rc = bc_error_set(err, BC_EINVAL,
+                          "%s is damaged: /state/bytes declares %llu bytes but the file holds "
+                          "%llu of them",
+                          path, (unsigned long long)n, (unsigned long long)stored);
+        goto done;
+    }
     f->len = (size_t)n;
     if (!(f->bytes = malloc(f->len ? f->len : 1))) {
         rc = bc_error_set(err, BC_ENOMEM, "out of memory reading %s", path);

@@ -171,6 +171,19 @@ model_case "$m/num.nan.yaml" "num\\.nan\\.yaml:5:19: a\\.participants must be a 
 model_case "$m/num.inf.yaml" "num\\.inf\\.yaml:5:19: a\\.participants must be a number, found '\\.inf'"
 model_case "$m/num-.inf.yaml" "num-\\.inf\\.yaml:5:19: a\\.participants must be a number"
 model_case "$m/num1e999.yaml" "num1e999\\.yaml:5:19: a\\.participants must be a finite number"
+# a beta with both shapes near 10^9: GSL's inverse CDF never returns there,
+# so the loader must refuse it (a run used to hang building its table)
+cat >"$m/beta-huge.yaml" <<'EOF'
+model: x
+proposals:
+  - id: a
+    investment: 1
+    participants: 100
+    effect: {dist: beta, mean: 0.5, sd: 1.12e-5}
+    duration: 1
+    unit_cost: 1000
+EOF
+model_case "$m/beta-huge.yaml" 'beta-huge\.yaml:6:[0-9]+: a\.effect: beta distribution'
 # the long ones are quoted in part: the message stays short
 for f in long-id long-key long-number; do
   "$bcsim" base "$m/$f.yaml" 2>"$tmp/err" >/dev/null
@@ -273,6 +286,18 @@ for n in 0 1 8 512 2048 4096 $((size / 2)) $((size - 1)); do
 done
 hostile "merge of a truncated shard" 2 'shard1-trunc\.h5' -- \
   "$bcsim" merge "$r/shard0.h5" "$r/shard1-trunc.h5" -o "$tmp/m.h5"
+nothing "$tmp/m.h5"
+# a shard whose /state/bytes declares 2^39 bytes it does not hold
+$py - "$r/shard0.h5" "$r/forged.h5" <<'PY'
+import shutil, sys
+import h5py
+shutil.copyfile(sys.argv[1], sys.argv[2])
+with h5py.File(sys.argv[2], "r+") as f:
+    del f["state/bytes"]
+    f.create_dataset("state/bytes", shape=(2**39,), dtype="u1", chunks=(2**20,))
+PY
+hostile "merge of a forged shard (2^39 bytes declared)" 2 'forged\.h5 is damaged: /state/bytes declares 549755813888 bytes but the file holds 0' -- \
+  "$bcsim" merge "$r/forged.h5" "$r/shard1.h5" -o "$tmp/m.h5"
 nothing "$tmp/m.h5"
 hostile "merge of a result file" 2 "good\\.h5 holds a 'run' study, not a checkpoint or a shard" -- \
   "$bcsim" merge "$r/good.h5" -o "$tmp/m.h5"

@@ -217,7 +217,9 @@ typedef struct bc_state_file {
 } bc_state_file;
 
 /* Read a checkpoint or shard. BC_EIO when unreadable, BC_EINVAL when it is not
- * a bcsim state file (a run's or a Sobol' study's result file included). */
+ * a bcsim state file (a run's or a Sobol' study's result file included) or is
+ * damaged: /state/bytes must hold, in the file, every byte it declares, so
+ * that a forged size never turns into an allocation. */
 int bc_results_read_state(const char *path, bc_state_file *f, bc_error *err);
 void bc_state_file_clear(bc_state_file *f);
 
