@@ -629,8 +629,7 @@ static int write_series(const h5ctx *c, const char *g, const char *what, const c
                          bc_quantile_probs};
     static const char *const stat_name[4] = {"mean", "sd", "min", "max"};
     static const char *const stat_desc[4] = {"Mean over runs",
-                                             "Standard deviation over runs "
-                                             "(divisor runs - 1)",
+                                             "Standard deviation over runs (divisor runs - 1)",
                                              "Smallest value over runs", "Largest value over runs"};
     const double *v[4] = {sr->mean, sr->sd, sr->min, sr->max};
     int rc;
