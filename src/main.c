@@ -236,6 +236,126 @@ static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
     return *out < lo || *out > hi ? -1 : 0;
 }
 
+/* What an option handler says of argv[i]: not its option, taken (with its
+ * value, if any), or bad (the usage message is printed). */
+enum { ARG_OTHER, ARG_TAKEN, ARG_BAD };
+
+/* The value of option argv[*i], with *i moved onto it; NULL, after a usage
+ * message of command `cmd`, if the option is the last argument. */
+static const char *opt_value(const char *cmd, int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        usage_error(cmd, "option '%s' needs a value", argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/* The value of option argv[*i] as a whole number in [lo, hi] (parse_u64)
+ * into *out: ARG_TAKEN, or ARG_BAD after the usage message `bad` (its %s is
+ * the value). */
+static int opt_u64(const char *cmd, int argc, char **argv, int *i, uint64_t lo, uint64_t hi,
+                   const char *bad, uint64_t *out)
+{
+    const char *v = opt_value(cmd, argc, argv, i);
+    if (!v)
+        return ARG_BAD;
+    if (parse_u64(v, lo, hi, out)) {
+        usage_error(cmd, bad, v);
+        return ARG_BAD;
+    }
+    return ARG_TAKEN;
+}
+
+/* The arguments `run` and `sobol` share. */
+typedef struct study_args {
+    const char *path;  /* the model file, or NULL if none was given */
+    const char *out;   /* -o, --output; NULL: the command's default */
+    const char **sets; /* --set NAME=SPEC, in order (owned: free it) */
+    size_t nsets;
+    uint64_t *seed; /* where --seed goes (the command's config, with its default) */
+    int *threads;   /* where --threads goes (0 in the config: all cores) */
+    int force;      /* --force */
+    int quiet;      /* --quiet */
+    int help;       /* -h, --help: the usage was printed */
+} study_args;
+
+/* A command's own options: ARG_OTHER if argv[*i] is not one of them, else
+ * as opt_u64, with *i on the option's last value. `ctx` is the command's. */
+typedef int (*own_options)(void *ctx, int argc, char **argv, int *i);
+
+/* Parse the arguments of study command `cmd` (argv[0] is its name) into `s`
+ * (zero but for seed and threads), and through `own` its own options.
+ * Returns EXIT_OK to go on (or, with s->help set, to stop after printing
+ * `usage`), EXIT_USAGE after a usage message, or EXIT_FAIL when out of
+ * memory. Free s->sets in every case. */
+static int study_parse(study_args *s, const char *cmd, const char *usage, int argc, char **argv,
+                       own_options own, void *ctx)
+{
+    s->sets = calloc((size_t)argc + 1, sizeof *s->sets);
+    if (!s->sets)
+        return EXIT_FAIL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        uint64_t v;
+        int k = ARG_TAKEN;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(usage, stdout);
+            s->help = 1;
+            return EXIT_OK;
+        } else if (!strcmp(a, "--seed")) {
+            k = opt_u64(cmd, argc, argv, &i, 0, UINT64_MAX,
+                        "--seed: '%s' is not a whole number from 0 to 2^64-1", s->seed);
+        } else if (!strcmp(a, "--threads")) {
+            k = opt_u64(cmd, argc, argv, &i, 1, 1024,
+                        "--threads: '%s' is not a whole number from 1 to 1024", &v);
+            if (k == ARG_TAKEN)
+                *s->threads = (int)v;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            k = (s->out = opt_value(cmd, argc, argv, &i)) ? ARG_TAKEN : ARG_BAD;
+        } else if (!strcmp(a, "--set")) {
+            const char *spec = opt_value(cmd, argc, argv, &i);
+            if (spec)
+                s->sets[s->nsets++] = spec;
+            k = spec ? ARG_TAKEN : ARG_BAD;
+        } else if (!strcmp(a, "--force")) {
+            s->force = 1;
+        } else if (!strcmp(a, "--quiet")) {
+            s->quiet = 1;
+        } else if ((k = own(ctx, argc, argv, &i)) != ARG_OTHER) {
+            /* the command's own option */
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return usage_error(cmd, "unknown option '%s'", a);
+        } else if (!s->path) {
+            s->path = a;
+            k = ARG_TAKEN;
+        } else {
+            return usage_error(cmd, "unexpected argument '%s'", a);
+        }
+        if (k == ARG_BAD)
+            return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+/* The model of a study: the model file s->path, or the built-in model
+ * `builtin` if not NULL, with the --set overrides applied in order, checked
+ * for overflow. A status as bc_model_load_file's; *m may be set on failure
+ * too (bc_model_free it). */
+static int study_load(const study_args *s, const char *builtin, bc_model **m, bc_error *err)
+{
+    int rc = builtin ? bc_model_builtin(builtin, m, err) : bc_model_load_file(s->path, m, err);
+    for (size_t k = 0; !rc && k < s->nsets; k++)
+        if ((rc = bc_model_set(*m, s->sets[k], err))) {
+            char msg[BC_ERRMSG_SIZE];
+            snprintf(msg, sizeof msg, "%s", bc_errmsg(err));
+            bc_error_set(err, rc, "--set %s", msg);
+        }
+    if (!rc)
+        rc = bc_model_check_finite(*m, err);
+    return rc;
+}
+
 static volatile sig_atomic_t stop_flag = 0;
 
 static void on_signal(int sig)
@@ -536,124 +656,82 @@ static int same_identity(const bc_state_file *f, const bc_model *m, const bc_run
     return 0;
 }
 
+/* The options only `run` has. */
+typedef struct run_args {
+    bc_run_config *cfg; /* -n, --block, --sampler, --save-samples */
+    const char *ckpath; /* --checkpoint, or NULL */
+    const char *resume; /* --resume, or NULL */
+    uint64_t shard_i;   /* --shard I/N: I */
+    uint64_t shard_n;   /* N; 0: not a shard */
+    double ck_every;    /* --checkpoint-every, seconds */
+} run_args;
+
+static int run_option(void *ctx, int argc, char **argv, int *i)
+{
+    run_args *r = ctx;
+    const char *a = argv[*i];
+    if (!strcmp(a, "-n") || !strcmp(a, "--runs"))
+        return opt_u64("run", argc, argv, i, 1, UINT64_MAX,
+                       "-n: '%s' is not a number of runs (a whole number >= 1)", &r->cfg->runs);
+    if (!strcmp(a, "--block"))
+        return opt_u64("run", argc, argv, i, 1, 1u << 24,
+                       "--block: '%s' is not a whole number from 1 to 2^24", &r->cfg->block);
+    if (!strcmp(a, "--save-samples")) {
+        r->cfg->save_samples = 1;
+        return ARG_TAKEN;
+    }
+    if (strcmp(a, "--sampler") && strcmp(a, "--shard") && strcmp(a, "--checkpoint") &&
+        strcmp(a, "--checkpoint-every") && strcmp(a, "--resume"))
+        return ARG_OTHER;
+    const char *v = opt_value("run", argc, argv, i);
+    if (!v)
+        return ARG_BAD;
+    if (!strcmp(a, "--sampler")) {
+        if (bc_sampler_kind_from_name(v, &r->cfg->sampler)) {
+            usage_error("run", "--sampler: '%s' is not mc or lhs", v);
+            return ARG_BAD;
+        }
+    } else if (!strcmp(a, "--shard")) {
+        char *slash = strchr(argv[*i], '/');
+        uint64_t si = 0, sn = 0;
+        if (slash) {
+            *slash = '\0';
+            int bad =
+                parse_u64(argv[*i], 0, UINT32_MAX, &si) || parse_u64(slash + 1, 1, UINT32_MAX, &sn);
+            *slash = '/';
+            if (bad || si >= sn)
+                slash = NULL;
+        }
+        if (!slash) {
+            usage_error("run", "--shard: '%s' is not I/N with 0 <= I < N", v);
+            return ARG_BAD;
+        }
+        r->shard_i = si;
+        r->shard_n = sn;
+    } else if (!strcmp(a, "--checkpoint")) {
+        r->ckpath = v;
+    } else if (!strcmp(a, "--checkpoint-every")) {
+        char *end = NULL;
+        r->ck_every = strtod(v, &end);
+        if (!end || *end || !(r->ck_every >= 0) || r->ck_every > 1e9) {
+            usage_error("run", "--checkpoint-every: '%s' is not a number of seconds", v);
+            return ARG_BAD;
+        }
+    } else {
+        r->resume = v;
+    }
+    return ARG_TAKEN;
+}
+
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 {
-    const char *path = NULL, *out = NULL, *ckpath = NULL, *resume = NULL;
     bc_run_config cfg = {.runs = 1000000, .seed = 1, .sampler = BC_SAMPLER_MC};
-    int force = 0, quiet = 0;
-    uint64_t shard_i = 0, shard_n = 0;
-    double ck_every = 60;
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    size_t nsets = 0;
-    if (!sets)
-        return EXIT_FAIL;
-    int rc = EXIT_OK;
-#define NEED_VALUE()                                                                \
-    do {                                                                            \
-        if (i + 1 >= argc) {                                                        \
-            rc = usage_error("run", "option '%s' needs a value", argv[i]);          \
-            goto out;                                                               \
-        }                                                                           \
-    } while (0)
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        uint64_t v;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(run_usage, stdout);
-            goto out;
-        } else if (!strcmp(a, "-n") || !strcmp(a, "--runs")) {
-            NEED_VALUE();
-            if (parse_u64(argv[++i], 1, UINT64_MAX, &cfg.runs)) {
-                rc = usage_error("run", "-n: '%s' is not a number of runs (a whole number >= 1)",
-                                 argv[i]);
-                goto out;
-            }
-        } else if (!strcmp(a, "--seed")) {
-            NEED_VALUE();
-            if (parse_u64(argv[++i], 0, UINT64_MAX, &cfg.seed)) {
-                rc = usage_error("run", "--seed: '%s' is not a whole number from 0 to 2^64-1",
-                                 argv[i]);
-                goto out;
-            }
-        } else if (!strcmp(a, "--threads")) {
-            NEED_VALUE();
-            if (parse_u64(argv[++i], 1, 1024, &v)) {
-                rc = usage_error("run", "--threads: '%s' is not a whole number from 1 to 1024",
-                                 argv[i]);
-                goto out;
-            }
-            cfg.threads = (int)v;
-        } else if (!strcmp(a, "--block")) {
-            NEED_VALUE();
-            if (parse_u64(argv[++i], 1, 1u << 24, &cfg.block)) {
-                rc = usage_error("run", "--block: '%s' is not a whole number from 1 to 2^24",
-                                 argv[i]);
-                goto out;
-            }
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            NEED_VALUE();
-            out = argv[++i];
-        } else if (!strcmp(a, "--set")) {
-            NEED_VALUE();
-            sets[nsets++] = argv[++i];
-        } else if (!strcmp(a, "--sampler")) {
-            NEED_VALUE();
-            if (bc_sampler_kind_from_name(argv[++i], &cfg.sampler)) {
-                rc = usage_error("run", "--sampler: '%s' is not mc or lhs", argv[i]);
-                goto out;
-            }
-        } else if (!strcmp(a, "--shard")) {
-            NEED_VALUE();
-            ++i;
-            char *slash = strchr(argv[i], '/');
-            uint64_t si = 0, sn = 0;
-            if (slash) {
-                *slash = '\0';
-                int bad = parse_u64(argv[i], 0, UINT32_MAX, &si) ||
-                          parse_u64(slash + 1, 1, UINT32_MAX, &sn);
-                *slash = '/';
-                if (bad || si >= sn)
-                    slash = NULL;
-            }
-            if (!slash) {
-                rc = usage_error("run", "--shard: '%s' is not I/N with 0 <= I < N", argv[i]);
-                goto out;
-            }
-            shard_i = si;
-            shard_n = sn;
-        } else if (!strcmp(a, "--checkpoint")) {
-            NEED_VALUE();
-            ckpath = argv[++i];
-        } else if (!strcmp(a, "--checkpoint-every")) {
-            NEED_VALUE();
-            char *end = NULL;
-            ck_every = strtod(argv[++i], &end);
-            if (!end || *end || !(ck_every >= 0) || ck_every > 1e9) {
-                rc = usage_error("run", "--checkpoint-every: '%s' is not a number of seconds",
-                                 argv[i]);
-                goto out;
-            }
-        } else if (!strcmp(a, "--resume")) {
-            NEED_VALUE();
-            resume = argv[++i];
-        } else if (!strcmp(a, "--force")) {
-            force = 1;
-        } else if (!strcmp(a, "--save-samples")) {
-            cfg.save_samples = 1;
-        } else if (!strcmp(a, "--quiet")) {
-            quiet = 1;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            rc = usage_error("run", "unknown option '%s'", a);
-            goto out;
-        } else if (!path) {
-            path = a;
-        } else {
-            rc = usage_error("run", "unexpected argument '%s'", a);
-            goto out;
-        }
-    }
-#undef NEED_VALUE
-    if (!path) {
+    run_args r = {.cfg = &cfg, .ck_every = 60};
+    study_args s = {.seed = &cfg.seed, .threads = &cfg.threads};
+    int rc = study_parse(&s, "run", run_usage, argc, argv, run_option, &r);
+    if (rc || s.help)
+        goto out;
+    if (!s.path) {
         rc = usage_error("run", "%s", "missing the model file");
         goto out;
     }
@@ -663,35 +741,27 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     bc_model *m = NULL;
     bc_summary *sum = NULL;
     char *defpath = NULL, *cmdline = NULL;
-    int lrc = bc_model_load_file(path, &m, &err);
-    for (size_t k = 0; !lrc && k < nsets; k++)
-        if ((lrc = bc_model_set(m, sets[k], &err))) {
-            char msg[BC_ERRMSG_SIZE];
-            snprintf(msg, sizeof msg, "%s", bc_errmsg(&err));
-            bc_error_set(&err, lrc, "--set %s", msg);
-        }
-    if (!lrc)
-        lrc = bc_model_check_finite(m, &err);
+    int lrc = study_load(&s, NULL, &m, &err);
     if (lrc) {
         say("%s", bc_errmsg(&err));
         rc = input_status(lrc);
         goto done;
     }
-    if (resume && !ckpath)
-        ckpath = resume; /* go on saving to the checkpoint we resume from */
-    if (shard_n && (cfg.save_samples || ckpath)) {
+    if (r.resume && !r.ckpath)
+        r.ckpath = r.resume; /* go on saving to the checkpoint we resume from */
+    if (r.shard_n && (cfg.save_samples || r.ckpath)) {
         say("--shard does not go with --save-samples, --checkpoint or "
             "--resume");
         rc = EXIT_USAGE;
         goto done;
     }
-    if (mpi_size > 1 && (shard_n || ckpath || cfg.save_samples)) {
+    if (mpi_size > 1 && (r.shard_n || r.ckpath || cfg.save_samples)) {
         say("under MPI, --shard, --checkpoint, --resume and --save-samples "
             "are not available");
         rc = EXIT_USAGE;
         goto done;
     }
-    if (!out) {
+    if (!s.out) {
         /* results/<model>.h5 (a shard: results/<model>.part-I-of-N.h5), creating
          * results/ if needed */
         size_t n = strlen(bc_model_id(m)) + 64;
@@ -705,21 +775,21 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
             rc = EXIT_USAGE;
             goto done;
         }
-        if (shard_n)
+        if (r.shard_n)
             snprintf(defpath, n, "results/%s.part-%llu-of-%llu.h5", bc_model_id(m),
-                     (unsigned long long)shard_i, (unsigned long long)shard_n);
+                     (unsigned long long)r.shard_i, (unsigned long long)r.shard_n);
         else
             snprintf(defpath, n, "results/%s.h5", bc_model_id(m));
-        out = defpath;
+        s.out = defpath;
     }
-    lrc = mpi_rank == 0 ? bc_results_check_path(out, force, &err) : BC_OK;
-    if (!lrc && ckpath && !resume && mpi_rank == 0)
-        lrc = bc_results_check_path(ckpath, 1, &err);
-    if (!lrc && ckpath && same_file(ckpath, out))
+    lrc = mpi_rank == 0 ? bc_results_check_path(s.out, s.force, &err) : BC_OK;
+    if (!lrc && r.ckpath && !r.resume && mpi_rank == 0)
+        lrc = bc_results_check_path(r.ckpath, 1, &err);
+    if (!lrc && r.ckpath && same_file(r.ckpath, s.out))
         lrc = bc_error_set(&err, BC_EINVAL,
                            "the checkpoint %s and the result file %s are the same file: the "
                            "result would replace the checkpoint; give them different names",
-                           ckpath, out);
+                           r.ckpath, s.out);
 #ifdef BCSIM_MPI
     if (mpi_size > 1)
         MPI_Bcast(&lrc, 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -738,7 +808,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     sigaction(SIGTERM, &sa, NULL);
     cfg.stop = &stop_flag;
     progress prog = {.start = now_seconds()};
-    if (!quiet && mpi_rank == 0 && isatty(STDERR_FILENO)) {
+    if (!s.quiet && mpi_rank == 0 && isatty(STDERR_FILENO)) {
         cfg.progress = show_progress;
         cfg.progress_user = &prog;
     }
@@ -749,11 +819,11 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         cfg.threads = threads;
     }
     cmdline = join_args(full_argc, full_argv);
-    ckpt ck = {ckpath, m, &cfg, cmdline ? cmdline : ""};
-    if (ckpath) {
+    ckpt ck = {r.ckpath, m, &cfg, cmdline ? cmdline : ""};
+    if (r.ckpath) {
         cfg.checkpoint = write_checkpoint;
         cfg.checkpoint_user = &ck;
-        cfg.checkpoint_every = ck_every;
+        cfg.checkpoint_every = r.ck_every;
     }
 
     bc_run_state *st = NULL;
@@ -763,18 +833,18 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 #ifdef BCSIM_MPI
         lrc = bc_mpi_engine_run(m, &cfg, &sum, &err);
 #endif
-    } else if (resume) {
+    } else if (r.resume) {
         bc_state_file f;
         char why[200];
         memset(&f, 0, sizeof f);
-        lrc = probe_file(resume, probe_state, &err);
+        lrc = probe_file(r.resume, probe_state, &err);
         if (!lrc)
-            lrc = bc_results_read_state(resume, &f, &err);
+            lrc = bc_results_read_state(r.resume, &f, &err);
         if (!lrc && strcmp(f.kind, "checkpoint") != 0)
-            lrc = bc_error_set(&err, BC_EINVAL, "%s is a %s, not a checkpoint", resume, f.kind);
+            lrc = bc_error_set(&err, BC_EINVAL, "%s is a %s, not a checkpoint", r.resume, f.kind);
         else if (!lrc && !same_identity(&f, m, &cfg, why, sizeof why))
             lrc = bc_error_set(&err, BC_EINVAL,
-                               "the checkpoint %s is from another model or setting: %s", resume,
+                               "the checkpoint %s is from another model or setting: %s", r.resume,
                                why);
         if (!lrc)
             lrc = bc_run_state_unpack(m, &cfg, f.bytes, f.len, &st, &err);
@@ -785,10 +855,10 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
             goto done;
         }
     } else {
-        uint64_t first = shard_n ? share(nseg, shard_i, shard_n) : 0;
-        if (shard_n)
-            seg_end = share(nseg, shard_i + 1, shard_n);
-        lrc = bc_run_state_alloc(m, &cfg, first, shard_n != 0, &st, &err);
+        uint64_t first = r.shard_n ? share(nseg, r.shard_i, r.shard_n) : 0;
+        if (r.shard_n)
+            seg_end = share(nseg, r.shard_i + 1, r.shard_n);
+        lrc = bc_run_state_alloc(m, &cfg, first, r.shard_n != 0, &st, &err);
     }
     if (st && !lrc)
         lrc = bc_engine_advance(m, &cfg, st, seg_end, &err);
@@ -798,24 +868,24 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         if (mpi_rank == 0 || lrc != BC_EINTR)
             say("%s%s", bc_errmsg(&err),
                 lrc != BC_EINTR ? ""
-                : ckpath        ? "; the checkpoint is saved"
+                : r.ckpath      ? "; the checkpoint is saved"
                                 : "; nothing written");
-        if (lrc == BC_EINTR && ckpath && mpi_rank == 0)
-            say("resume with: bcsim run ... --resume %s", ckpath);
-        rc = lrc == BC_EINTR ? (ckpath ? EXIT_CHECKPOINTED : EXIT_INTERRUPTED)
+        if (lrc == BC_EINTR && r.ckpath && mpi_rank == 0)
+            say("resume with: bcsim run ... --resume %s", r.ckpath);
+        rc = lrc == BC_EINTR    ? (r.ckpath ? EXIT_CHECKPOINTED : EXIT_INTERRUPTED)
              : lrc == BC_EINVAL ? EXIT_USAGE
                                 : EXIT_FAIL;
         bc_run_state_free(st);
         goto done;
     }
-    if (shard_n) {
-        lrc = bc_results_write_state(out, m, &cfg, st, "shard", shard_i, shard_n, force,
+    if (r.shard_n) {
+        lrc = bc_results_write_state(s.out, m, &cfg, st, "shard", r.shard_i, r.shard_n, s.force,
                                      cmdline ? cmdline : "", &err);
-        if (!lrc && !quiet)
+        if (!lrc && !s.quiet)
             printf("shard %llu/%llu of %s: segments %llu to %llu of %llu, %.1f s. Written to %s\n",
-                   (unsigned long long)shard_i, (unsigned long long)shard_n, bc_model_id(m),
+                   (unsigned long long)r.shard_i, (unsigned long long)r.shard_n, bc_model_id(m),
                    (unsigned long long)bc_run_state_first(st), (unsigned long long)seg_end,
-                   (unsigned long long)nseg, now_seconds() - prog.start, out);
+                   (unsigned long long)nseg, now_seconds() - prog.start, s.out);
         bc_run_state_free(st);
         if (lrc) {
             say("%s", bc_errmsg(&err));
@@ -835,14 +905,14 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     if (mpi_rank != 0)
         goto done;
     double seconds = now_seconds() - prog.start;
-    lrc = bc_results_write(out, force, m, &cfg, sum, cmdline ? cmdline : "", &err);
+    lrc = bc_results_write(s.out, s.force, m, &cfg, sum, cmdline ? cmdline : "", &err);
     if (lrc) {
         say("%s", bc_errmsg(&err));
         rc = lrc == BC_EINVAL ? EXIT_USAGE : EXIT_FAIL;
         goto done;
     }
-    if (!quiet) {
-        print_summary(m, sum, &cfg, threads * mpi_size, seconds, out);
+    if (!s.quiet) {
+        print_summary(m, sum, &cfg, threads * mpi_size, seconds, s.out);
         if (fflush(stdout) != 0) {
             rc = EXIT_FAIL;
             goto done;
@@ -854,7 +924,7 @@ done:
     bc_summary_free(sum);
     bc_model_free(m);
 out:
-    free(sets);
+    free(s.sets);
     return rc;
 }
 
@@ -1348,104 +1418,71 @@ static void print_sobol(const bc_model *m, const bc_sobol_result *r, const char 
     printf("Results: %s\n", path);
 }
 
+/* The options only `sobol` has. */
+typedef struct sobol_args {
+    bc_sobol_config *cfg; /* -n, --bootstrap, --level, --sampler */
+    const char *builtin;  /* --model NAME, or NULL */
+} sobol_args;
+
+static int sobol_option(void *ctx, int argc, char **argv, int *i)
+{
+    sobol_args *o = ctx;
+    const char *a = argv[*i];
+    uint64_t v;
+    if (!strcmp(a, "-n"))
+        return opt_u64("sobol", argc, argv, i, 2, UINT32_MAX,
+                       "-n: '%s' is not a number of base samples (2 to 2^32-1)", &o->cfg->n);
+    if (!strcmp(a, "--bootstrap")) {
+        const char *bad = "--bootstrap: '%s' is not 0 or 10 to 100000";
+        if (opt_u64("sobol", argc, argv, i, 0, 100000, bad, &v) == ARG_BAD)
+            return ARG_BAD;
+        if (v > 0 && v < 10) {
+            usage_error("sobol", bad, argv[*i]);
+            return ARG_BAD;
+        }
+        o->cfg->bootstrap = (int)v;
+        return ARG_TAKEN;
+    }
+    if (strcmp(a, "--level") && strcmp(a, "--sampler") && strcmp(a, "--model"))
+        return ARG_OTHER;
+    const char *val = opt_value("sobol", argc, argv, i);
+    if (!val)
+        return ARG_BAD;
+    if (!strcmp(a, "--level")) {
+        char *end = NULL;
+        o->cfg->level = strtod(val, &end);
+        if (!end || *end || !(o->cfg->level > 0 && o->cfg->level < 1)) {
+            usage_error("sobol", "--level: '%s' is not a number in (0, 1)", val);
+            return ARG_BAD;
+        }
+    } else if (!strcmp(a, "--sampler")) {
+        if (!strcmp(val, "qmc"))
+            o->cfg->sampler = BC_SOBOL_QMC;
+        else if (!strcmp(val, "mc"))
+            o->cfg->sampler = BC_SOBOL_MC;
+        else {
+            usage_error("sobol", "--sampler: '%s' is not qmc or mc", val);
+            return ARG_BAD;
+        }
+    } else {
+        o->builtin = val;
+    }
+    return ARG_TAKEN;
+}
+
 static int cmd_sobol(int argc, char **argv, int full_argc, char **full_argv)
 {
-    const char *path = NULL, *out = NULL, *builtin = NULL;
-    bc_sobol_config cfg = {.n = 16384, .seed = 1, .sampler = BC_SOBOL_QMC, .bootstrap = 200,
-                           .level = 0.95};
-    int force = 0, quiet = 0, rc = EXIT_OK;
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    size_t nsets = 0;
-    if (!sets)
-        return EXIT_FAIL;
-#define NEED_VALUE()                                                                \
-    do {                                                                            \
-        if (i + 1 >= argc) {                                                        \
-            rc = usage_error("sobol", "option '%s' needs a value", argv[i]);        \
-            goto out;                                                               \
-        }                                                                           \
-    } while (0)
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        uint64_t v;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(sobol_usage, stdout);
-            goto out;
-        } else if (!strcmp(a, "-n")) {
-            NEED_VALUE();
-            if (parse_u64(argv[++i], 2, UINT32_MAX, &cfg.n)) {
-                rc = usage_error("sobol", "-n: '%s' is not a number of base samples (2 to 2^32-1)",
-                                 argv[i]);
-                goto out;
-            }
-        } else if (!strcmp(a, "--bootstrap")) {
-            NEED_VALUE();
-            if (parse_u64(argv[++i], 0, 100000, &v) || (v > 0 && v < 10)) {
-                rc = usage_error("sobol", "--bootstrap: '%s' is not 0 or 10 to 100000", argv[i]);
-                goto out;
-            }
-            cfg.bootstrap = (int)v;
-        } else if (!strcmp(a, "--level")) {
-            NEED_VALUE();
-            char *end = NULL;
-            cfg.level = strtod(argv[++i], &end);
-            if (!end || *end || !(cfg.level > 0 && cfg.level < 1)) {
-                rc = usage_error("sobol", "--level: '%s' is not a number in (0, 1)", argv[i]);
-                goto out;
-            }
-        } else if (!strcmp(a, "--seed")) {
-            NEED_VALUE();
-            if (parse_u64(argv[++i], 0, UINT64_MAX, &cfg.seed)) {
-                rc = usage_error("sobol", "--seed: '%s' is not a whole number from 0 to 2^64-1",
-                                 argv[i]);
-                goto out;
-            }
-        } else if (!strcmp(a, "--threads")) {
-            NEED_VALUE();
-            if (parse_u64(argv[++i], 1, 1024, &v)) {
-                rc = usage_error("sobol", "--threads: '%s' is not a whole number from 1 to 1024",
-                                 argv[i]);
-                goto out;
-            }
-            cfg.threads = (int)v;
-        } else if (!strcmp(a, "--sampler")) {
-            NEED_VALUE();
-            ++i;
-            if (!strcmp(argv[i], "qmc"))
-                cfg.sampler = BC_SOBOL_QMC;
-            else if (!strcmp(argv[i], "mc"))
-                cfg.sampler = BC_SOBOL_MC;
-            else {
-                rc = usage_error("sobol", "--sampler: '%s' is not qmc or mc", argv[i]);
-                goto out;
-            }
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            NEED_VALUE();
-            out = argv[++i];
-        } else if (!strcmp(a, "--set")) {
-            NEED_VALUE();
-            sets[nsets++] = argv[++i];
-        } else if (!strcmp(a, "--model")) {
-            NEED_VALUE();
-            builtin = argv[++i];
-        } else if (!strcmp(a, "--force")) {
-            force = 1;
-        } else if (!strcmp(a, "--quiet")) {
-            quiet = 1;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            rc = usage_error("sobol", "unknown option '%s'", a);
-            goto out;
-        } else if (!path) {
-            path = a;
-        } else {
-            rc = usage_error("sobol", "unexpected argument '%s'", a);
-            goto out;
-        }
-    }
-#undef NEED_VALUE
-    if (!path == !builtin) {
-        rc = usage_error("sobol", "%s", path ? "give a model file or --model, not both"
-                                             : "missing the model file (or --model NAME)");
+    bc_sobol_config cfg = {
+        .n = 16384, .seed = 1, .sampler = BC_SOBOL_QMC, .bootstrap = 200, .level = 0.95};
+    sobol_args o = {.cfg = &cfg};
+    study_args s = {.seed = &cfg.seed, .threads = &cfg.threads};
+    int rc = study_parse(&s, "sobol", sobol_usage, argc, argv, sobol_option, &o);
+    if (rc || s.help)
+        goto out;
+    if (!s.path == !o.builtin) {
+        rc = usage_error("sobol", "%s",
+                         s.path ? "give a model file or --model, not both"
+                                : "missing the model file (or --model NAME)");
         goto out;
     }
 
@@ -1454,21 +1491,13 @@ static int cmd_sobol(int argc, char **argv, int full_argc, char **full_argv)
     bc_model *m = NULL;
     bc_sobol_result *res = NULL;
     char *defpath = NULL, *cmdline = NULL;
-    int lrc = builtin ? bc_model_builtin(builtin, &m, &err) : bc_model_load_file(path, &m, &err);
-    for (size_t k = 0; !lrc && k < nsets; k++)
-        if ((lrc = bc_model_set(m, sets[k], &err))) {
-            char msg[BC_ERRMSG_SIZE];
-            snprintf(msg, sizeof msg, "%s", bc_errmsg(&err));
-            bc_error_set(&err, lrc, "--set %s", msg);
-        }
-    if (!lrc)
-        lrc = bc_model_check_finite(m, &err);
+    int lrc = study_load(&s, o.builtin, &m, &err);
     if (lrc) {
         say("%s", bc_errmsg(&err));
         rc = input_status(lrc);
         goto done;
     }
-    if (!out) {
+    if (!s.out) {
         size_t n = strlen(bc_model_id(m)) + 24;
         defpath = malloc(n);
         if (!defpath) {
@@ -1481,9 +1510,9 @@ static int cmd_sobol(int argc, char **argv, int full_argc, char **full_argv)
             goto done;
         }
         snprintf(defpath, n, "results/%s-sobol.h5", bc_model_id(m));
-        out = defpath;
+        s.out = defpath;
     }
-    lrc = mpi_rank == 0 ? bc_results_check_path(out, force, &err) : BC_OK;
+    lrc = mpi_rank == 0 ? bc_results_check_path(s.out, s.force, &err) : BC_OK;
 #ifdef BCSIM_MPI
     if (mpi_size > 1)
         MPI_Bcast(&lrc, 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -1503,7 +1532,7 @@ static int cmd_sobol(int argc, char **argv, int full_argc, char **full_argv)
         cfg.stop = &stop_flag;
     }
     progress prog = {.start = now_seconds()};
-    if (!quiet && mpi_rank == 0 && isatty(STDERR_FILENO)) {
+    if (!s.quiet && mpi_rank == 0 && isatty(STDERR_FILENO)) {
         cfg.progress = show_progress;
         cfg.progress_user = &prog;
     }
@@ -1528,14 +1557,14 @@ static int cmd_sobol(int argc, char **argv, int full_argc, char **full_argv)
                 "has (%zu); used Monte Carlo instead\n",
                 bc_sobolseq_max_dim());
     cmdline = join_args(full_argc, full_argv);
-    lrc = bc_results_write_sobol(out, force, m, &cfg, res, cmdline ? cmdline : "", &err);
+    lrc = bc_results_write_sobol(s.out, s.force, m, &cfg, res, cmdline ? cmdline : "", &err);
     if (lrc) {
         say("%s", bc_errmsg(&err));
         rc = lrc == BC_EINVAL ? EXIT_USAGE : EXIT_FAIL;
         goto done;
     }
-    if (!quiet) {
-        print_sobol(m, res, out);
+    if (!s.quiet) {
+        print_sobol(m, res, s.out);
         if (fflush(stdout) != 0)
             rc = EXIT_FAIL;
     }
@@ -1545,7 +1574,7 @@ done:
     bc_sobol_result_free(res);
     bc_model_free(m);
 out:
-    free(sets);
+    free(s.sets);
     return rc;
 }
 
