@@ -14,28 +14,8 @@ trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 pass=0
 fail=0
 
-# expect STATUS STDOUT-PATTERN STDERR-PATTERN -- COMMAND...
-# (an empty pattern means "must be empty")
-expect() {
-  local want=$1 outpat=$2 errpat=$3
-  shift 4
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  local ok=1
-  [ "$got" -eq "$want" ] || ok=0
-  if [ -z "$outpat" ]; then [ ! -s "$tmp/out" ] || ok=0
-  else grep -qE -- "$outpat" "$tmp/out" || ok=0; fi
-  if [ -z "$errpat" ]; then [ ! -s "$tmp/err" ] || ok=0
-  else grep -qE -- "$errpat" "$tmp/err" || ok=0; fi
-  if [ $ok -eq 1 ]; then
-    pass=$((pass + 1))
-  else
-    fail=$((fail + 1))
-    echo "FAILED: $* (status $got, want $want)"
-    echo "  stdout: $(head -c 300 "$tmp/out")"
-    echo "  stderr: $(head -c 300 "$tmp/err")"
-  fi
-}
+# expect STATUS STDOUT-PATTERN STDERR-PATTERN -- COMMAND... (tests/lib.sh)
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" || exit 1
 
 # check DESCRIPTION COMMAND...: passes when the command succeeds
 check() {

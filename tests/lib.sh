@@ -1,0 +1,29 @@
+# lib.sh: helpers shared by the shell tests. Each test sources it with
+#   . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# after setting $tmp (its scratch folder) and the counters pass and fail,
+# which the helpers use.
+
+# expect STATUS STDOUT-PATTERN STDERR-PATTERN -- COMMAND...
+# (an empty pattern means "must be empty"): the command exits with STATUS and
+# its stdout and stderr match the extended regular expressions; the start of
+# both is shown when it does not.
+expect() {
+  local want=$1 outpat=$2 errpat=$3
+  shift 4
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  local ok=1
+  [ "$got" -eq "$want" ] || ok=0
+  if [ -z "$outpat" ]; then [ ! -s "$tmp/out" ] || ok=0
+  else grep -qE -- "$outpat" "$tmp/out" || ok=0; fi
+  if [ -z "$errpat" ]; then [ ! -s "$tmp/err" ] || ok=0
+  else grep -qE -- "$errpat" "$tmp/err" || ok=0; fi
+  if [ $ok -eq 1 ]; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAILED: $* (status $got, want $want)"
+    echo "  stdout: $(head -c 300 "$tmp/out")"
+    echo "  stderr: $(head -c 600 "$tmp/err")"
+  fi
+}
