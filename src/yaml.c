@@ -14,7 +14,6 @@ void bc_yaml_free(bc_ynode *node)
     for (size_t i = 0; i < node->n; i++)
         bc_yaml_free(node->kids[i]);
     free(node->kids);
-    free(node->str);
     free(node);
 }
 
@@ -32,9 +31,11 @@ static int add_kid(bc_ynode *parent, bc_ynode *kid)
     return BC_OK;
 }
 
-static bc_ynode *new_node(bc_ytype type, const yaml_mark_t *mark)
+/* A node with room for `len` bytes of text and a NUL: one allocation per
+ * scalar rather than two (10^5 proposals hold 1.4 million scalars). */
+static bc_ynode *new_node(bc_ytype type, const yaml_mark_t *mark, size_t len)
 {
-    bc_ynode *n = calloc(1, sizeof *n);
+    bc_ynode *n = calloc(1, sizeof *n + len + 1);
     if (n) {
         n->type = type;
         n->line = (int)mark->line + 1;
@@ -122,24 +123,17 @@ int bc_yaml_parse(const char *text, size_t len, const char *file, bc_ynode **roo
                 break;
             }
             if (ev.type == YAML_SCALAR_EVENT) {
-                node = new_node(BC_Y_SCALAR, mk);
-                if (node) {
-                    node->len = ev.data.scalar.length;
-                    node->str = malloc(node->len + 1);
-                    if (node->str) {
-                        memcpy(node->str, ev.data.scalar.value, node->len);
-                        node->str[node->len] = '\0';
-                    }
-                    node->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-                }
-                if (!node || !node->str) {
-                    bc_yaml_free(node);
-                    node = NULL;
+                node = new_node(BC_Y_SCALAR, mk, ev.data.scalar.length);
+                if (!node) {
                     rc = bc_error_set(err, BC_ENOMEM, "%s: out of memory", file);
                     break;
                 }
+                node->len = ev.data.scalar.length;
+                node->str = node->text; /* NUL-terminated by calloc */
+                memcpy(node->str, ev.data.scalar.value, node->len);
+                node->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
             } else {
-                node = new_node(ev.type == YAML_SEQUENCE_START_EVENT ? BC_Y_SEQ : BC_Y_MAP, mk);
+                node = new_node(ev.type == YAML_SEQUENCE_START_EVENT ? BC_Y_SEQ : BC_Y_MAP, mk, 0);
                 if (!node) {
                     rc = bc_error_set(err, BC_ENOMEM, "%s: out of memory", file);
                     break;

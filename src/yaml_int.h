@@ -13,12 +13,13 @@ typedef enum { BC_Y_SCALAR, BC_Y_SEQ, BC_Y_MAP } bc_ytype;
 typedef struct bc_ynode {
     bc_ytype type;
     int line, col;           /* 1-based start position */
-    char *str;               /* scalar text (NUL-terminated) */
+    char *str;               /* scalar text (NUL-terminated; in `text` for a parsed node) */
     size_t len;              /* scalar length in bytes */
     int plain;               /* scalar written without quotes */
     struct bc_ynode **kids;  /* SEQ: items; MAP: key0, value0, key1, value1, ... */
     size_t n;                /* number of entries in kids */
     size_t cap;
+    char text[];             /* a scalar's text, in the node's own allocation */
 } bc_ynode;
 
 /* The deepest nesting accepted. */
