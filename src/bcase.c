@@ -350,6 +350,7 @@ static void bcase_free(void *impl)
         free(bc->proposals[p].savings);
     }
     free(bc->proposals);
+    free(bc->yearly);
     free(bc);
 }
 

@@ -46,8 +46,8 @@ typedef struct bc_saving {
 typedef struct bc_proposal {
     size_t x_investment, x_participants, x_effect, x_elasticity, x_start, x_duration,
         x_unit_cost;           /* offsets in x */
-    double profile[BC_MAX_YEARS]; /* investment_profile, default 1 */
-    double index[BC_MAX_YEARS];   /* unit_cost_index, default 1 */
+    double *profile;           /* [years] investment_profile, default 1 (in bc_bcase.yearly) */
+    double *index;             /* [years] unit_cost_index, default 1 (in bc_bcase.yearly) */
     size_t n_savings;
     bc_saving *savings;
 } bc_proposal;
@@ -59,6 +59,9 @@ typedef struct bc_bcase {
     size_t x_shocks;           /* offset of the H shocks */
     size_t n_proposals;
     bc_proposal *proposals;
+    /* every proposal's profile and index, `years` each (owned); arrays of
+     * BC_MAX_YEARS inside each proposal took 1.6 kB whatever the horizon */
+    double *yearly;
 } bc_bcase;
 
 extern const bc_model_type bc_model_type_bcase;

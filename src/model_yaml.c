@@ -623,6 +623,8 @@ static int parse_proposal(ctx *c, const bc_ynode *n, size_t p)
         if ((rc = add_input(c, v ? v : &zero, name, fields[i].b, 1, offs[i])))
             return rc;
     }
+    pr->profile = c->bc->yearly + 2 * m->years * p;
+    pr->index = pr->profile + m->years;
     for (size_t t = 0; t < m->years; t++)
         pr->profile[t] = pr->index[t] = 1.0;
     char what[160];
@@ -848,9 +850,10 @@ static int parse_root(ctx *c, const bc_ynode *root)
         return perr(c, ps, "proposals must be a non-empty list");
     size_t P = ps->n;
     c->bc->proposals = calloc(P, sizeof *c->bc->proposals);
+    c->bc->yearly = malloc(P * 2 * m->years * sizeof *c->bc->yearly);
     m->output_ids = calloc(P + 1, sizeof *m->output_ids);
     m->output_names = calloc(P + 1, sizeof *m->output_names);
-    if (!c->bc->proposals || !m->output_ids || !m->output_names)
+    if (!c->bc->proposals || !c->bc->yearly || !m->output_ids || !m->output_names)
         return oom(c);
     m->n_outputs = P + 1;
     c->bc->n_proposals = P;
