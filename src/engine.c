@@ -104,11 +104,11 @@ static double memory_available(void)
 /* Refuse, before anything is allocated, a run whose fixed memory exceeds what
  * the machine has: the segment's 64 block partials, the segment, the fold
  * (each 2 S + p + p^2 doubles: the regression's cross-products grow with the
- * square of p = inputs + 2 outputs), each thread's block of values
- * ((S + p) x block doubles) and histograms (at least 1024 bins per series),
- * and the saved samples. Computed in double, so that no size overflows. The
- * partials a run in pieces keeps grow later, one per segment, and are not
- * counted. */
+ * square of p = inputs + 2 outputs), each thread's batch of values
+ * ((BC_HIST_BATCH S + p) x block doubles) and histograms (at least 1024 bins
+ * per series), and the saved samples. Computed in double, so that no size
+ * overflows. The partials a run in pieces keeps grow later, one per segment,
+ * and are not counted. */
 static int check_memory(const bc_model *m, const bc_stats_shape *sh, const bc_run_config *cfg,
                         bc_error *err)
 {
@@ -116,7 +116,8 @@ static int check_memory(const bc_model *m, const bc_stats_shape *sh, const bc_ru
     const double S = (double)sh->n_series, p = (double)sh->p, B = (double)sh->block;
     const double nt = (double)n_threads(cfg);
     const double acc = (2 * S + p + p * p) * 8;
-    double need = (BC_SEGMENT_BLOCKS + 2) * acc + nt * ((S + p) * B * 8 + (double)dim * 8) +
+    double need = (BC_SEGMENT_BLOCKS + 2) * acc +
+                  nt * ((BC_HIST_BATCH * S + p) * B * 8 + (double)dim * 8) +
                   (nt + 1) * S * (1024 * 8 + 64);
     if (cfg->save_samples)
         need += (double)cfg->runs * (double)(sh->nx + sh->n_outputs) * 8;
@@ -262,6 +263,7 @@ static uint64_t seg_runs(const bc_run_state *s, uint64_t a, uint64_t b)
 static int absorb_threads(bc_run_state *s, thread_ws *ws, int nt)
 {
     for (int t = 0; t < nt; t++) {
+        bc_block_ws_flush(&s->sh, &ws[t].acc, &ws[t].bw);
         if (bc_thread_acc_absorb(&s->sh, &s->acc, &ws[t].acc))
             return -1;
         bc_thread_acc_reset(&s->sh, &ws[t].acc);

@@ -79,12 +79,11 @@ static int fhist_cover(bc_fhist *h, int64_t *base, int64_t lo, int64_t hi)
     return 0;
 }
 
-/* Add n values at once. The bin indices are sorted first (an LSD radix sort
- * in two passes of 9 bits), so that the counts are updated in ascending
- * memory order: with dozens of histograms per thread, random increments
- * would miss the cache on almost every run. */
-static int fhist_add_many(bc_fhist *h, int64_t *base, const double *v, size_t n, uint32_t *keys,
-                          uint32_t *tmp)
+/* Add n values at once: the range first (growing or coarsening the
+ * histogram once), then one increment a value. The caller batches many blocks
+ * of runs per call, so that the increments of one call fall densely on one
+ * histogram, which stays in cache while they do. */
+static int fhist_add_many(bc_fhist *h, int64_t *base, const double *v, size_t n)
 {
     if (n == 0)
         return 0;
@@ -109,31 +108,14 @@ static int fhist_add_many(bc_fhist *h, int64_t *base, const double *v, size_t n,
             break;
     }
     const double scale = ldexp(1.0, -h->e);
+    uint64_t *c = h->c;
+    const int64_t b = *base;
     for (size_t i = 0; i < n; i++) {
         double y = v[i] * scale;
         int64_t k = (int64_t)y; /* floor without a call: truncate, then step down */
         k -= (double)k > y;
-        keys[i] = (uint32_t)(k - lo); /* < 2^18 */
+        c[k - b]++;
     }
-    uint32_t cnt[512];
-    for (int pass = 0; pass < 2; pass++) {
-        const unsigned shift = 9u * (unsigned)pass;
-        uint32_t *src = pass ? tmp : keys, *dst = pass ? keys : tmp;
-        memset(cnt, 0, sizeof cnt);
-        for (size_t i = 0; i < n; i++)
-            cnt[(src[i] >> shift) & 511u]++;
-        uint32_t sum = 0;
-        for (int b = 0; b < 512; b++) {
-            uint32_t c = cnt[b];
-            cnt[b] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            dst[cnt[(src[i] >> shift) & 511u]++] = src[i];
-    }
-    uint64_t *c = h->c + (lo - *base);
-    for (size_t i = 0; i < n; i++)
-        c[keys[i]]++;
     return 0;
 }
 
@@ -264,30 +246,39 @@ void bc_block_acc_reset(bc_block_acc *b, const bc_stats_shape *sh)
     memset(b->rcom, 0, sh->p * sh->p * sizeof *b->rcom);
 }
 
+/* A column stride of at least n doubles, a whole number of cache lines but
+ * not of 4 KiB pages: columns a power of two apart would fall on the same
+ * cache sets, and a run's values, one per column, would evict each other. */
+static size_t stride(size_t n)
+{
+    size_t s = (n + 7) & ~(size_t)7;
+    return s % 512 == 0 ? s + 8 : s;
+}
+
 int bc_block_ws_init(bc_block_ws *w, const bc_stats_shape *sh)
 {
-    w->used = 0;
-    w->v = malloc(sh->n_series * sh->block * sizeof *w->v);
-    w->z = malloc((sh->p ? sh->p : 1) * sh->block * sizeof *w->z);
-    w->keys = malloc(2 * sh->block * sizeof *w->keys);
+    w->cap = BC_HIST_BATCH * sh->block;
+    w->vs = stride(w->cap);
+    w->zs = stride(sh->block);
+    w->pend = w->used = 0;
+    w->v = malloc(sh->n_series * w->vs * sizeof *w->v);
+    w->z = malloc((sh->p ? sh->p : 1) * w->zs * sizeof *w->z);
     w->dev = malloc(sh->block * sizeof *w->dev);
-    return w->v && w->z && w->keys && w->dev ? 0 : -1;
+    return w->v && w->z && w->dev ? 0 : -1;
 }
 
 void bc_block_ws_free(bc_block_ws *w)
 {
     free(w->v);
     free(w->z);
-    free(w->keys);
     free(w->dev);
     w->v = w->z = w->dev = NULL;
-    w->keys = NULL;
 }
 
 void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, const bc_eval *e,
                   const double *xs, uint64_t run)
 {
-    const size_t O = sh->n_outputs, H = sh->years, B = sh->block;
+    const size_t O = sh->n_outputs, H = sh->years, B = w->zs, C = w->vs;
     int finite = 1;
     for (size_t o = 0; o < O; o++)
         finite &= isfinite(e->avg_gain[o]) && isfinite(e->npv[o]);
@@ -308,19 +299,27 @@ void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, co
         t->be_year[o * (H + 1) + (y < 0 ? H : (size_t)y)]++;
     }
     /* series values and regression variables, variable-major */
-    const size_t i = w->used++;
+    const size_t i = w->used++, iv = w->pend + i;
     for (size_t o = 0; o < O; o++) {
-        w->v[o * B + i] = e->avg_gain[o];
-        w->v[(O + o) * B + i] = e->npv[o];
+        w->v[o * C + iv] = e->avg_gain[o];
+        w->v[(O + o) * C + iv] = e->npv[o];
     }
     for (size_t k = 0; k < O * H; k++)
-        w->v[(2 * O + k) * B + i] = e->gain[k];
+        w->v[(2 * O + k) * C + iv] = e->gain[k];
     for (size_t v = 0; v < sh->nx; v++)
         w->z[v * B + i] = xs[v];
     for (size_t o = 0; o < O; o++) {
         w->z[(sh->nx + o) * B + i] = e->avg_gain[o];
         w->z[(sh->nx + O + o) * B + i] = e->npv[o];
     }
+}
+
+void bc_block_ws_flush(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w)
+{
+    for (size_t s = 0; s < sh->n_series; s++)
+        if (fhist_add_many(&t->hist[s], &t->bases[s], w->v + s * w->vs, w->pend))
+            t->oom = 1;
+    w->pend = 0;
 }
 
 /* Sum of v[0..n) with four interleaved accumulators (a fixed order, so the
@@ -356,6 +355,52 @@ static double dot4(const double *a, const double *b, size_t n)
     return (a0 + a1) + (a2 + a3);
 }
 
+typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
+
+/* out[a p + c] = dot4(z_a, z_c) for every pair of the p columns z_v = z + v B
+ * of n values: the same sums in the same order as dot4 (lane l adds the
+ * products of the rows i = l mod 4, the rows past the last multiple of four go
+ * to lane 0, then (l0 + l1) + (l2 + l3)), for two-by-two tiles of columns at
+ * once, so that each value loaded serves two products. No fused
+ * multiply-adds: the sums are the same on every machine. */
+__attribute__((target_clones("avx2", "default"))) static void
+gram(const double *z, size_t B, size_t p, size_t n, double *out)
+{
+    const size_t n4 = n & ~(size_t)3;
+    for (size_t a = 0; a < p; a += 2) {
+        const size_t a1 = a + 1 < p ? a + 1 : a;
+        for (size_t c = a; c < p; c += 2) {
+            const size_t c1 = c + 1 < p ? c + 1 : c;
+            const double *xa = z + a * B, *xb = z + a1 * B, *ya = z + c * B, *yb = z + c1 * B;
+            v4d s00 = {0, 0, 0, 0}, s01 = s00, s10 = s00, s11 = s00;
+            for (size_t i = 0; i < n4; i += 4) {
+                v4d u0, u1, v0, v1;
+                memcpy(&u0, xa + i, sizeof u0);
+                memcpy(&u1, xb + i, sizeof u1);
+                memcpy(&v0, ya + i, sizeof v0);
+                memcpy(&v1, yb + i, sizeof v1);
+                s00 += u0 * v0;
+                s01 += u0 * v1;
+                s10 += u1 * v0;
+                s11 += u1 * v1;
+            }
+            for (size_t i = n4; i < n; i++) {
+                s00[0] += xa[i] * ya[i];
+                s01[0] += xa[i] * yb[i];
+                s10[0] += xb[i] * ya[i];
+                s11[0] += xb[i] * yb[i];
+            }
+            const size_t ia[4] = {a, a, a1, a1}, ic[4] = {c, c1, c, c1};
+            const v4d *sv[4] = {&s00, &s01, &s10, &s11};
+            for (int k = 0; k < 4; k++) {
+                const v4d t = *sv[k];
+                const double r = (t[0] + t[1]) + (t[2] + t[3]);
+                out[ia[k] * p + ic[k]] = out[ic[k] * p + ia[k]] = r;
+            }
+        }
+    }
+}
+
 void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b,
                      bc_block_ws *w)
 {
@@ -365,7 +410,7 @@ void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b
     b->n = n;
     double *dev = w->dev;
     for (size_t s = 0; s < sh->n_series; s++) {
-        const double *v = w->v + s * B;
+        const double *v = w->v + s * w->vs + w->pend;
         /* two passes: mean = sum/n, m2 = sum (x - mean)^2 */
         double mean = sum4(v, n) / (double)n, mn = t->min[s], mx = t->max[s];
         for (size_t i = 0; i < n; i++) {
@@ -377,20 +422,19 @@ void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b
         b->m2[s] = dot4(dev, dev, n);
         t->min[s] = mn;
         t->max[s] = mx;
-        if (fhist_add_many(&t->hist[s], &t->bases[s], v, n, w->keys, w->keys + B))
-            t->oom = 1;
     }
     for (size_t v = 0; v < p; v++) {
-        double *z = w->z + v * B;
+        double *z = w->z + v * w->zs;
         double m = sum4(z, n) / (double)n;
         b->rmean[v] = m;
         for (size_t i = 0; i < n; i++)
             z[i] -= m;
     }
-    for (size_t a = 0; a < p; a++)
-        for (size_t c = a; c < p; c++)
-            b->rcom[a * p + c] = b->rcom[c * p + a] = dot4(w->z + a * B, w->z + c * B, n);
+    gram(w->z, w->zs, p, n, b->rcom);
     w->used = 0;
+    w->pend += n;
+    if (w->pend + B > w->cap)
+        bc_block_ws_flush(sh, t, w);
 }
 
 void bc_block_merge(const bc_stats_shape *sh, bc_block_acc *total, const bc_block_acc *b)

@@ -47,14 +47,22 @@ typedef struct bc_block_acc {
     double *rmean, *rcom;    /* [p], [p * p]: regression means and co-moments */
 } bc_block_acc;
 
-/* Per-thread scratch holding one block's values, series by series, so that
- * each series' histogram is updated in one pass while it is in cache. */
+/* Blocks of series values a thread keeps before it adds them to its
+ * histograms: counts do not depend on order, and a batch of many blocks fills
+ * each histogram densely enough that its counts are updated while in cache. */
+#define BC_HIST_BATCH 8
+
+/* Per-thread scratch: the series values of up to BC_HIST_BATCH blocks, series
+ * by series, and the current block's regression variables. The values of
+ * finished blocks are in the moments already and wait for the histograms. */
 typedef struct bc_block_ws {
-    double *v;               /* [n_series * block] output series values */
-    double *z;               /* [p * block] regression variables */
-    uint32_t *keys;          /* [2 * block] scratch for sorting bin indices */
+    double *v;               /* [n_series * vs] output series values */
+    double *z;               /* [p * zs] regression variables */
     double *dev;             /* [block] deviations from the block mean */
-    size_t used;
+    size_t cap;              /* runs v holds: BC_HIST_BATCH blocks */
+    size_t vs, zs;           /* column strides of v and z (padded: see stride()) */
+    size_t pend;             /* runs of finished blocks not yet in the histograms */
+    size_t used;             /* runs of the current block (at v + pend) */
 } bc_block_ws;
 
 int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh);
@@ -79,9 +87,14 @@ void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, co
                   const double *xs, uint64_t run);
 
 /* Fold the block's scratch into the block's moments and co-moments and the
- * thread's histograms and extremes; empties the scratch. */
+ * thread's extremes; its values go to the thread's histograms with the next
+ * flush, at the latest when the batch is full. */
 void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b,
                      bc_block_ws *w);
+
+/* Add the values waiting in w to t's histograms. Needed before t is read,
+ * absorbed or packed. */
+void bc_block_ws_flush(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w);
 
 /* total += b (Chan et al.'s pairwise update), in block order. */
 void bc_block_merge(const bc_stats_shape *sh, bc_block_acc *total, const bc_block_acc *b);
