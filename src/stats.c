@@ -258,27 +258,29 @@ static size_t stride(size_t n)
 int bc_block_ws_init(bc_block_ws *w, const bc_stats_shape *sh)
 {
     w->cap = BC_HIST_BATCH * sh->block;
-    w->vs = stride(w->cap);
+    w->hs = stride(w->cap);
     w->zs = stride(sh->block);
     w->pend = w->used = 0;
-    w->v = malloc(sh->n_series * w->vs * sizeof *w->v);
+    w->v = malloc(sh->n_series * w->zs * sizeof *w->v);
     w->z = malloc((sh->p ? sh->p : 1) * w->zs * sizeof *w->z);
+    w->hv = malloc(sh->n_series * w->hs * sizeof *w->hv);
     w->dev = malloc(sh->block * sizeof *w->dev);
-    return w->v && w->z && w->dev ? 0 : -1;
+    return w->v && w->z && w->hv && w->dev ? 0 : -1;
 }
 
 void bc_block_ws_free(bc_block_ws *w)
 {
     free(w->v);
     free(w->z);
+    free(w->hv);
     free(w->dev);
-    w->v = w->z = w->dev = NULL;
+    w->v = w->z = w->hv = w->dev = NULL;
 }
 
 void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, const bc_eval *e,
                   const double *xs, uint64_t run)
 {
-    const size_t O = sh->n_outputs, H = sh->years, B = w->zs, C = w->vs;
+    const size_t O = sh->n_outputs, H = sh->years, B = w->zs;
     int finite = 1;
     for (size_t o = 0; o < O; o++)
         finite &= isfinite(e->avg_gain[o]) && isfinite(e->npv[o]);
@@ -299,13 +301,13 @@ void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, co
         t->be_year[o * (H + 1) + (y < 0 ? H : (size_t)y)]++;
     }
     /* series values and regression variables, variable-major */
-    const size_t i = w->used++, iv = w->pend + i;
+    const size_t i = w->used++;
     for (size_t o = 0; o < O; o++) {
-        w->v[o * C + iv] = e->avg_gain[o];
-        w->v[(O + o) * C + iv] = e->npv[o];
+        w->v[o * B + i] = e->avg_gain[o];
+        w->v[(O + o) * B + i] = e->npv[o];
     }
     for (size_t k = 0; k < O * H; k++)
-        w->v[(2 * O + k) * C + iv] = e->gain[k];
+        w->v[(2 * O + k) * B + i] = e->gain[k];
     for (size_t v = 0; v < sh->nx; v++)
         w->z[v * B + i] = xs[v];
     for (size_t o = 0; o < O; o++) {
@@ -317,7 +319,7 @@ void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, co
 void bc_block_ws_flush(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w)
 {
     for (size_t s = 0; s < sh->n_series; s++)
-        if (fhist_add_many(&t->hist[s], &t->bases[s], w->v + s * w->vs, w->pend))
+        if (fhist_add_many(&t->hist[s], &t->bases[s], w->hv + s * w->hs, w->pend))
             t->oom = 1;
     w->pend = 0;
 }
@@ -410,7 +412,7 @@ void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b
     b->n = n;
     double *dev = w->dev;
     for (size_t s = 0; s < sh->n_series; s++) {
-        const double *v = w->v + s * w->vs + w->pend;
+        const double *v = w->v + s * w->zs;
         /* two passes: mean = sum/n, m2 = sum (x - mean)^2 */
         double mean = sum4(v, n) / (double)n, mn = t->min[s], mx = t->max[s];
         for (size_t i = 0; i < n; i++) {
@@ -422,6 +424,7 @@ void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b
         b->m2[s] = dot4(dev, dev, n);
         t->min[s] = mn;
         t->max[s] = mx;
+        memcpy(w->hv + s * w->hs + w->pend, v, n * sizeof *v);
     }
     for (size_t v = 0; v < p; v++) {
         double *z = w->z + v * w->zs;

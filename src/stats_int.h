@@ -52,17 +52,19 @@ typedef struct bc_block_acc {
  * each histogram densely enough that its counts are updated while in cache. */
 #define BC_HIST_BATCH 8
 
-/* Per-thread scratch: the series values of up to BC_HIST_BATCH blocks, series
- * by series, and the current block's regression variables. The values of
- * finished blocks are in the moments already and wait for the histograms. */
+/* Per-thread scratch: the current block's series values and regression
+ * variables, variable by variable, and the series values of up to
+ * BC_HIST_BATCH finished blocks, which are in the moments already and wait
+ * for the histograms. */
 typedef struct bc_block_ws {
-    double *v;               /* [n_series * vs] output series values */
-    double *z;               /* [p * zs] regression variables */
+    double *v;               /* [n_series * zs] the block's output series values */
+    double *z;               /* [p * zs] the block's regression variables */
+    double *hv;              /* [n_series * hs] values waiting for the histograms */
     double *dev;             /* [block] deviations from the block mean */
-    size_t cap;              /* runs v holds: BC_HIST_BATCH blocks */
-    size_t vs, zs;           /* column strides of v and z (padded: see stride()) */
-    size_t pend;             /* runs of finished blocks not yet in the histograms */
-    size_t used;             /* runs of the current block (at v + pend) */
+    size_t cap;              /* runs hv holds: BC_HIST_BATCH blocks */
+    size_t zs, hs;           /* column strides (padded: see stride()) */
+    size_t pend;             /* runs in hv */
+    size_t used;             /* runs of the current block */
 } bc_block_ws;
 
 int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh);
