@@ -11,39 +11,38 @@ const double bc_quantile_probs[BC_NQ] = {0.01, 0.05, 0.10, 0.25, 0.5, 0.75, 0.90
 #define E0 (-10)
 #define BC_HIST_MAX_BINS ((int64_t)1 << 18)
 
-/* floor(k / 2) for any sign. */
-static inline int64_t floor_half(int64_t k)
-{
-    return k >= 0 ? k / 2 : -((-k + 1) / 2);
-}
-
+/* floor(k / 2^s) for any sign and s >= 0; bin indices stay below 2^61 in
+ * magnitude (values are coarsened before |v| / width reaches 2^60). */
 static inline int64_t floor_shift(int64_t k, int s)
 {
-    while (s-- > 0)
-        k = floor_half(k);
-    return k;
+    if (s >= 62)
+        return k < 0 ? -1 : 0;
+    const int64_t d = (int64_t)1 << s;
+    return k >= 0 ? k / d : -((-k + d - 1) / d);
 }
 
-/* Bins are kept in c[0 .. cap) for indices base .. base+cap-1, the used ones
- * are k0 .. k0+n-1; `base` is kept beside the histogram (bc_thread_acc.bases). */
-static void fhist_coarsen(bc_fhist *h, int64_t *base)
+/* Widen the bins 2^s times in one pass. Bins are kept in c[0 .. cap) for
+ * indices base .. base+cap-1, the used ones are k0 .. k0+n-1; `base` is kept
+ * beside the histogram (bc_thread_acc.bases). A bin moves to a lower or the
+ * same slot, so the counts can be moved in place in ascending order. */
+static void fhist_coarsen(bc_fhist *h, int64_t *base, int s)
 {
-    int64_t nb = floor_half(*base);
+    int64_t nb = floor_shift(*base, s);
     for (size_t i = 0; i < h->cap; i++) {
         uint64_t v = h->c[i];
         if (!v)
             continue;
-        size_t j = (size_t)(floor_half(*base + (int64_t)i) - nb);
+        size_t j = (size_t)(floor_shift(*base + (int64_t)i, s) - nb);
         h->c[i] = 0;
         h->c[j] += v;
     }
     if (h->n) {
-        int64_t first = floor_half(h->k0), last = floor_half(h->k0 + (int64_t)h->n - 1);
+        int64_t first = floor_shift(h->k0, s), last = floor_shift(h->k0 + (int64_t)h->n - 1, s);
         h->k0 = first;
         h->n = (size_t)(last - first + 1);
     }
     *base = nb;
-    h->e++;
+    h->e += s;
 }
 
 /* Make h cover bins [lo, hi] (at its current width), coarsening while the span
@@ -57,7 +56,10 @@ static int fhist_cover(bc_fhist *h, int64_t *base, int64_t lo, int64_t hi)
         hi = hi > last ? hi : last;
     }
     if (hi - lo + 1 > BC_HIST_MAX_BINS) {
-        fhist_coarsen(h, base);
+        int sh = 1; /* the fewest halvings that bring the span within bounds */
+        while (floor_shift(hi, sh) - floor_shift(lo, sh) + 1 > BC_HIST_MAX_BINS)
+            sh++;
+        fhist_coarsen(h, base, sh);
         return 1;
     }
     if (h->cap == 0 || lo < *base || hi >= *base + (int64_t)h->cap) {
@@ -95,8 +97,9 @@ static int fhist_add_many(bc_fhist *h, int64_t *base, const double *v, size_t n)
             vmin = v[i] < vmin ? v[i] : vmin;
             vmax = v[i] > vmax ? v[i] : vmax;
         }
-        if (fabs(vmin * scale) >= 0x1p60 || fabs(vmax * scale) >= 0x1p60) {
-            fhist_coarsen(h, base);
+        const double big = fmax(fabs(vmin), fabs(vmax)) * scale;
+        if (big >= 0x1p60) {
+            fhist_coarsen(h, base, ilogb(big) - 59); /* to |v| / width < 2^60 */
             continue;
         }
         lo = (int64_t)floor(vmin * scale);
@@ -164,8 +167,8 @@ int bc_thread_acc_absorb(const bc_stats_shape *sh, bc_thread_acc *d, const bc_th
         bc_fhist *hd = &d->hist[k];
         if (hs->n) {
             /* both at the coarser width, then add src's counts bin by bin */
-            while (hd->e < hs->e)
-                fhist_coarsen(hd, &d->bases[k]);
+            if (hd->e < hs->e)
+                fhist_coarsen(hd, &d->bases[k], hs->e - hd->e);
             int r;
             do {
                 int sh_ = hd->e - hs->e;

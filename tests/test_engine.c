@@ -416,6 +416,48 @@ static void test_closed_form(void)
 /* The same run in steps, with a pack/unpack (a checkpoint) in between and
  * other thread counts; and in three pieces joined in order (shards): every
  * array bit for bit as in one go. */
+/* An output spread over 2 x 10^7 mDKK (its NPV over 10^8) needs bins 2^19
+ * times wider than the finest (at most 2^18 bins a histogram): the histograms
+ * widen their bins in one step, threads that saw different ranges are combined at the common
+ * width, and the quantiles stay within the stated resolution of the exact
+ * ones, whatever the number of threads. */
+static void test_wide_spread(void)
+{
+    bc_model *m = load("model: w\n"
+                       "proposals:\n"
+                       "  - id: p\n"
+                       "    investment: 0\n"
+                       "    participants: 0\n"
+                       "    effect: 0\n"
+                       "    duration: 1\n"
+                       "    unit_cost: 0\n"
+                       "    savings:\n"
+                       "      - {name: l, per: year, amount: {dist: uniform, min: -1e7, max: "
+                       "1e7}}\n");
+    if (!m)
+        return;
+    const uint64_t n = 300000;
+    bc_summary *a = run(m, n, 23, 1, BC_SAMPLER_MC, 1), *b = run(m, n, 23, 3, BC_SAMPLER_MC, 0);
+    if (a && b) {
+        CHECK(same_series(&a->avg_gain, &b->avg_gain) && same_series(&a->gain, &b->gain));
+        double *y = malloc(n * sizeof *y);
+        for (uint64_t i = 0; i < n; i++)
+            y[i] = a->sample_avg_gain[i * 2];
+        qsort(y, n, sizeof *y, cmp_double);
+        /* the widest series is the NPV, five times the average (10^8 wide):
+         * 2^9 mDKK bins (10^8 / 2^9 < 2^18 <= 10^8 / 2^8), half a bin */
+        CHECK_NEAR(a->quantile_resolution, 256, 0);
+        for (int k = 0; k < BC_NQ; k++) {
+            uint64_t r = (uint64_t)ceil(bc_quantile_probs[k] * (double)n);
+            CHECK_NEAR(a->avg_gain.q[k], y[r - 1], a->quantile_resolution);
+        }
+        free(y);
+    }
+    bc_summary_free(a);
+    bc_summary_free(b);
+    bc_model_free(m);
+}
+
 static void test_pieces(void)
 {
     bc_error err;
@@ -516,6 +558,7 @@ int main(void)
     test_lhs_strata();
     test_rank_correlations();
     test_closed_form();
+    test_wide_spread();
     test_pieces();
     test_bad_config();
     return check_finish();
