@@ -294,10 +294,13 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
     }
     const uint64_t N = cfg->runs, B = s->block;
     const size_t d = sh.nx, O = sh.n_outputs;
+    size_t *off = malloc((d ? d : 1) * sizeof *off); /* component k's place in x */
+    for (size_t k = 0; off && k < d; k++)
+        off[k] = bc_sampler_offset_of(smp, k);
     double *samp_x = s->samp_x, *samp_y = s->samp_y;
     thread_ws *ws = calloc((size_t)nt, sizeof *ws);
     bc_block_acc *parts = calloc(BC_SEGMENT_BLOCKS, sizeof *parts), seg;
-    int ok = ws && parts && bc_block_acc_init(&seg, &sh) == 0;
+    int ok = ws && parts && off && bc_block_acc_init(&seg, &sh) == 0;
     for (int t = 0; ok && t < nt; t++)
         ok = ws_init(&ws[t], m, &sh) == 0;
     for (int b = 0; ok && b < BC_SEGMENT_BLOCKS; b++)
@@ -317,7 +320,7 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
         const uint64_t b1 = b0 + BC_SEGMENT_BLOCKS < nblocks ? b0 + BC_SEGMENT_BLOCKS : nblocks;
         const long nwave = (long)(b1 - b0);
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) default(none) \
-    shared(ws, parts, smp, m, sh, samp_x, samp_y) firstprivate(b0, nwave, B, N, d, O)
+    shared(ws, parts, smp, m, sh, samp_x, samp_y, off) firstprivate(b0, nwave, B, N, d, O)
         for (long j = 0; j < nwave; j++) {
             thread_ws *t = &ws[omp_get_thread_num()];
             bc_block_acc *part = &parts[j];
@@ -327,7 +330,7 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
             for (uint64_t r = r0; r < r1; r++) {
                 bc_sampler_inputs(smp, r, t->x, t->u);
                 for (size_t k = 0; k < d; k++)
-                    t->xs[k] = t->x[bc_sampler_offset_of(smp, k)];
+                    t->xs[k] = t->x[off[k]];
                 bc_model_eval(m, t->x, t->e);
                 bc_stats_add(&sh, &t->acc, &t->bw, t->e, t->xs, r);
                 if (samp_x) {
@@ -383,6 +386,7 @@ done:
         for (int b = 0; b < BC_SEGMENT_BLOCKS; b++)
             bc_block_acc_free(&parts[b]);
     free(parts);
+    free(off);
     bc_block_acc_free(&seg);
     bc_sampler_free(smp);
     return rc;
