@@ -55,7 +55,7 @@ static int ws_init(thread_ws *w, const bc_model *m, const bc_stats_shape *sh)
     w->xs = malloc(d * sizeof *w->xs);
     w->e = bc_eval_alloc(m, 0);
     if (!w->x || !w->u || !w->xs || !w->e || bc_block_ws_init(&w->bw, sh) ||
-        bc_thread_acc_init(&w->acc, sh))
+        bc_thread_acc_init(&w->acc, sh, 1))
         return -1;
     return 0;
 }
@@ -188,7 +188,7 @@ int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t fir
     s->nseg = bc_engine_n_segments(cfg);
     s->first = s->next = first;
     s->keep = keep || first > 0;
-    int ok = bc_block_acc_init(&s->fold, &s->sh) == 0 && bc_thread_acc_init(&s->acc, &s->sh) == 0;
+    int ok = bc_block_acc_init(&s->fold, &s->sh) == 0 && bc_thread_acc_init(&s->acc, &s->sh, 0) == 0;
     if (ok && cfg->save_samples) {
         if (s->keep) {
             bc_run_state_free(s);
@@ -309,6 +309,8 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
         rc = bc_error_set(err, BC_ENOMEM, "out of memory setting up the run");
         goto done;
     }
+    const uint64_t fold_limit =
+        cfg->fold_runs && cfg->fold_runs < UINT32_MAX ? cfg->fold_runs : UINT32_MAX;
     double last_ck = omp_get_wtime();
     const uint64_t nblocks = N / B + (N % B != 0); /* N + B - 1 would wrap near 2^64 */
     while (s->next < seg_end) {
@@ -346,6 +348,15 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
             bc_block_merge(&sh, &seg, &parts[j]);
         if (take_segment(s, &seg)) {
             rc = bc_error_set(err, BC_ENOMEM, "out of memory keeping a segment");
+            goto done;
+        }
+        /* a thread's 32-bit counts are folded into the run's before the next
+         * segment and the values waiting for its histograms could overflow them */
+        int fold = 0;
+        for (int t = 0; t < nt; t++)
+            fold |= ws[t].acc.held + (BC_SEGMENT_BLOCKS + BC_HIST_BATCH) * B > fold_limit;
+        if (fold && absorb_threads(s, ws, nt)) {
+            rc = bc_error_set(err, BC_ENOMEM, "out of memory merging histograms");
             goto done;
         }
         if (cfg->progress)

@@ -21,20 +21,32 @@ static inline int64_t floor_shift(int64_t k, int s)
     return k >= 0 ? k / d : -((-k + d - 1) / d);
 }
 
+static inline uint64_t fh_get(const bc_fhist *h, size_t i)
+{
+    return h->narrow ? h->c32[i] : h->c[i];
+}
+
 /* Widen the bins 2^s times in one pass. Bins are kept in c[0 .. cap) for
  * indices base .. base+cap-1, the used ones are k0 .. k0+n-1; `base` is kept
  * beside the histogram (bc_thread_acc.bases). A bin moves to a lower or the
- * same slot, so the counts can be moved in place in ascending order. */
+ * same slot, so the counts can be moved in place in ascending order. Merging
+ * bins cannot overflow a narrow histogram: its counts add up to fewer than
+ * 2^32. */
 static void fhist_coarsen(bc_fhist *h, int64_t *base, int s)
 {
     int64_t nb = floor_shift(*base, s);
     for (size_t i = 0; i < h->cap; i++) {
-        uint64_t v = h->c[i];
+        uint64_t v = fh_get(h, i);
         if (!v)
             continue;
         size_t j = (size_t)(floor_shift(*base + (int64_t)i, s) - nb);
-        h->c[i] = 0;
-        h->c[j] += v;
+        if (h->narrow) {
+            h->c32[i] = 0;
+            h->c32[j] += (uint32_t)v;
+        } else {
+            h->c[i] = 0;
+            h->c[j] += v;
+        }
     }
     if (h->n) {
         int64_t first = floor_shift(h->k0, s), last = floor_shift(h->k0 + (int64_t)h->n - 1, s);
@@ -63,16 +75,21 @@ static int fhist_cover(bc_fhist *h, int64_t *base, int64_t lo, int64_t hi)
         return 1;
     }
     if (h->cap == 0 || lo < *base || hi >= *base + (int64_t)h->cap) {
-        size_t span = (size_t)(hi - lo + 1);
-        size_t cap = 2 * span > 1024 ? 2 * span : 1024;
-        uint64_t *c = calloc(cap, sizeof *c);
+        const size_t span = (size_t)(hi - lo + 1), size = h->narrow ? 4 : 8;
+        const size_t cap = 2 * span > 1024 ? 2 * span : 1024;
+        char *c = calloc(cap, size);
         if (!c)
             return -1;
-        int64_t nbase = lo - (int64_t)(cap - span) / 2;
+        const int64_t nbase = lo - (int64_t)(cap - span) / 2;
+        char *old = h->narrow ? (char *)h->c32 : (char *)h->c;
         if (h->n)
-            memcpy(c + (h->k0 - nbase), h->c + (h->k0 - *base), h->n * sizeof *c);
-        free(h->c);
-        h->c = c;
+            memcpy(c + (size_t)(h->k0 - nbase) * size, old + (size_t)(h->k0 - *base) * size,
+                   h->n * size);
+        free(old);
+        if (h->narrow)
+            h->c32 = (uint32_t *)(void *)c;
+        else
+            h->c = (uint64_t *)(void *)c;
         h->cap = cap;
         *base = nbase;
     }
@@ -81,22 +98,18 @@ static int fhist_cover(bc_fhist *h, int64_t *base, int64_t lo, int64_t hi)
     return 0;
 }
 
-/* Add n values at once: the range first (growing or coarsening the
+/* Add n values, within [vmin, vmax], at once: the range first (growing or coarsening the
  * histogram once), then one increment a value. The caller batches many blocks
  * of runs per call, so that the increments of one call fall densely on one
  * histogram, which stays in cache while they do. */
-static int fhist_add_many(bc_fhist *h, int64_t *base, const double *v, size_t n)
+static int fhist_add_many(bc_fhist *h, int64_t *base, const double *v, size_t n, double vmin,
+                          double vmax)
 {
     if (n == 0)
         return 0;
     int64_t lo, hi;
     for (;;) {
         const double scale = ldexp(1.0, -h->e);
-        double vmin = v[0], vmax = v[0];
-        for (size_t i = 1; i < n; i++) {
-            vmin = v[i] < vmin ? v[i] : vmin;
-            vmax = v[i] > vmax ? v[i] : vmax;
-        }
         const double big = fmax(fabs(vmin), fabs(vmax)) * scale;
         if (big >= 0x1p60) {
             fhist_coarsen(h, base, ilogb(big) - 59); /* to |v| / width < 2^60 */
@@ -111,7 +124,7 @@ static int fhist_add_many(bc_fhist *h, int64_t *base, const double *v, size_t n)
             break;
     }
     const double scale = ldexp(1.0, -h->e);
-    uint64_t *c = h->c;
+    uint32_t *c = h->c32; /* a thread's histogram: narrow */
     const int64_t b = *base;
     for (size_t i = 0; i < n; i++) {
         double y = v[i] * scale;
@@ -122,7 +135,7 @@ static int fhist_add_many(bc_fhist *h, int64_t *base, const double *v, size_t n)
     return 0;
 }
 
-int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh)
+int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh, int narrow)
 {
     memset(t, 0, sizeof *t);
     size_t S = sh->n_series, O = sh->n_outputs;
@@ -135,8 +148,10 @@ int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh)
     t->bases = calloc(S, sizeof *t->bases);
     if (!t->hist || !t->min || !t->max || !t->be || !t->loss || !t->be_year || !t->bases)
         return -1;
+    t->narrow = narrow;
     for (size_t s = 0; s < S; s++) {
         t->hist[s].e = E0;
+        t->hist[s].narrow = narrow;
         t->min[s] = INFINITY;
         t->max[s] = -INFINITY;
     }
@@ -147,8 +162,10 @@ int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh)
 void bc_thread_acc_free(bc_thread_acc *t, const bc_stats_shape *sh)
 {
     if (t->hist)
-        for (size_t s = 0; s < sh->n_series; s++)
+        for (size_t s = 0; s < sh->n_series; s++) {
             free(t->hist[s].c);
+            free(t->hist[s].c32);
+        }
     free(t->hist);
     free(t->min);
     free(t->max);
@@ -179,7 +196,7 @@ int bc_thread_acc_absorb(const bc_stats_shape *sh, bc_thread_acc *d, const bc_th
             } while (r == 1);
             const int shift = hd->e - hs->e;
             for (size_t j = 0; j < hs->n; j++) {
-                uint64_t v = hs->c[hs->k0 - s->bases[k] + (int64_t)j];
+                uint64_t v = fh_get(hs, (size_t)(hs->k0 - s->bases[k] + (int64_t)j));
                 if (v)
                     hd->c[floor_shift(hs->k0 + (int64_t)j, shift) - d->bases[k]] += v;
             }
@@ -199,6 +216,7 @@ int bc_thread_acc_absorb(const bc_stats_shape *sh, bc_thread_acc *d, const bc_th
     if (s->first_nonfinite < d->first_nonfinite)
         d->first_nonfinite = s->first_nonfinite;
     d->oom |= s->oom;
+    d->held += s->held;
     return 0;
 }
 
@@ -207,8 +225,10 @@ void bc_thread_acc_reset(const bc_stats_shape *sh, bc_thread_acc *t)
     const size_t O = sh->n_outputs, H = sh->years;
     for (size_t k = 0; k < sh->n_series; k++) {
         free(t->hist[k].c);
+        free(t->hist[k].c32);
         memset(&t->hist[k], 0, sizeof t->hist[k]);
         t->hist[k].e = E0;
+        t->hist[k].narrow = t->narrow;
         t->bases[k] = 0;
         t->min[k] = INFINITY;
         t->max[k] = -INFINITY;
@@ -219,6 +239,7 @@ void bc_thread_acc_reset(const bc_stats_shape *sh, bc_thread_acc *t)
     t->nonfinite = 0;
     t->first_nonfinite = UINT64_MAX;
     t->oom = 0;
+    t->held = 0;
 }
 
 int bc_block_acc_init(bc_block_acc *b, const bc_stats_shape *sh)
@@ -267,8 +288,16 @@ int bc_block_ws_init(bc_block_ws *w, const bc_stats_shape *sh)
     w->v = malloc(sh->n_series * w->zs * sizeof *w->v);
     w->z = malloc((sh->p ? sh->p : 1) * w->zs * sizeof *w->z);
     w->hv = malloc(sh->n_series * w->hs * sizeof *w->hv);
+    w->hmin = malloc(sh->n_series * sizeof *w->hmin);
+    w->hmax = malloc(sh->n_series * sizeof *w->hmax);
     w->dev = malloc(sh->block * sizeof *w->dev);
-    return w->v && w->z && w->hv && w->dev ? 0 : -1;
+    if (!w->v || !w->z || !w->hv || !w->hmin || !w->hmax || !w->dev)
+        return -1;
+    for (size_t s = 0; s < sh->n_series; s++) {
+        w->hmin[s] = INFINITY;
+        w->hmax[s] = -INFINITY;
+    }
+    return 0;
 }
 
 void bc_block_ws_free(bc_block_ws *w)
@@ -276,8 +305,10 @@ void bc_block_ws_free(bc_block_ws *w)
     free(w->v);
     free(w->z);
     free(w->hv);
+    free(w->hmin);
+    free(w->hmax);
     free(w->dev);
-    w->v = w->z = w->hv = w->dev = NULL;
+    w->v = w->z = w->hv = w->hmin = w->hmax = w->dev = NULL;
 }
 
 void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, const bc_eval *e,
@@ -321,9 +352,14 @@ void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, co
 
 void bc_block_ws_flush(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w)
 {
-    for (size_t s = 0; s < sh->n_series; s++)
-        if (fhist_add_many(&t->hist[s], &t->bases[s], w->hv + s * w->hs, w->pend))
+    for (size_t s = 0; s < sh->n_series; s++) {
+        if (fhist_add_many(&t->hist[s], &t->bases[s], w->hv + s * w->hs, w->pend, w->hmin[s],
+                           w->hmax[s]))
             t->oom = 1;
+        w->hmin[s] = INFINITY;
+        w->hmax[s] = -INFINITY;
+    }
+    t->held += w->pend;
     w->pend = 0;
 }
 
@@ -417,7 +453,7 @@ void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b
     for (size_t s = 0; s < sh->n_series; s++) {
         const double *v = w->v + s * w->zs;
         /* two passes: mean = sum/n, m2 = sum (x - mean)^2 */
-        double mean = sum4(v, n) / (double)n, mn = t->min[s], mx = t->max[s];
+        double mean = sum4(v, n) / (double)n, mn = w->hmin[s], mx = w->hmax[s];
         for (size_t i = 0; i < n; i++) {
             dev[i] = v[i] - mean;
             mn = v[i] < mn ? v[i] : mn;
@@ -425,8 +461,10 @@ void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b
         }
         b->mean[s] = mean;
         b->m2[s] = dot4(dev, dev, n);
-        t->min[s] = mn;
-        t->max[s] = mx;
+        w->hmin[s] = mn;
+        w->hmax[s] = mx;
+        t->min[s] = mn < t->min[s] ? mn : t->min[s];
+        t->max[s] = mx > t->max[s] ? mx : t->max[s];
         memcpy(w->hv + s * w->hs + w->pend, v, n * sizeof *v);
     }
     for (size_t v = 0; v < p; v++) {
@@ -538,7 +576,7 @@ static int finish_series(const bc_stats_shape *sh, bc_thread_acc *threads, int n
         const bc_fhist *h = &threads[i].hist[s];
         int64_t base = threads[i].bases[s];
         for (size_t j = 0; j < h->n; j++) {
-            uint64_t v = h->c[h->k0 - base + (int64_t)j];
+            uint64_t v = fh_get(h, (size_t)(h->k0 - base + (int64_t)j));
             if (v)
                 c[floor_shift(h->k0 + (int64_t)j, e - h->e) - kmin] += v;
         }

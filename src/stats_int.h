@@ -21,12 +21,17 @@ typedef struct bc_stats_shape {
 } bc_stats_shape;
 
 /* A histogram of integer counts on bins [k 2^e, (k+1) 2^e), grown on demand,
- * coarsened (e + 1) when it would exceed BC_HIST_MAX_BINS. */
+ * coarsened when it would exceed BC_HIST_MAX_BINS. The counts are 64-bit (c)
+ * in a run's accumulator and 32-bit (c32: half the memory, so that more of
+ * them stay in cache) in a thread's, which is folded into the run's before a
+ * count could overflow. Exactly one of c and c32 is used. */
 typedef struct bc_fhist {
     int e;            /* bin width 2^e */
+    int narrow;       /* counts in c32 */
     int64_t k0;       /* index of bins[0] */
     size_t n, cap;
     uint64_t *c;
+    uint32_t *c32;
 } bc_fhist;
 
 typedef struct bc_thread_acc {
@@ -39,6 +44,8 @@ typedef struct bc_thread_acc {
     uint64_t nonfinite;      /* runs with a non-finite output */
     uint64_t first_nonfinite;
     int oom;                 /* a histogram could not grow */
+    int narrow;              /* 32-bit histogram counts */
+    uint64_t held;           /* values in each histogram since the last reset */
 } bc_thread_acc;
 
 typedef struct bc_block_acc {
@@ -60,6 +67,7 @@ typedef struct bc_block_ws {
     double *v;               /* [n_series * zs] the block's output series values */
     double *z;               /* [p * zs] the block's regression variables */
     double *hv;              /* [n_series * hs] values waiting for the histograms */
+    double *hmin, *hmax;     /* [n_series] their range */
     double *dev;             /* [block] deviations from the block mean */
     size_t cap;              /* runs hv holds: BC_HIST_BATCH blocks */
     size_t zs, hs;           /* column strides (padded: see stride()) */
@@ -67,11 +75,13 @@ typedef struct bc_block_ws {
     size_t used;             /* runs of the current block */
 } bc_block_ws;
 
-int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh);
+/* narrow: 32-bit histogram counts (a thread's, to be absorbed into a
+ * 64-bit accumulator before `held` reaches 2^32). */
+int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh, int narrow);
 void bc_thread_acc_free(bc_thread_acc *t, const bc_stats_shape *sh);
 /* d += s: the histograms at the coarser of their widths, counts added. Exact:
- * the result does not depend on how runs were spread over accumulators.
- * Returns 0, or -1 when out of memory. */
+ * the result does not depend on how runs were spread over accumulators. d
+ * has 64-bit counts. Returns 0, or -1 when out of memory. */
 int bc_thread_acc_absorb(const bc_stats_shape *sh, bc_thread_acc *d, const bc_thread_acc *s);
 
 /* Back to empty (keeps the arrays). */

@@ -119,6 +119,30 @@ static const char *const all_kinds =
     "      - {name: discrete, per: year, amount: {dist: discrete, values: [1, 2, 5],"
     " weights: [1, 2, 1]}}\n";
 
+/* Threads count in 32 bits and fold their counts into the run's 64-bit ones
+ * before they could overflow: folding after every few segments (a tiny
+ * limit, small blocks) gives the same summary, bit for bit, as folding once
+ * at the end. */
+static void test_fold(void)
+{
+    bc_error err;
+    bc_model *m = NULL;
+    CHECK_INT(bc_model_load_file(BCSIM_MODELS_DIR "/aarhus-2026.yaml", &m, &err), BC_OK);
+    if (!m)
+        return;
+    bc_summary *s[2] = {NULL, NULL};
+    for (int k = 0; k < 2; k++) {
+        bc_run_config cfg = {
+            .runs = 200003, .seed = 5, .threads = 3, .block = 64, .fold_runs = k ? 20000 : 0};
+        CHECK_INT(bc_engine_run(m, &cfg, &s[k], &err), BC_OK);
+    }
+    if (s[0] && s[1])
+        CHECK(same_summary(s[0], s[1]));
+    bc_summary_free(s[0]);
+    bc_summary_free(s[1]);
+    bc_model_free(m);
+}
+
 static void test_distributions_ks(void)
 {
     bc_model *m = load(all_kinds);
@@ -554,6 +578,7 @@ static void test_bad_config(void)
 int main(void)
 {
     test_thread_invariance();
+    test_fold();
     test_distributions_ks();
     test_lhs_strata();
     test_rank_correlations();
