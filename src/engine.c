@@ -55,7 +55,7 @@ static int ws_init(thread_ws *w, const bc_model *m, const bc_stats_shape *sh)
     w->xs = malloc(d * sizeof *w->xs);
     w->e = bc_eval_alloc(m, 0);
     if (!w->x || !w->u || !w->xs || !w->e || bc_block_ws_init(&w->bw, sh) ||
-        bc_thread_acc_init(&w->acc, sh))
+        bc_thread_acc_init(&w->acc, sh, 1))
         return -1;
     return 0;
 }
@@ -104,11 +104,11 @@ static double memory_available(void)
 /* Refuse, before anything is allocated, a run whose fixed memory exceeds what
  * the machine has: the segment's 64 block partials, the segment, the fold
  * (each 2 S + p + p^2 doubles: the regression's cross-products grow with the
- * square of p = inputs + 2 outputs), each thread's block of values
- * ((S + p) x block doubles) and histograms (at least 1024 bins per series),
- * and the saved samples. Computed in double, so that no size overflows. The
- * partials a run in pieces keeps grow later, one per segment, and are not
- * counted. */
+ * square of p = inputs + 2 outputs), each thread's batch of values
+ * ((BC_HIST_BATCH S + p) x block doubles) and histograms (at least 1024 bins
+ * per series), and the saved samples. Computed in double, so that no size
+ * overflows. The partials a run in pieces keeps grow later, one per segment,
+ * and are not counted. */
 static int check_memory(const bc_model *m, const bc_stats_shape *sh, const bc_run_config *cfg,
                         bc_error *err)
 {
@@ -116,7 +116,8 @@ static int check_memory(const bc_model *m, const bc_stats_shape *sh, const bc_ru
     const double S = (double)sh->n_series, p = (double)sh->p, B = (double)sh->block;
     const double nt = (double)n_threads(cfg);
     const double acc = (2 * S + p + p * p) * 8;
-    double need = (BC_SEGMENT_BLOCKS + 2) * acc + nt * ((S + p) * B * 8 + (double)dim * 8) +
+    double need = (BC_SEGMENT_BLOCKS + 2) * acc +
+                  nt * ((BC_HIST_BATCH * S + p) * B * 8 + (double)dim * 8) +
                   (nt + 1) * S * (1024 * 8 + 64);
     if (cfg->save_samples)
         need += (double)cfg->runs * (double)(sh->nx + sh->n_outputs) * 8;
@@ -187,7 +188,7 @@ int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t fir
     s->nseg = bc_engine_n_segments(cfg);
     s->first = s->next = first;
     s->keep = keep || first > 0;
-    int ok = bc_block_acc_init(&s->fold, &s->sh) == 0 && bc_thread_acc_init(&s->acc, &s->sh) == 0;
+    int ok = bc_block_acc_init(&s->fold, &s->sh) == 0 && bc_thread_acc_init(&s->acc, &s->sh, 0) == 0;
     if (ok && cfg->save_samples) {
         if (s->keep) {
             bc_run_state_free(s);
@@ -262,6 +263,7 @@ static uint64_t seg_runs(const bc_run_state *s, uint64_t a, uint64_t b)
 static int absorb_threads(bc_run_state *s, thread_ws *ws, int nt)
 {
     for (int t = 0; t < nt; t++) {
+        bc_block_ws_flush(&s->sh, &ws[t].acc, &ws[t].bw);
         if (bc_thread_acc_absorb(&s->sh, &s->acc, &ws[t].acc))
             return -1;
         bc_thread_acc_reset(&s->sh, &ws[t].acc);
@@ -292,10 +294,13 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
     }
     const uint64_t N = cfg->runs, B = s->block;
     const size_t d = sh.nx, O = sh.n_outputs;
+    size_t *off = malloc((d ? d : 1) * sizeof *off); /* component k's place in x */
+    for (size_t k = 0; off && k < d; k++)
+        off[k] = bc_sampler_offset_of(smp, k);
     double *samp_x = s->samp_x, *samp_y = s->samp_y;
     thread_ws *ws = calloc((size_t)nt, sizeof *ws);
     bc_block_acc *parts = calloc(BC_SEGMENT_BLOCKS, sizeof *parts), seg;
-    int ok = ws && parts && bc_block_acc_init(&seg, &sh) == 0;
+    int ok = ws && parts && off && bc_block_acc_init(&seg, &sh) == 0;
     for (int t = 0; ok && t < nt; t++)
         ok = ws_init(&ws[t], m, &sh) == 0;
     for (int b = 0; ok && b < BC_SEGMENT_BLOCKS; b++)
@@ -304,6 +309,8 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
         rc = bc_error_set(err, BC_ENOMEM, "out of memory setting up the run");
         goto done;
     }
+    const uint64_t fold_limit =
+        cfg->fold_runs && cfg->fold_runs < UINT32_MAX ? cfg->fold_runs : UINT32_MAX;
     double last_ck = omp_get_wtime();
     const uint64_t nblocks = N / B + (N % B != 0); /* N + B - 1 would wrap near 2^64 */
     while (s->next < seg_end) {
@@ -315,7 +322,7 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
         const uint64_t b1 = b0 + BC_SEGMENT_BLOCKS < nblocks ? b0 + BC_SEGMENT_BLOCKS : nblocks;
         const long nwave = (long)(b1 - b0);
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) default(none) \
-    shared(ws, parts, smp, m, sh, samp_x, samp_y) firstprivate(b0, nwave, B, N, d, O)
+    shared(ws, parts, smp, m, sh, samp_x, samp_y, off) firstprivate(b0, nwave, B, N, d, O)
         for (long j = 0; j < nwave; j++) {
             thread_ws *t = &ws[omp_get_thread_num()];
             bc_block_acc *part = &parts[j];
@@ -325,7 +332,7 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
             for (uint64_t r = r0; r < r1; r++) {
                 bc_sampler_inputs(smp, r, t->x, t->u);
                 for (size_t k = 0; k < d; k++)
-                    t->xs[k] = t->x[bc_sampler_offset_of(smp, k)];
+                    t->xs[k] = t->x[off[k]];
                 bc_model_eval(m, t->x, t->e);
                 bc_stats_add(&sh, &t->acc, &t->bw, t->e, t->xs, r);
                 if (samp_x) {
@@ -341,6 +348,15 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
             bc_block_merge(&sh, &seg, &parts[j]);
         if (take_segment(s, &seg)) {
             rc = bc_error_set(err, BC_ENOMEM, "out of memory keeping a segment");
+            goto done;
+        }
+        /* a thread's 32-bit counts are folded into the run's before the next
+         * segment and the values waiting for its histograms could overflow them */
+        int fold = 0;
+        for (int t = 0; t < nt; t++)
+            fold |= ws[t].acc.held + (BC_SEGMENT_BLOCKS + BC_HIST_BATCH) * B > fold_limit;
+        if (fold && absorb_threads(s, ws, nt)) {
+            rc = bc_error_set(err, BC_ENOMEM, "out of memory merging histograms");
             goto done;
         }
         if (cfg->progress)
@@ -381,6 +397,7 @@ done:
         for (int b = 0; b < BC_SEGMENT_BLOCKS; b++)
             bc_block_acc_free(&parts[b]);
     free(parts);
+    free(off);
     bc_block_acc_free(&seg);
     bc_sampler_free(smp);
     return rc;

@@ -88,7 +88,7 @@ static inline philox4x64_ctr_t philox(uint64_t seed, uint64_t stream, uint64_t a
  * k the top 52 bits. Exact in double; never 0 or 1. */
 static inline double to_unit(uint64_t r)
 {
-    return ((double)(r >> 12) + 0.5) * 0x1p-52;
+    return ((double)(int64_t)(r >> 12) + 0.5) * 0x1p-52; /* < 2^52: a signed conversion */
 }
 
 /* Murmur3's 64-bit finaliser: the Feistel round function. */

@@ -11,39 +11,50 @@ const double bc_quantile_probs[BC_NQ] = {0.01, 0.05, 0.10, 0.25, 0.5, 0.75, 0.90
 #define E0 (-10)
 #define BC_HIST_MAX_BINS ((int64_t)1 << 18)
 
-/* floor(k / 2) for any sign. */
-static inline int64_t floor_half(int64_t k)
-{
-    return k >= 0 ? k / 2 : -((-k + 1) / 2);
-}
-
+/* floor(k / 2^s) for any sign and s >= 0; bin indices stay below 2^61 in
+ * magnitude (values are coarsened before |v| / width reaches 2^60). */
 static inline int64_t floor_shift(int64_t k, int s)
 {
-    while (s-- > 0)
-        k = floor_half(k);
-    return k;
+    if (s >= 62)
+        return k < 0 ? -1 : 0;
+    const int64_t d = (int64_t)1 << s;
+    return k >= 0 ? k / d : -((-k + d - 1) / d);
 }
 
-/* Bins are kept in c[0 .. cap) for indices base .. base+cap-1, the used ones
- * are k0 .. k0+n-1; `base` is kept beside the histogram (bc_thread_acc.bases). */
-static void fhist_coarsen(bc_fhist *h, int64_t *base)
+static inline uint64_t fh_get(const bc_fhist *h, size_t i)
 {
-    int64_t nb = floor_half(*base);
+    return h->narrow ? h->c32[i] : h->c[i];
+}
+
+/* Widen the bins 2^s times in one pass. Bins are kept in c[0 .. cap) for
+ * indices base .. base+cap-1, the used ones are k0 .. k0+n-1; `base` is kept
+ * beside the histogram (bc_thread_acc.bases). A bin moves to a lower or the
+ * same slot, so the counts can be moved in place in ascending order. Merging
+ * bins cannot overflow a narrow histogram: its counts add up to fewer than
+ * 2^32. */
+static void fhist_coarsen(bc_fhist *h, int64_t *base, int s)
+{
+    int64_t nb = floor_shift(*base, s);
     for (size_t i = 0; i < h->cap; i++) {
-        uint64_t v = h->c[i];
+        uint64_t v = fh_get(h, i);
         if (!v)
             continue;
-        size_t j = (size_t)(floor_half(*base + (int64_t)i) - nb);
-        h->c[i] = 0;
-        h->c[j] += v;
+        size_t j = (size_t)(floor_shift(*base + (int64_t)i, s) - nb);
+        if (h->narrow) {
+            h->c32[i] = 0;
+            h->c32[j] += (uint32_t)v;
+        } else {
+            h->c[i] = 0;
+            h->c[j] += v;
+        }
     }
     if (h->n) {
-        int64_t first = floor_half(h->k0), last = floor_half(h->k0 + (int64_t)h->n - 1);
+        int64_t first = floor_shift(h->k0, s), last = floor_shift(h->k0 + (int64_t)h->n - 1, s);
         h->k0 = first;
         h->n = (size_t)(last - first + 1);
     }
     *base = nb;
-    h->e++;
+    h->e += s;
 }
 
 /* Make h cover bins [lo, hi] (at its current width), coarsening while the span
@@ -57,20 +68,28 @@ static int fhist_cover(bc_fhist *h, int64_t *base, int64_t lo, int64_t hi)
         hi = hi > last ? hi : last;
     }
     if (hi - lo + 1 > BC_HIST_MAX_BINS) {
-        fhist_coarsen(h, base);
+        int sh = 1; /* the fewest halvings that bring the span within bounds */
+        while (floor_shift(hi, sh) - floor_shift(lo, sh) + 1 > BC_HIST_MAX_BINS)
+            sh++;
+        fhist_coarsen(h, base, sh);
         return 1;
     }
     if (h->cap == 0 || lo < *base || hi >= *base + (int64_t)h->cap) {
-        size_t span = (size_t)(hi - lo + 1);
-        size_t cap = 2 * span > 1024 ? 2 * span : 1024;
-        uint64_t *c = calloc(cap, sizeof *c);
+        const size_t span = (size_t)(hi - lo + 1), size = h->narrow ? 4 : 8;
+        const size_t cap = 2 * span > 1024 ? 2 * span : 1024;
+        char *c = calloc(cap, size);
         if (!c)
             return -1;
-        int64_t nbase = lo - (int64_t)(cap - span) / 2;
+        const int64_t nbase = lo - (int64_t)(cap - span) / 2;
+        char *old = h->narrow ? (char *)h->c32 : (char *)h->c;
         if (h->n)
-            memcpy(c + (h->k0 - nbase), h->c + (h->k0 - *base), h->n * sizeof *c);
-        free(h->c);
-        h->c = c;
+            memcpy(c + (size_t)(h->k0 - nbase) * size, old + (size_t)(h->k0 - *base) * size,
+                   h->n * size);
+        free(old);
+        if (h->narrow)
+            h->c32 = (uint32_t *)(void *)c;
+        else
+            h->c = (uint64_t *)(void *)c;
         h->cap = cap;
         *base = nbase;
     }
@@ -79,25 +98,21 @@ static int fhist_cover(bc_fhist *h, int64_t *base, int64_t lo, int64_t hi)
     return 0;
 }
 
-/* Add n values at once. The bin indices are sorted first (an LSD radix sort
- * in two passes of 9 bits), so that the counts are updated in ascending
- * memory order: with dozens of histograms per thread, random increments
- * would miss the cache on almost every run. */
-static int fhist_add_many(bc_fhist *h, int64_t *base, const double *v, size_t n, uint32_t *keys,
-                          uint32_t *tmp)
+/* Add n values, within [vmin, vmax], at once: the range first (growing or coarsening the
+ * histogram once), then one increment a value. The caller batches many blocks
+ * of runs per call, so that the increments of one call fall densely on one
+ * histogram, which stays in cache while they do. */
+static int fhist_add_many(bc_fhist *h, int64_t *base, const double *v, size_t n, double vmin,
+                          double vmax)
 {
     if (n == 0)
         return 0;
     int64_t lo, hi;
     for (;;) {
         const double scale = ldexp(1.0, -h->e);
-        double vmin = v[0], vmax = v[0];
-        for (size_t i = 1; i < n; i++) {
-            vmin = v[i] < vmin ? v[i] : vmin;
-            vmax = v[i] > vmax ? v[i] : vmax;
-        }
-        if (fabs(vmin * scale) >= 0x1p60 || fabs(vmax * scale) >= 0x1p60) {
-            fhist_coarsen(h, base);
+        const double big = fmax(fabs(vmin), fabs(vmax)) * scale;
+        if (big >= 0x1p60) {
+            fhist_coarsen(h, base, ilogb(big) - 59); /* to |v| / width < 2^60 */
             continue;
         }
         lo = (int64_t)floor(vmin * scale);
@@ -109,35 +124,18 @@ static int fhist_add_many(bc_fhist *h, int64_t *base, const double *v, size_t n,
             break;
     }
     const double scale = ldexp(1.0, -h->e);
+    uint32_t *c = h->c32; /* a thread's histogram: narrow */
+    const int64_t b = *base;
     for (size_t i = 0; i < n; i++) {
         double y = v[i] * scale;
         int64_t k = (int64_t)y; /* floor without a call: truncate, then step down */
         k -= (double)k > y;
-        keys[i] = (uint32_t)(k - lo); /* < 2^18 */
+        c[k - b]++;
     }
-    uint32_t cnt[512];
-    for (int pass = 0; pass < 2; pass++) {
-        const unsigned shift = 9u * (unsigned)pass;
-        uint32_t *src = pass ? tmp : keys, *dst = pass ? keys : tmp;
-        memset(cnt, 0, sizeof cnt);
-        for (size_t i = 0; i < n; i++)
-            cnt[(src[i] >> shift) & 511u]++;
-        uint32_t sum = 0;
-        for (int b = 0; b < 512; b++) {
-            uint32_t c = cnt[b];
-            cnt[b] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            dst[cnt[(src[i] >> shift) & 511u]++] = src[i];
-    }
-    uint64_t *c = h->c + (lo - *base);
-    for (size_t i = 0; i < n; i++)
-        c[keys[i]]++;
     return 0;
 }
 
-int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh)
+int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh, int narrow)
 {
     memset(t, 0, sizeof *t);
     size_t S = sh->n_series, O = sh->n_outputs;
@@ -150,8 +148,10 @@ int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh)
     t->bases = calloc(S, sizeof *t->bases);
     if (!t->hist || !t->min || !t->max || !t->be || !t->loss || !t->be_year || !t->bases)
         return -1;
+    t->narrow = narrow;
     for (size_t s = 0; s < S; s++) {
         t->hist[s].e = E0;
+        t->hist[s].narrow = narrow;
         t->min[s] = INFINITY;
         t->max[s] = -INFINITY;
     }
@@ -162,8 +162,10 @@ int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh)
 void bc_thread_acc_free(bc_thread_acc *t, const bc_stats_shape *sh)
 {
     if (t->hist)
-        for (size_t s = 0; s < sh->n_series; s++)
+        for (size_t s = 0; s < sh->n_series; s++) {
             free(t->hist[s].c);
+            free(t->hist[s].c32);
+        }
     free(t->hist);
     free(t->min);
     free(t->max);
@@ -182,8 +184,8 @@ int bc_thread_acc_absorb(const bc_stats_shape *sh, bc_thread_acc *d, const bc_th
         bc_fhist *hd = &d->hist[k];
         if (hs->n) {
             /* both at the coarser width, then add src's counts bin by bin */
-            while (hd->e < hs->e)
-                fhist_coarsen(hd, &d->bases[k]);
+            if (hd->e < hs->e)
+                fhist_coarsen(hd, &d->bases[k], hs->e - hd->e);
             int r;
             do {
                 int sh_ = hd->e - hs->e;
@@ -194,7 +196,7 @@ int bc_thread_acc_absorb(const bc_stats_shape *sh, bc_thread_acc *d, const bc_th
             } while (r == 1);
             const int shift = hd->e - hs->e;
             for (size_t j = 0; j < hs->n; j++) {
-                uint64_t v = hs->c[hs->k0 - s->bases[k] + (int64_t)j];
+                uint64_t v = fh_get(hs, (size_t)(hs->k0 - s->bases[k] + (int64_t)j));
                 if (v)
                     hd->c[floor_shift(hs->k0 + (int64_t)j, shift) - d->bases[k]] += v;
             }
@@ -214,6 +216,7 @@ int bc_thread_acc_absorb(const bc_stats_shape *sh, bc_thread_acc *d, const bc_th
     if (s->first_nonfinite < d->first_nonfinite)
         d->first_nonfinite = s->first_nonfinite;
     d->oom |= s->oom;
+    d->held += s->held;
     return 0;
 }
 
@@ -222,8 +225,10 @@ void bc_thread_acc_reset(const bc_stats_shape *sh, bc_thread_acc *t)
     const size_t O = sh->n_outputs, H = sh->years;
     for (size_t k = 0; k < sh->n_series; k++) {
         free(t->hist[k].c);
+        free(t->hist[k].c32);
         memset(&t->hist[k], 0, sizeof t->hist[k]);
         t->hist[k].e = E0;
+        t->hist[k].narrow = t->narrow;
         t->bases[k] = 0;
         t->min[k] = INFINITY;
         t->max[k] = -INFINITY;
@@ -234,6 +239,7 @@ void bc_thread_acc_reset(const bc_stats_shape *sh, bc_thread_acc *t)
     t->nonfinite = 0;
     t->first_nonfinite = UINT64_MAX;
     t->oom = 0;
+    t->held = 0;
 }
 
 int bc_block_acc_init(bc_block_acc *b, const bc_stats_shape *sh)
@@ -264,30 +270,51 @@ void bc_block_acc_reset(bc_block_acc *b, const bc_stats_shape *sh)
     memset(b->rcom, 0, sh->p * sh->p * sizeof *b->rcom);
 }
 
+/* A column stride of at least n doubles, a whole number of cache lines but
+ * not of 4 KiB pages: columns a power of two apart would fall on the same
+ * cache sets, and a run's values, one per column, would evict each other. */
+static size_t stride(size_t n)
+{
+    size_t s = (n + 7) & ~(size_t)7;
+    return s % 512 == 0 ? s + 8 : s;
+}
+
 int bc_block_ws_init(bc_block_ws *w, const bc_stats_shape *sh)
 {
-    w->used = 0;
-    w->v = malloc(sh->n_series * sh->block * sizeof *w->v);
-    w->z = malloc((sh->p ? sh->p : 1) * sh->block * sizeof *w->z);
-    w->keys = malloc(2 * sh->block * sizeof *w->keys);
+    w->cap = BC_HIST_BATCH * sh->block;
+    w->hs = stride(w->cap);
+    w->zs = stride(sh->block);
+    w->pend = w->used = 0;
+    w->v = malloc(sh->n_series * w->zs * sizeof *w->v);
+    w->z = malloc((sh->p ? sh->p : 1) * w->zs * sizeof *w->z);
+    w->hv = malloc(sh->n_series * w->hs * sizeof *w->hv);
+    w->hmin = malloc(sh->n_series * sizeof *w->hmin);
+    w->hmax = malloc(sh->n_series * sizeof *w->hmax);
     w->dev = malloc(sh->block * sizeof *w->dev);
-    return w->v && w->z && w->keys && w->dev ? 0 : -1;
+    if (!w->v || !w->z || !w->hv || !w->hmin || !w->hmax || !w->dev)
+        return -1;
+    for (size_t s = 0; s < sh->n_series; s++) {
+        w->hmin[s] = INFINITY;
+        w->hmax[s] = -INFINITY;
+    }
+    return 0;
 }
 
 void bc_block_ws_free(bc_block_ws *w)
 {
     free(w->v);
     free(w->z);
-    free(w->keys);
+    free(w->hv);
+    free(w->hmin);
+    free(w->hmax);
     free(w->dev);
-    w->v = w->z = w->dev = NULL;
-    w->keys = NULL;
+    w->v = w->z = w->hv = w->hmin = w->hmax = w->dev = NULL;
 }
 
 void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, const bc_eval *e,
                   const double *xs, uint64_t run)
 {
-    const size_t O = sh->n_outputs, H = sh->years, B = sh->block;
+    const size_t O = sh->n_outputs, H = sh->years, B = w->zs;
     int finite = 1;
     for (size_t o = 0; o < O; o++)
         finite &= isfinite(e->avg_gain[o]) && isfinite(e->npv[o]);
@@ -323,6 +350,19 @@ void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, co
     }
 }
 
+void bc_block_ws_flush(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w)
+{
+    for (size_t s = 0; s < sh->n_series; s++) {
+        if (fhist_add_many(&t->hist[s], &t->bases[s], w->hv + s * w->hs, w->pend, w->hmin[s],
+                           w->hmax[s]))
+            t->oom = 1;
+        w->hmin[s] = INFINITY;
+        w->hmax[s] = -INFINITY;
+    }
+    t->held += w->pend;
+    w->pend = 0;
+}
+
 /* Sum of v[0..n) with four interleaved accumulators (a fixed order, so the
  * result is reproducible; four chains hide the latency of addition). */
 static double sum4(const double *v, size_t n)
@@ -356,6 +396,52 @@ static double dot4(const double *a, const double *b, size_t n)
     return (a0 + a1) + (a2 + a3);
 }
 
+typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
+
+/* out[a p + c] = dot4(z_a, z_c) for every pair of the p columns z_v = z + v B
+ * of n values: the same sums in the same order as dot4 (lane l adds the
+ * products of the rows i = l mod 4, the rows past the last multiple of four go
+ * to lane 0, then (l0 + l1) + (l2 + l3)), for two-by-two tiles of columns at
+ * once, so that each value loaded serves two products. No fused
+ * multiply-adds: the sums are the same on every machine. */
+__attribute__((target_clones("avx2", "default"))) static void
+gram(const double *z, size_t B, size_t p, size_t n, double *out)
+{
+    const size_t n4 = n & ~(size_t)3;
+    for (size_t a = 0; a < p; a += 2) {
+        const size_t a1 = a + 1 < p ? a + 1 : a;
+        for (size_t c = a; c < p; c += 2) {
+            const size_t c1 = c + 1 < p ? c + 1 : c;
+            const double *xa = z + a * B, *xb = z + a1 * B, *ya = z + c * B, *yb = z + c1 * B;
+            v4d s00 = {0, 0, 0, 0}, s01 = s00, s10 = s00, s11 = s00;
+            for (size_t i = 0; i < n4; i += 4) {
+                v4d u0, u1, v0, v1;
+                memcpy(&u0, xa + i, sizeof u0);
+                memcpy(&u1, xb + i, sizeof u1);
+                memcpy(&v0, ya + i, sizeof v0);
+                memcpy(&v1, yb + i, sizeof v1);
+                s00 += u0 * v0;
+                s01 += u0 * v1;
+                s10 += u1 * v0;
+                s11 += u1 * v1;
+            }
+            for (size_t i = n4; i < n; i++) {
+                s00[0] += xa[i] * ya[i];
+                s01[0] += xa[i] * yb[i];
+                s10[0] += xb[i] * ya[i];
+                s11[0] += xb[i] * yb[i];
+            }
+            const size_t ia[4] = {a, a, a1, a1}, ic[4] = {c, c1, c, c1};
+            const v4d *sv[4] = {&s00, &s01, &s10, &s11};
+            for (int k = 0; k < 4; k++) {
+                const v4d t = *sv[k];
+                const double r = (t[0] + t[1]) + (t[2] + t[3]);
+                out[ia[k] * p + ic[k]] = out[ic[k] * p + ia[k]] = r;
+            }
+        }
+    }
+}
+
 void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b,
                      bc_block_ws *w)
 {
@@ -365,9 +451,9 @@ void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b
     b->n = n;
     double *dev = w->dev;
     for (size_t s = 0; s < sh->n_series; s++) {
-        const double *v = w->v + s * B;
+        const double *v = w->v + s * w->zs;
         /* two passes: mean = sum/n, m2 = sum (x - mean)^2 */
-        double mean = sum4(v, n) / (double)n, mn = t->min[s], mx = t->max[s];
+        double mean = sum4(v, n) / (double)n, mn = w->hmin[s], mx = w->hmax[s];
         for (size_t i = 0; i < n; i++) {
             dev[i] = v[i] - mean;
             mn = v[i] < mn ? v[i] : mn;
@@ -375,22 +461,24 @@ void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b
         }
         b->mean[s] = mean;
         b->m2[s] = dot4(dev, dev, n);
-        t->min[s] = mn;
-        t->max[s] = mx;
-        if (fhist_add_many(&t->hist[s], &t->bases[s], v, n, w->keys, w->keys + B))
-            t->oom = 1;
+        w->hmin[s] = mn;
+        w->hmax[s] = mx;
+        t->min[s] = mn < t->min[s] ? mn : t->min[s];
+        t->max[s] = mx > t->max[s] ? mx : t->max[s];
+        memcpy(w->hv + s * w->hs + w->pend, v, n * sizeof *v);
     }
     for (size_t v = 0; v < p; v++) {
-        double *z = w->z + v * B;
+        double *z = w->z + v * w->zs;
         double m = sum4(z, n) / (double)n;
         b->rmean[v] = m;
         for (size_t i = 0; i < n; i++)
             z[i] -= m;
     }
-    for (size_t a = 0; a < p; a++)
-        for (size_t c = a; c < p; c++)
-            b->rcom[a * p + c] = b->rcom[c * p + a] = dot4(w->z + a * B, w->z + c * B, n);
+    gram(w->z, w->zs, p, n, b->rcom);
     w->used = 0;
+    w->pend += n;
+    if (w->pend + B > w->cap)
+        bc_block_ws_flush(sh, t, w);
 }
 
 void bc_block_merge(const bc_stats_shape *sh, bc_block_acc *total, const bc_block_acc *b)
@@ -488,7 +576,7 @@ static int finish_series(const bc_stats_shape *sh, bc_thread_acc *threads, int n
         const bc_fhist *h = &threads[i].hist[s];
         int64_t base = threads[i].bases[s];
         for (size_t j = 0; j < h->n; j++) {
-            uint64_t v = h->c[h->k0 - base + (int64_t)j];
+            uint64_t v = fh_get(h, (size_t)(h->k0 - base + (int64_t)j));
             if (v)
                 c[floor_shift(h->k0 + (int64_t)j, e - h->e) - kmin] += v;
         }

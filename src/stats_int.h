@@ -21,12 +21,17 @@ typedef struct bc_stats_shape {
 } bc_stats_shape;
 
 /* A histogram of integer counts on bins [k 2^e, (k+1) 2^e), grown on demand,
- * coarsened (e + 1) when it would exceed BC_HIST_MAX_BINS. */
+ * coarsened when it would exceed BC_HIST_MAX_BINS. The counts are 64-bit (c)
+ * in a run's accumulator and 32-bit (c32: half the memory, so that more of
+ * them stay in cache) in a thread's, which is folded into the run's before a
+ * count could overflow. Exactly one of c and c32 is used. */
 typedef struct bc_fhist {
     int e;            /* bin width 2^e */
+    int narrow;       /* counts in c32 */
     int64_t k0;       /* index of bins[0] */
     size_t n, cap;
     uint64_t *c;
+    uint32_t *c32;
 } bc_fhist;
 
 typedef struct bc_thread_acc {
@@ -39,6 +44,8 @@ typedef struct bc_thread_acc {
     uint64_t nonfinite;      /* runs with a non-finite output */
     uint64_t first_nonfinite;
     int oom;                 /* a histogram could not grow */
+    int narrow;              /* 32-bit histogram counts */
+    uint64_t held;           /* values in each histogram since the last reset */
 } bc_thread_acc;
 
 typedef struct bc_block_acc {
@@ -47,21 +54,34 @@ typedef struct bc_block_acc {
     double *rmean, *rcom;    /* [p], [p * p]: regression means and co-moments */
 } bc_block_acc;
 
-/* Per-thread scratch holding one block's values, series by series, so that
- * each series' histogram is updated in one pass while it is in cache. */
+/* Blocks of series values a thread keeps before it adds them to its
+ * histograms: counts do not depend on order, and a batch of many blocks fills
+ * each histogram densely enough that its counts are updated while in cache. */
+#define BC_HIST_BATCH 8
+
+/* Per-thread scratch: the current block's series values and regression
+ * variables, variable by variable, and the series values of up to
+ * BC_HIST_BATCH finished blocks, which are in the moments already and wait
+ * for the histograms. */
 typedef struct bc_block_ws {
-    double *v;               /* [n_series * block] output series values */
-    double *z;               /* [p * block] regression variables */
-    uint32_t *keys;          /* [2 * block] scratch for sorting bin indices */
+    double *v;               /* [n_series * zs] the block's output series values */
+    double *z;               /* [p * zs] the block's regression variables */
+    double *hv;              /* [n_series * hs] values waiting for the histograms */
+    double *hmin, *hmax;     /* [n_series] their range */
     double *dev;             /* [block] deviations from the block mean */
-    size_t used;
+    size_t cap;              /* runs hv holds: BC_HIST_BATCH blocks */
+    size_t zs, hs;           /* column strides (padded: see stride()) */
+    size_t pend;             /* runs in hv */
+    size_t used;             /* runs of the current block */
 } bc_block_ws;
 
-int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh);
+/* narrow: 32-bit histogram counts (a thread's, to be absorbed into a
+ * 64-bit accumulator before `held` reaches 2^32). */
+int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh, int narrow);
 void bc_thread_acc_free(bc_thread_acc *t, const bc_stats_shape *sh);
 /* d += s: the histograms at the coarser of their widths, counts added. Exact:
- * the result does not depend on how runs were spread over accumulators.
- * Returns 0, or -1 when out of memory. */
+ * the result does not depend on how runs were spread over accumulators. d
+ * has 64-bit counts. Returns 0, or -1 when out of memory. */
 int bc_thread_acc_absorb(const bc_stats_shape *sh, bc_thread_acc *d, const bc_thread_acc *s);
 
 /* Back to empty (keeps the arrays). */
@@ -79,9 +99,14 @@ void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, co
                   const double *xs, uint64_t run);
 
 /* Fold the block's scratch into the block's moments and co-moments and the
- * thread's histograms and extremes; empties the scratch. */
+ * thread's extremes; its values go to the thread's histograms with the next
+ * flush, at the latest when the batch is full. */
 void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b,
                      bc_block_ws *w);
+
+/* Add the values waiting in w to t's histograms. Needed before t is read,
+ * absorbed or packed. */
+void bc_block_ws_flush(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w);
 
 /* total += b (Chan et al.'s pairwise update), in block order. */
 void bc_block_merge(const bc_stats_shape *sh, bc_block_acc *total, const bc_block_acc *b);

@@ -119,6 +119,30 @@ static const char *const all_kinds =
     "      - {name: discrete, per: year, amount: {dist: discrete, values: [1, 2, 5],"
     " weights: [1, 2, 1]}}\n";
 
+/* Threads count in 32 bits and fold their counts into the run's 64-bit ones
+ * before they could overflow: folding after every few segments (a tiny
+ * limit, small blocks) gives the same summary, bit for bit, as folding once
+ * at the end. */
+static void test_fold(void)
+{
+    bc_error err;
+    bc_model *m = NULL;
+    CHECK_INT(bc_model_load_file(BCSIM_MODELS_DIR "/aarhus-2026.yaml", &m, &err), BC_OK);
+    if (!m)
+        return;
+    bc_summary *s[2] = {NULL, NULL};
+    for (int k = 0; k < 2; k++) {
+        bc_run_config cfg = {
+            .runs = 200003, .seed = 5, .threads = 3, .block = 64, .fold_runs = k ? 20000 : 0};
+        CHECK_INT(bc_engine_run(m, &cfg, &s[k], &err), BC_OK);
+    }
+    if (s[0] && s[1])
+        CHECK(same_summary(s[0], s[1]));
+    bc_summary_free(s[0]);
+    bc_summary_free(s[1]);
+    bc_model_free(m);
+}
+
 static void test_distributions_ks(void)
 {
     bc_model *m = load(all_kinds);
@@ -416,6 +440,48 @@ static void test_closed_form(void)
 /* The same run in steps, with a pack/unpack (a checkpoint) in between and
  * other thread counts; and in three pieces joined in order (shards): every
  * array bit for bit as in one go. */
+/* An output spread over 2 x 10^7 mDKK (its NPV over 10^8) needs bins 2^19
+ * times wider than the finest (at most 2^18 bins a histogram): the histograms
+ * widen their bins in one step, threads that saw different ranges are combined at the common
+ * width, and the quantiles stay within the stated resolution of the exact
+ * ones, whatever the number of threads. */
+static void test_wide_spread(void)
+{
+    bc_model *m = load("model: w\n"
+                       "proposals:\n"
+                       "  - id: p\n"
+                       "    investment: 0\n"
+                       "    participants: 0\n"
+                       "    effect: 0\n"
+                       "    duration: 1\n"
+                       "    unit_cost: 0\n"
+                       "    savings:\n"
+                       "      - {name: l, per: year, amount: {dist: uniform, min: -1e7, max: "
+                       "1e7}}\n");
+    if (!m)
+        return;
+    const uint64_t n = 300000;
+    bc_summary *a = run(m, n, 23, 1, BC_SAMPLER_MC, 1), *b = run(m, n, 23, 3, BC_SAMPLER_MC, 0);
+    if (a && b) {
+        CHECK(same_series(&a->avg_gain, &b->avg_gain) && same_series(&a->gain, &b->gain));
+        double *y = malloc(n * sizeof *y);
+        for (uint64_t i = 0; i < n; i++)
+            y[i] = a->sample_avg_gain[i * 2];
+        qsort(y, n, sizeof *y, cmp_double);
+        /* the widest series is the NPV, five times the average (10^8 wide):
+         * 2^9 mDKK bins (10^8 / 2^9 < 2^18 <= 10^8 / 2^8), half a bin */
+        CHECK_NEAR(a->quantile_resolution, 256, 0);
+        for (int k = 0; k < BC_NQ; k++) {
+            uint64_t r = (uint64_t)ceil(bc_quantile_probs[k] * (double)n);
+            CHECK_NEAR(a->avg_gain.q[k], y[r - 1], a->quantile_resolution);
+        }
+        free(y);
+    }
+    bc_summary_free(a);
+    bc_summary_free(b);
+    bc_model_free(m);
+}
+
 static void test_pieces(void)
 {
     bc_error err;
@@ -512,10 +578,12 @@ static void test_bad_config(void)
 int main(void)
 {
     test_thread_invariance();
+    test_fold();
     test_distributions_ks();
     test_lhs_strata();
     test_rank_correlations();
     test_closed_form();
+    test_wide_spread();
     test_pieces();
     test_bad_config();
     return check_finish();

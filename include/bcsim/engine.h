@@ -49,6 +49,10 @@ typedef struct bc_run_config {
     bc_checkpoint_fn checkpoint; /* may be NULL */
     void *checkpoint_user;
     double checkpoint_every;  /* seconds between checkpoints */
+    uint64_t fold_runs;       /* a thread's 32-bit histogram counts are folded into the
+                                 run's 64-bit ones before they hold this many runs; 0 or
+                                 anything larger = the most that cannot overflow. Results
+                                 never depend on it (tests lower it to exercise folding) */
 } bc_run_config;
 
 /* Status returned when `stop` was set. */
