@@ -792,6 +792,42 @@ static int parse_correlations(ctx *c, const bc_ynode *n)
     return rc;
 }
 
+/* Room for more proposals (twice as many, at most `total`): the proposals,
+ * their years, and the outputs' ids and names (one more: the portfolio). New
+ * entries are zero, so that a model given up half-read frees cleanly; the
+ * proposals' pointers into `yearly` follow it when it moves. */
+static int grow_proposals(ctx *c, size_t total)
+{
+    bc_bcase *bc = c->bc;
+    bc_model *m = c->m;
+    const size_t old = bc->n_proposals, H = m->years;
+    const size_t cap = old == 0 ? (total < 64 ? total : 64) : (2 * old < total ? 2 * old : total);
+    bc_proposal *pr = realloc(bc->proposals, cap * sizeof *pr);
+    if (pr)
+        bc->proposals = pr;
+    double *y = realloc(bc->yearly, cap * 2 * H * sizeof *y);
+    if (y)
+        bc->yearly = y;
+    char **ids = realloc(m->output_ids, (cap + 1) * sizeof *ids);
+    if (ids)
+        m->output_ids = ids;
+    char **names = realloc(m->output_names, (cap + 1) * sizeof *names);
+    if (names)
+        m->output_names = names;
+    if (!pr || !y || !ids || !names)
+        return oom(c);
+    memset(pr + old, 0, (cap - old) * sizeof *pr);
+    memset(ids + old, 0, (cap + 1 - old) * sizeof *ids);
+    memset(names + old, 0, (cap + 1 - old) * sizeof *names);
+    for (size_t p = 0; p < old; p++) {
+        pr[p].profile = y + 2 * H * p;
+        pr[p].index = pr[p].profile + H;
+    }
+    bc->n_proposals = cap;
+    m->n_outputs = cap + 1;
+    return BC_OK;
+}
+
 static int parse_root(ctx *c, const bc_ynode *root)
 {
     static const char *const keys[] = {"model", "title", "horizon", "discount_rate",
@@ -848,18 +884,17 @@ static int parse_root(ctx *c, const bc_ynode *root)
         return perr(c, ps, "proposals must be a list, found %s", type_name(ps));
     if (ps->n == 0)
         return perr(c, ps, "proposals must be a non-empty list");
-    size_t P = ps->n;
-    c->bc->proposals = calloc(P, sizeof *c->bc->proposals);
-    c->bc->yearly = malloc(P * 2 * m->years * sizeof *c->bc->yearly);
-    m->output_ids = calloc(P + 1, sizeof *m->output_ids);
-    m->output_names = calloc(P + 1, sizeof *m->output_names);
-    if (!c->bc->proposals || !c->bc->yearly || !m->output_ids || !m->output_names)
-        return oom(c);
-    m->n_outputs = P + 1;
-    c->bc->n_proposals = P;
-    for (size_t p = 0; p < P; p++)
+    /* The arrays grow with the proposals read, so that a long list of bad
+     * items is refused at the first, not after an allocation sized by the list. */
+    const size_t P = ps->n;
+    for (size_t p = 0; p < P; p++) {
+        if (p == c->bc->n_proposals && (rc = grow_proposals(c, P)))
+            return rc;
         if ((rc = parse_proposal(c, ps->kids[p], p)))
             return rc;
+    }
+    c->bc->n_proposals = P;
+    m->n_outputs = P + 1;
     m->output_ids[P] = dupstr("portfolio");
     m->output_names[P] = dupstr("Portfolio (all proposals)");
     if (!m->output_ids[P] || !m->output_names[P])

@@ -213,6 +213,12 @@ hostile "run many.yaml (10^5 proposals)" 2 \
   'many\.yaml: a run of this model needs about [0-9.e+]+ GB of memory \(100001 outputs' -- \
   "$bcsim" run "$m/many.yaml" -n 1000 -o "$out"
 nothing "$out"
+# 3.3 million empty items (16 MB): refused at the first, before anything is
+# sized by the length of the list (it would be 6 GB at 100 years each)
+$hpy gen empties "$m/empties.yaml" 3300000
+hostile "base empties.yaml (3.3 M empty proposals)" 2 \
+  "empties\.yaml:4:3: a proposal is missing the required key 'id'" -- "$bcsim" base "$m/empties.yaml"
+rm -f "$m/empties.yaml"
 # not quadratic: 10^4 proposals take well under a tenth of 10^5's time
 $hpy gen many "$m/many10k.yaml" 10000
 limited "$bcsim" base "$m/many10k.yaml"

@@ -59,6 +59,9 @@ def gen(kind, out, n):
         elif kind == "many":                    # n proposals (valid)
             w("model: many\nproposals:\n")
             w("".join(PROPOSAL.format(id="p%d" % i) for i in range(n)))
+        elif kind == "empties":                 # n empty proposals, 100 years each
+            w("model: e\nhorizon: {years: 100}\nproposals:\n")
+            w("- {}\n" * n)
         elif kind == "dup-id":
             w("model: x\nproposals:\n" + PROPOSAL.format(id="a") + PROPOSAL.format(id="b") +
               PROPOSAL.format(id="a"))
