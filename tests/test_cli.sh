@@ -2,8 +2,8 @@
 # test_cli.sh: the command line: help, version, exit codes, messages on
 # stderr and nothing on stdout for bad input. Usage: test_cli.sh BCSIM SRCDIR
 set -u
-bcsim=$1
-src=$2
+bcsim=$(realpath "$1") # absolute, so that relative arguments work from anywhere
+src=$(realpath "$2")
 model=$src/models/aarhus-2026.yaml
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -11,8 +11,8 @@
 # hostile input ("figure:" lines, for docs/reliability.md).
 # Usage: test_hostile.sh BCSIM SRCDIR
 set -u
-bcsim=$1
-src=$2
+bcsim=$(realpath "$1") # absolute, so that relative arguments work from anywhere
+src=$(realpath "$2")
 model=$src/models/aarhus-2026.yaml
 py=/usr/bin/python3
 hpy="$py $src/tests/hostile/hostile.py"

@@ -3,8 +3,8 @@
 # for bit. Built and registered only with -DBCSIM_MPI=ON.
 # Usage: test_mpi.sh BCSIM SRCDIR
 set -u
-bcsim=$1
-src=$2
+bcsim=$(realpath "$1") # absolute, so that relative arguments work from anywhere
+src=$(realpath "$2")
 model=$src/models/aarhus-2026.yaml
 py=/usr/bin/python3
 tmp=$(mktemp -d)

@@ -4,8 +4,8 @@
 # documented size, PDFs, notes for skipped figures, exit status and one-line
 # messages for files that are not bcsim results. Usage: test_plot.sh BCSIM SRCDIR
 set -u
-bcsim=$1
-src=$2
+bcsim=$(realpath "$1") # absolute, so that relative arguments work from anywhere
+src=$(realpath "$2")
 model=$src/models/aarhus-2026.yaml
 script=$src/scripts/plot_results.py
 py=/usr/bin/python3

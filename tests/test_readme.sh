@@ -5,8 +5,8 @@
 # every ```yaml block that is a whole model file must load (bcsim base).
 # Usage: test_readme.sh BCSIM SRCDIR
 set -u
-bcsim=$1
-src=$2
+bcsim=$(realpath "$1") # absolute, so that relative arguments work from anywhere
+src=$(realpath "$2")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0

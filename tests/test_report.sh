@@ -5,8 +5,8 @@
 # existing CSV files, folders that cannot be written). Usage:
 # test_report.sh BCSIM SRCDIR
 set -u
-bcsim=$1
-src=$2
+bcsim=$(realpath "$1") # absolute, so that relative arguments work from anywhere
+src=$(realpath "$2")
 model=$src/models/aarhus-2026.yaml
 py=/usr/bin/python3
 tmp=$(mktemp -d)
