@@ -766,6 +766,13 @@ static int parse_correlations(ctx *c, const bc_ynode *n)
     if (!ids)
         return oom(c);
     size_t k = bc_model_correlated_inputs(m, ids);
+    if (k > BC_MAX_CORRELATED) {
+        free(ids);
+        return perr(c, n,
+                    "the correlations name %zu inputs; at most %d can be correlated (the "
+                    "copula's matrix grows with the square of their number)",
+                    k, BC_MAX_CORRELATED);
+    }
     gsl_matrix *a = gsl_matrix_alloc(k, k);
     if (!a) {
         free(ids);

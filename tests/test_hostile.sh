@@ -227,20 +227,29 @@ limited "$bcsim" base "$m/many.yaml"
 echo "note: base of 10^4 proposals $ms10k ms, of 10^5 proposals $ms ms"
 [ "$st" -eq 0 ] && [ "$ms" -lt $((30 * ms10k + 2000)) ] && ok ||
   bad "loading 10^5 proposals is not linear ($ms10k ms for 10^4, $ms ms for 10^5, status $st)"
-# 500 proposals with their effect and duration correlated: 1000 correlated
-# inputs, whose copula must be checked positive definite in bounded time
-$py - "$m/corr.yaml" <<'PY'
+# N proposals with their effect and duration correlated: 2N correlated inputs,
+# whose copula must be checked positive definite in bounded time (N = 500), or
+# refused when there are more than 2000 of them (N = 1001)
+corr_model() {
+  $py - "$1" "$2" <<'PY'
 import sys
+n = int(sys.argv[2])
 with open(sys.argv[1], "w") as f:
     f.write("model: corr\nproposals:\n")
-    for i in range(500):
+    for i in range(n):
         f.write("  - {id: p%d, investment: 1, participants: 10, effect: {dist: uniform, min: 0, "
                 "max: 0.2}, duration: {dist: uniform, min: 0.5, max: 1.5}, unit_cost: 1000}\n" % i)
     f.write("correlations:\n")
-    for i in range(500):
+    for i in range(n):
         f.write("  - [p%d.effect, p%d.duration, 0.3]\n" % (i, i))
 PY
+}
+corr_model "$m/corr.yaml" 500
 hostile "base corr.yaml (1000 correlated inputs)" 0 '' -- "$bcsim" base "$m/corr.yaml"
+corr_model "$m/corr2002.yaml" 1001
+hostile "base corr2002.yaml (2002 correlated inputs)" 2 \
+  "corr2002\.yaml:1005:3: the correlations name 2002 inputs; at most 2000 can be correlated" -- \
+  "$bcsim" base "$m/corr2002.yaml"
 
 # =========================================================================
 # 2. Hostile result files for summary, export, replay and merge

@@ -16,6 +16,11 @@ extern "C" {
 /* The longest horizon a model may have, in years. */
 #define BC_MAX_YEARS 100
 
+/* The most inputs that correlations may name: the copula's matrix grows with
+ * the square of their number, its factorisation with the cube (a second at
+ * this size), and every run multiplies by it. */
+#define BC_MAX_CORRELATED 2000
+
 /* Break-even year value meaning "none within the horizon". */
 #define BC_NO_BREAK_EVEN (-1)
 
