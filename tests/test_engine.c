@@ -357,16 +357,7 @@ static void test_rank_correlations(void)
  * statistics against direct computation from the samples. */
 static void test_closed_form(void)
 {
-    bc_model *m = load("model: n\n"
-                       "proposals:\n"
-                       "  - id: p\n"
-                       "    investment: 0\n"
-                       "    participants: 0\n"
-                       "    effect: 0\n"
-                       "    duration: 1\n"
-                       "    unit_cost: 0\n"
-                       "    savings:\n"
-                       "      - {name: l, per: year, amount: {dist: normal, mean: 0.2, sd: 1}}\n");
+    bc_model *m = load_saving("{dist: normal, mean: 0.2, sd: 1}");
     if (!m)
         return;
     const uint64_t n = 1000000;
@@ -437,27 +428,14 @@ static void test_closed_form(void)
     bc_model_free(m);
 }
 
-/* The same run in steps, with a pack/unpack (a checkpoint) in between and
- * other thread counts; and in three pieces joined in order (shards): every
- * array bit for bit as in one go. */
 /* An output spread over 2 x 10^7 mDKK (its NPV over 10^8) needs bins 2^19
  * times wider than the finest (at most 2^18 bins a histogram): the histograms
- * widen their bins in one step, threads that saw different ranges are combined at the common
- * width, and the quantiles stay within the stated resolution of the exact
- * ones, whatever the number of threads. */
+ * widen their bins in one step, threads that saw different ranges are
+ * combined at the common width, and the quantiles stay within the stated
+ * resolution of the exact ones, whatever the number of threads. */
 static void test_wide_spread(void)
 {
-    bc_model *m = load("model: w\n"
-                       "proposals:\n"
-                       "  - id: p\n"
-                       "    investment: 0\n"
-                       "    participants: 0\n"
-                       "    effect: 0\n"
-                       "    duration: 1\n"
-                       "    unit_cost: 0\n"
-                       "    savings:\n"
-                       "      - {name: l, per: year, amount: {dist: uniform, min: -1e7, max: "
-                       "1e7}}\n");
+    bc_model *m = load_saving("{dist: uniform, min: -1e7, max: 1e7}");
     if (!m)
         return;
     const uint64_t n = 300000;
@@ -482,6 +460,9 @@ static void test_wide_spread(void)
     bc_model_free(m);
 }
 
+/* The same run in steps, with a pack/unpack (a checkpoint) in between and
+ * other thread counts; and in three pieces joined in order (shards): every
+ * array bit for bit as in one go. */
 static void test_pieces(void)
 {
     bc_error err;
