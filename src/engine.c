@@ -104,11 +104,11 @@ static double memory_available(void)
 /* Refuse, before anything is allocated, a run whose fixed memory exceeds what
  * the machine has: the segment's 64 block partials, the segment, the fold
  * (each 2 S + p + p^2 doubles: the regression's cross-products grow with the
- * square of p = inputs + 2 outputs), each thread's batch of values
- * ((BC_HIST_BATCH S + p) x block doubles) and histograms (at least 1024 bins
- * per series), and the saved samples. Computed in double, so that no size
- * overflows. The partials a run in pieces keeps grow later, one per segment,
- * and are not counted. */
+ * square of p = inputs + 2 outputs), each thread's block and batch of values
+ * ((S + batch S + p) x block doubles, batch = bc_hist_batch() blocks or none)
+ * and histograms (at least 1024 bins per series), and the saved samples.
+ * Computed in double, so that no size overflows. The partials a run in pieces
+ * keeps grow later, one per segment, and are not counted. */
 static int check_memory(const bc_model *m, const bc_stats_shape *sh, const bc_run_config *cfg,
                         bc_error *err)
 {
@@ -116,8 +116,9 @@ static int check_memory(const bc_model *m, const bc_stats_shape *sh, const bc_ru
     const double S = (double)sh->n_series, p = (double)sh->p, B = (double)sh->block;
     const double nt = (double)n_threads(cfg);
     const double acc = (2 * S + p + p * p) * 8;
+    const double hb = bc_hist_batch(sh) > 1 ? (double)bc_hist_batch(sh) : 0;
     double need = (BC_SEGMENT_BLOCKS + 2) * acc +
-                  nt * ((BC_HIST_BATCH * S + p) * B * 8 + (double)dim * 8) +
+                  nt * ((S + hb * S + p) * B * 8 + (double)dim * 8) +
                   (nt + 1) * S * (1024 * 8 + 64);
     if (cfg->save_samples)
         need += (double)cfg->runs * (double)(sh->nx + sh->n_outputs) * 8;
@@ -354,7 +355,7 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
          * segment and the values waiting for its histograms could overflow them */
         int fold = 0;
         for (int t = 0; t < nt; t++)
-            fold |= ws[t].acc.held + (BC_SEGMENT_BLOCKS + BC_HIST_BATCH) * B > fold_limit;
+            fold |= ws[t].acc.held + (BC_SEGMENT_BLOCKS + bc_hist_batch(&sh)) * B > fold_limit;
         if (fold && absorb_threads(s, ws, nt)) {
             rc = bc_error_set(err, BC_ENOMEM, "out of memory merging histograms");
             goto done;

@@ -279,19 +279,27 @@ static size_t stride(size_t n)
     return s % 512 == 0 ? s + 8 : s;
 }
 
+size_t bc_hist_batch(const bc_stats_shape *sh)
+{
+    const size_t one = sh->n_series * sh->block * sizeof(double); /* a block's values */
+    size_t b = one ? BC_HIST_BATCH_BYTES / one : BC_HIST_BATCH_MAX;
+    return b < 1 ? 1 : b > BC_HIST_BATCH_MAX ? BC_HIST_BATCH_MAX : b;
+}
+
 int bc_block_ws_init(bc_block_ws *w, const bc_stats_shape *sh)
 {
-    w->cap = BC_HIST_BATCH * sh->block;
+    const size_t batch = bc_hist_batch(sh);
+    w->cap = batch * sh->block;
     w->hs = stride(w->cap);
     w->zs = stride(sh->block);
     w->pend = w->used = 0;
     w->v = malloc(sh->n_series * w->zs * sizeof *w->v);
     w->z = malloc((sh->p ? sh->p : 1) * w->zs * sizeof *w->z);
-    w->hv = malloc(sh->n_series * w->hs * sizeof *w->hv);
+    w->hv = batch > 1 ? malloc(sh->n_series * w->hs * sizeof *w->hv) : NULL;
     w->hmin = malloc(sh->n_series * sizeof *w->hmin);
     w->hmax = malloc(sh->n_series * sizeof *w->hmax);
     w->dev = malloc(sh->block * sizeof *w->dev);
-    if (!w->v || !w->z || !w->hv || !w->hmin || !w->hmax || !w->dev)
+    if (!w->v || !w->z || (batch > 1 && !w->hv) || !w->hmin || !w->hmax || !w->dev)
         return -1;
     for (size_t s = 0; s < sh->n_series; s++) {
         w->hmin[s] = INFINITY;
@@ -352,8 +360,10 @@ void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, co
 
 void bc_block_ws_flush(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w)
 {
+    const double *src = w->hv ? w->hv : w->v;
+    const size_t st = w->hv ? w->hs : w->zs;
     for (size_t s = 0; s < sh->n_series; s++) {
-        if (fhist_add_many(&t->hist[s], &t->bases[s], w->hv + s * w->hs, w->pend, w->hmin[s],
+        if (fhist_add_many(&t->hist[s], &t->bases[s], src + s * st, w->pend, w->hmin[s],
                            w->hmax[s]))
             t->oom = 1;
         w->hmin[s] = INFINITY;
@@ -465,7 +475,8 @@ void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b
         w->hmax[s] = mx;
         t->min[s] = mn < t->min[s] ? mn : t->min[s];
         t->max[s] = mx > t->max[s] ? mx : t->max[s];
-        memcpy(w->hv + s * w->hs + w->pend, v, n * sizeof *v);
+        if (w->hv)
+            memcpy(w->hv + s * w->hs + w->pend, v, n * sizeof *v);
     }
     for (size_t v = 0; v < p; v++) {
         double *z = w->z + v * w->zs;
@@ -477,7 +488,7 @@ void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b
     gram(w->z, w->zs, p, n, b->rcom);
     w->used = 0;
     w->pend += n;
-    if (w->pend + B > w->cap)
+    if (!w->hv || w->pend + B > w->cap) /* without a batch, before v is reused */
         bc_block_ws_flush(sh, t, w);
 }
 

@@ -56,22 +56,28 @@ typedef struct bc_block_acc {
 
 /* Blocks of series values a thread keeps before it adds them to its
  * histograms: counts do not depend on order, and a batch of many blocks fills
- * each histogram densely enough that its counts are updated while in cache. */
-#define BC_HIST_BATCH 8
+ * each histogram densely enough that its counts are updated while in cache.
+ * Up to BC_HIST_BATCH_MAX blocks, as many as fit in BC_HIST_BATCH_BYTES; 1
+ * (no batch: each block is counted from its own buffer) for models with so
+ * many outputs that one block's values exceed that. */
+#define BC_HIST_BATCH_MAX 8
+#define BC_HIST_BATCH_BYTES ((size_t)16 << 20)
+size_t bc_hist_batch(const bc_stats_shape *sh);
 
 /* Per-thread scratch: the current block's series values and regression
  * variables, variable by variable, and the series values of up to
- * BC_HIST_BATCH finished blocks, which are in the moments already and wait
+ * bc_hist_batch() finished blocks, which are in the moments already and wait
  * for the histograms. */
 typedef struct bc_block_ws {
     double *v;               /* [n_series * zs] the block's output series values */
     double *z;               /* [p * zs] the block's regression variables */
-    double *hv;              /* [n_series * hs] values waiting for the histograms */
+    double *hv;              /* [n_series * hs] values waiting for the histograms;
+                                NULL without a batch (they wait in v) */
     double *hmin, *hmax;     /* [n_series] their range */
     double *dev;             /* [block] deviations from the block mean */
-    size_t cap;              /* runs hv holds: BC_HIST_BATCH blocks */
+    size_t cap;              /* runs hv holds: bc_hist_batch() blocks */
     size_t zs, hs;           /* column strides (padded: see stride()) */
-    size_t pend;             /* runs in hv */
+    size_t pend;             /* runs waiting for the histograms */
     size_t used;             /* runs of the current block */
 } bc_block_ws;
 
