@@ -6,6 +6,7 @@
 
 #include "bcsim/engine.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -591,6 +592,31 @@ static void get_block(rbuf *r, const bc_stats_shape *sh, bc_block_acc *b)
     get(r, b->rcom, sh->p * sh->p * sizeof(double));
 }
 
+/* Whether an unpacked histogram agrees with its series' extremes and holds
+ * `count` values, every one of them between the extremes: the summary later
+ * indexes its bins by the extremes, so a damaged or forged file must not get
+ * past this. (The file has no checksum; this catches what could do harm.) */
+static int hist_consistent(const bc_fhist *h, double mn, double mx, uint64_t count)
+{
+    if (h->n == 0)
+        return count == 0;
+    const double sc = ldexp(1.0, -h->e);
+    const int64_t lim = (int64_t)1 << 60;
+    if (!(mn <= mx) || !(fabs(mn * sc) < 0x1p60) || !(fabs(mx * sc) < 0x1p60) ||
+        h->k0 <= -lim || h->k0 >= lim)
+        return 0;
+    const int64_t lo = (int64_t)floor(mn * sc), hi = (int64_t)floor(mx * sc);
+    uint64_t sum = 0;
+    for (size_t j = 0; j < h->n; j++) {
+        const uint64_t v = h->c[j]; /* unpacked with base = k0 */
+        const int64_t at = h->k0 + (int64_t)j;
+        if (v && (at < lo || at > hi || sum + v < sum))
+            return 0;
+        sum += v;
+    }
+    return sum == count;
+}
+
 int bc_run_state_unpack(const bc_model *m, const bc_run_config *cfg, const void *buf, size_t len,
                         bc_run_state **out, bc_error *err)
 {
@@ -660,6 +686,13 @@ int bc_run_state_unpack(const bc_model *m, const bc_run_config *cfg, const void 
     get(&r, a->be_year, sh->n_outputs * (sh->years + 1) * sizeof(uint64_t));
     get(&r, &a->nonfinite, sizeof a->nonfinite);
     get(&r, &a->first_nonfinite, sizeof a->first_nonfinite);
+    if (!r.bad) {
+        const uint64_t runs = seg_runs(s, s->first, s->next);
+        for (size_t k = 0; k < sh->n_series && !r.bad; k++)
+            if (a->nonfinite > runs ||
+                !hist_consistent(&a->hist[k], a->min[k], a->max[k], runs - a->nonfinite))
+                r.bad = 1;
+    }
     if (r.bad || r.at != r.n) {
         int oom = r.bad == 2;
         bc_run_state_free(s);

@@ -479,6 +479,60 @@ static void test_wide_spread(void)
     bc_model_free(m);
 }
 
+/* A packed state whose first histogram was moved (its first bin index) or
+ * given one count too many is refused as damaged, not summarised: its bins
+ * would be indexed outside the range of the series' extremes, or the counts
+ * would not be those of the runs held. The layout: 15 header words, then the
+ * fold (runs, S means, S sums of squares, p means, p x p co-moments), then
+ * each histogram as (e, k0, n) and n counts. */
+static void test_damaged_state(void)
+{
+    bc_error err;
+    bc_model *m = NULL;
+    CHECK_INT(bc_model_load_file(BCSIM_MODELS_DIR "/aarhus-2026.yaml", &m, &err), BC_OK);
+    if (!m)
+        return;
+    bc_run_config cfg = {.runs = 10000, .seed = 1, .threads = 2};
+    bc_run_state *st = NULL;
+    CHECK_INT(bc_run_state_alloc(m, &cfg, 0, 0, &st, &err), BC_OK);
+    CHECK_INT(bc_engine_advance(m, &cfg, st, 1, &err), BC_OK);
+    void *buf = NULL;
+    size_t len = 0;
+    CHECK_INT(bc_run_state_pack(st, &buf, &len, &err), BC_OK);
+    bc_run_state_free(st);
+    if (!buf) {
+        bc_model_free(m);
+        return;
+    }
+    const uint64_t *head = buf;
+    const size_t S = head[3], p = head[5], off = 8 * (15 + 1 + 2 * S + p + p * p);
+    int64_t meta[3];
+    memcpy(meta, (char *)buf + off, sizeof meta);
+    CHECK(meta[2] > 0 && off + 24 + 8 * (size_t)meta[2] <= len);
+    for (int k = 0; k < 3; k++) {
+        unsigned char *b = malloc(len);
+        memcpy(b, buf, len);
+        if (k == 1) { /* the bins a million places up */
+            int64_t k0 = meta[1] + 1000000;
+            memcpy(b + off + 8, &k0, sizeof k0);
+        } else if (k == 2) { /* one more run in the first bin */
+            uint64_t c;
+            memcpy(&c, b + off + 24, sizeof c);
+            c++;
+            memcpy(b + off + 24, &c, sizeof c);
+        }
+        bc_run_state *u = NULL;
+        int rc = bc_run_state_unpack(m, &cfg, b, len, &u, &err);
+        CHECK_INT(rc, k == 0 ? BC_OK : BC_EINVAL);
+        if (k)
+            CHECK_HAS(err.msg, "damaged");
+        bc_run_state_free(u);
+        free(b);
+    }
+    free(buf);
+    bc_model_free(m);
+}
+
 /* The same run in steps, with a pack/unpack (a checkpoint) in between and
  * other thread counts; and in three pieces joined in order (shards): every
  * array bit for bit as in one go. */
@@ -585,6 +639,7 @@ int main(void)
     test_closed_form();
     test_wide_spread();
     test_pieces();
+    test_damaged_state();
     test_bad_config();
     return check_finish();
 }

@@ -50,7 +50,8 @@ typedef struct bc_run_config {
     void *checkpoint_user;
     double checkpoint_every;  /* seconds between checkpoints */
     uint64_t fold_runs;       /* a thread's 32-bit histogram counts are folded into the
-                                 run's 64-bit ones before they hold this many runs; 0 or
+                                 run's 64-bit ones after the first segment that may take
+                                 them past this many runs by the end of the next one; 0 or
                                  anything larger = the most that cannot overflow. Results
                                  never depend on it (tests lower it to exercise folding) */
 } bc_run_config;
