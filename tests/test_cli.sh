@@ -30,10 +30,10 @@ expect 0 '^output,year,fte,investment,benefit_savings,other_savings,gain$' '' --
   "$bcsim" base "$model" --csv
 "$bcsim" base "$model" --csv >"$tmp/base.csv"
 rows=$(wc -l <"$tmp/base.csv")
-if [ "$rows" -eq 21 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: CSV has $rows lines, want 21"; fi
+if [ "$rows" -eq 21 ]; then ok; else bad "CSV has $rows lines, want 21"; fi
 # the portfolio's average gain from the CSV is the seed's 0.6
 avg=$(awk -F, '$1=="portfolio"{s+=$7;n++} END{printf "%.2f", s/n}' "$tmp/base.csv")
-if [ "$avg" = "0.60" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: portfolio avg gain $avg"; fi
+if [ "$avg" = "0.60" ]; then ok; else bad "portfolio avg gain $avg"; fi
 
 # a typo in a model file: file:line:col on stderr, status 2, nothing on stdout
 sed 's/^    effect: {dist: pert, min: -0.024/    efect: {dist: pert, min: -0.024/' "$model" >"$tmp/typo.yaml"
@@ -65,14 +65,14 @@ expect 2 '' "unknown distribution|unknown kind|'frob" -- \
 expect 2 '' "$tmp/nodir/x.h5" -- "$bcsim" run "$model" -n 100 -o "$tmp/nodir/x.h5"
 expect 2 '' "is a directory|not a regular file" -- "$bcsim" run "$model" -n 100 -o "$tmp"
 expect 2 '' "/dev/full" -- "$bcsim" run "$model" -n 100 -o /dev/full
-if [ -e "$out" ]; then fail=$((fail + 1)); echo "FAILED: a refused run left $out"; else pass=$((pass + 1)); fi
+if [ -e "$out" ]; then bad "a refused run left $out"; else ok; fi
 
 expect 0 'P\(break even\)' '' -- "$bcsim" run "$model" -n 20000 --threads 2 -o "$out"
 expect 2 '' "exists; use --force" -- "$bcsim" run "$model" -n 100 -o "$out"
 before=$(cksum <"$out")
-[ "$before" = "$(cksum <"$out")" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: file changed"; }
+[ "$before" = "$(cksum <"$out")" ] && ok || bad "file changed"
 expect 0 '' '' -- "$bcsim" run "$model" -n 20000 -o "$out" --force --quiet
-ls "$tmp" | grep -q '\.tmp\.' && { fail=$((fail + 1)); echo "FAILED: temporary file left"; } || pass=$((pass + 1))
+ls "$tmp" | grep -q '\.tmp\.' && bad "temporary file left" || ok
 
 # thread count and sampler: bit-identical result files
 py=/usr/bin/python3
@@ -102,8 +102,8 @@ PY
 replay=$("$bcsim" replay "$tmp/s.h5" --run 2999)
 stored=$("$py" -c "import h5py,sys; print('%.4f' % h5py.File(sys.argv[1],'r')['samples/avg_gain'][2999,3])" "$tmp/s.h5")
 got=$(printf '%s\n' "$replay" | awk '$1=="portfolio"{print $(NF-2)}')
-[ "$got" = "$stored" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: replay portfolio $got, stored $stored"; }
-printf '%s\n' "$replay" | grep -q 'igu.investment *5  (fixed)' && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: replay did not apply the override"; }
+[ "$got" = "$stored" ] && ok || bad "replay portfolio $got, stored $stored"
+printf '%s\n' "$replay" | grep -q 'igu.investment *5  (fixed)' && ok || bad "replay did not apply the override"
 expect 2 '' 'there is no run 3000' -- "$bcsim" replay "$tmp/s.h5" --run 3000
 expect 2 '' 'missing --run' -- "$bcsim" replay "$tmp/s.h5"
 expect 2 '' 'not a bcsim result file' -- "$bcsim" replay "$model" --run 0
@@ -115,14 +115,14 @@ sleep 1
 kill -INT $pid
 wait $pid
 st=$?
-if [ $st -eq 130 ] && [ ! -e "$tmp/int.h5" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: SIGINT gave $st"; fi
+if [ $st -eq 130 ] && [ ! -e "$tmp/int.h5" ]; then ok; else bad "SIGINT gave $st"; fi
 
 # progress: a line on a terminal (a pty from script(1)), none with --quiet
 if command -v script >/dev/null 2>&1; then
   script -qec "'$bcsim' run '$model' -n 300000 -o '$tmp/p.h5' --force" /dev/null >"$tmp/pty" 2>&1
-  grep -q 'runs/s' "$tmp/pty" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: no progress line on a terminal"; }
+  grep -q 'runs/s' "$tmp/pty" && ok || bad "no progress line on a terminal"
   script -qec "'$bcsim' run '$model' -n 300000 -o '$tmp/p.h5' --force --quiet" /dev/null >"$tmp/pty" 2>&1
-  grep -q 'runs/s' "$tmp/pty" && { fail=$((fail + 1)); echo "FAILED: progress despite --quiet"; } || pass=$((pass + 1))
+  grep -q 'runs/s' "$tmp/pty" && bad "progress despite --quiet" || ok
 fi
 
 # the README's worked example is what the default study prints
@@ -130,23 +130,23 @@ fi
 n=0
 while IFS= read -r line; do
   n=$((n + 1))
-  grep -qF -- "$line" "$tmp/default.txt" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: README line not in the output: $line"; }
+  grep -qF -- "$line" "$tmp/default.txt" && ok || bad "README line not in the output: $line"
 done < <(sed -n '/^## What the default study says/,/^## /p' "$src/README.md" | grep -E '^  (academics|sick|igu|portfolio|output) ')
-[ "$n" -eq 5 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: found $n README summary lines, want 5"; }
-[ -f "$tmp/readme/results/aarhus-2026.h5" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: default output results/aarhus-2026.h5 missing"; }
+[ "$n" -eq 5 ] && ok || bad "found $n README summary lines, want 5"
+[ -f "$tmp/readme/results/aarhus-2026.h5" ] && ok || bad "default output results/aarhus-2026.h5 missing"
 
 # --- bcsim sobol -----------------------------------------------------------
 expect 0 '^usage: bcsim sobol MODEL' '' -- "$bcsim" sobol --help
 expect 0 '' '' -- "$bcsim" sobol --model ishigami -n 4096 -o "$tmp/ish.h5" --quiet --force
 "$bcsim" sobol --model ishigami -n 4096 -o "$tmp/ish.h5" --force >"$tmp/ish.txt"
-grep -q "x1 " "$tmp/ish.txt" && grep -q "Results: $tmp/ish.h5" "$tmp/ish.txt" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: sobol summary"; cat "$tmp/ish.txt"; }
+grep -q "x1 " "$tmp/ish.txt" && grep -q "Results: $tmp/ish.h5" "$tmp/ish.txt" && ok || { bad "sobol summary"; cat "$tmp/ish.txt"; }
 expect 2 '' "unknown test model 'ishigame'" -- "$bcsim" sobol --model ishigame -o "$tmp/x.h5"
 expect 2 '' "no uncertain inputs" -- "$bcsim" sobol "$src/tests/models/fixed.yaml" -o "$tmp/x.h5"
 expect 2 '' "-n: '1' is not a number of base samples" -- "$bcsim" sobol --model ishigami -n 1 -o "$tmp/x.h5"
 expect 2 '' "--bootstrap: '5' is not" -- "$bcsim" sobol --model ishigami --bootstrap 5 -o "$tmp/x.h5"
 expect 2 '' "--sampler: 'lhs' is not qmc or mc" -- "$bcsim" sobol --model ishigami --sampler lhs -o "$tmp/x.h5"
 expect 2 '' "not both" -- "$bcsim" sobol "$model" --model ishigami -o "$tmp/x.h5"
-[ -e "$tmp/x.h5" ] && { fail=$((fail + 1)); echo "FAILED: a refused sobol left a file"; } || pass=$((pass + 1))
+[ -e "$tmp/x.h5" ] && bad "a refused sobol left a file" || ok
 expect 2 '' "holds a 'sobol' study, not a run" -- "$bcsim" replay "$tmp/ish.h5" --run 0
 # thread count: bit-identical Sobol' files
 "$bcsim" sobol "$model" -n 2000 --bootstrap 30 --threads 1 -o "$tmp/s1.h5" --quiet --force
@@ -167,9 +167,9 @@ PY
 n=0
 while IFS= read -r line; do
   n=$((n + 1))
-  grep -qF -- "$line" "$tmp/sobol-default.txt" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: README line not in the sobol output: $line"; }
+  grep -qF -- "$line" "$tmp/sobol-default.txt" && ok || bad "README line not in the sobol output: $line"
 done < <(sed -n '/^## Sensitivity/,/^## /p' "$src/README.md" | grep -E '^  [a-z]+[.a-z_]* +-?[0-9]\.[0-9]{3} \[|^  break-even risk|^portfolio: ')
-[ "$n" -eq 10 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: found $n README sobol lines, want 10"; }
+[ "$n" -eq 10 ] && ok || bad "found $n README sobol lines, want 10"
 
 # --- shards, merge, checkpoint and resume -------------------------------------
 # 3 shards merged equal the run in one piece, bit for bit
@@ -189,7 +189,7 @@ expect 2 '' 'set.h5 belongs to other --set overrides' -- "$bcsim" merge "$tmp/pa
 expect 2 '' 'of4.h5 belongs to another number of shards' -- "$bcsim" merge "$tmp/part-0.h5" "$tmp/part-1.h5" "$tmp/of4.h5" -o "$tmp/m.h5"
 expect 2 '' 'is a checkpoint or a shard|not a checkpoint or a shard' -- "$bcsim" merge "$tmp/one.h5" -o "$tmp/m.h5"
 expect 2 '' "--shard: '3/3' is not I/N" -- "$bcsim" run "$model" --shard 3/3 -o "$tmp/m.h5"
-[ -e "$tmp/m.h5" ] && { fail=$((fail + 1)); echo "FAILED: a refused merge left a file"; } || pass=$((pass + 1))
+[ -e "$tmp/m.h5" ] && bad "a refused merge left a file" || ok
 
 # killed (SIGKILL) and resumed, stopped (SIGTERM) and resumed: as if uninterrupted
 big=6000000
@@ -200,14 +200,14 @@ for _ in $(seq 100); do [ -e "$tmp/ck.h5" ] && break; sleep 0.05; done
 sleep 0.3
 kill -KILL $pid 2>/dev/null
 wait $pid 2>/dev/null
-if [ -e "$tmp/ck.h5" ] && [ ! -e "$tmp/res.h5" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: no checkpoint after SIGKILL, or a result already"; fi
+if [ -e "$tmp/ck.h5" ] && [ ! -e "$tmp/res.h5" ]; then ok; else bad "no checkpoint after SIGKILL, or a result already"; fi
 "$bcsim" run "$model" -n $big --seed 7 -o "$tmp/res.h5" --quiet --resume "$tmp/ck.h5" --checkpoint-every 0 &
 pid=$!
 sleep 0.5
 kill -TERM $pid 2>/dev/null
 wait $pid
 st=$?
-if [ $st -eq 75 ] || [ $st -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: SIGTERM with a checkpoint gave status $st, want 75"; fi
+if [ $st -eq 75 ] || [ $st -eq 0 ]; then ok; else bad "SIGTERM with a checkpoint gave status $st, want 75"; fi
 [ -e "$tmp/res.h5" ] || "$bcsim" run "$model" -n $big --seed 7 -o "$tmp/res.h5" --quiet --resume "$tmp/ck.h5"
 expect 0 'identical' '' -- "$py" "$src/tests/h5same.py" "$tmp/full.h5" "$tmp/res.h5"
 expect 2 '' 'from another model or setting: seed 7, not 8' -- "$bcsim" run "$model" -n $big --seed 8 -o "$tmp/x.h5" --resume "$tmp/ck.h5"
@@ -216,5 +216,4 @@ expect 2 '' 'from another model or setting: 6000000 runs, not 5000000' -- "$bcsi
 expect 2 '' 'the model file.s text differs' -- "$bcsim" run "$tmp/comment.yaml" -n $big --seed 7 -o "$tmp/x.h5" --resume "$tmp/ck.h5"
 expect 2 '' 'not a checkpoint' -- "$bcsim" run "$model" -n 300000 --seed 5 --block 512 -o "$tmp/x.h5" --resume "$tmp/part-0.h5"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

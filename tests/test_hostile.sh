@@ -38,13 +38,8 @@ fi
 gtime=""
 [ -x /usr/bin/time ] && /usr/bin/time -f %M true 2>/dev/null && gtime=/usr/bin/time
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAILED: $*"; }
-check() { # check DESCRIPTION COMMAND...: the command succeeds
-  local what=$1
-  shift
-  if "$@"; then ok; else bad "$what"; fi
-}
+# ok, bad, check (tests/lib.sh)
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" || exit 1
 
 # limited COMMAND...: run under the time and memory limits; sets st (exit
 # status), ms (wall time) and mb (peak resident MB, "-" when unknown); stdout

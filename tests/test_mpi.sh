@@ -15,17 +15,8 @@ fail=0
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpi() { mpirun --oversubscribe -np "$@"; }
 
-check() { # check NAME COMMAND...
-  local name=$1
-  shift
-  if "$@" >"$tmp/out" 2>&1; then
-    pass=$((pass + 1))
-  else
-    fail=$((fail + 1))
-    echo "FAILED: $name"
-    tail -5 "$tmp/out"
-  fi
-}
+# ok, bad, check, summary (tests/lib.sh)
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" || exit 1
 
 "$bcsim" run "$model" -n 400000 --seed 3 --block 512 --threads 2 -o "$tmp/serial.h5" --quiet
 check "mpirun -np 2 runs" mpi 2 "$bcsim" run "$model" -n 400000 --seed 3 --block 512 --threads 1 -o "$tmp/np2.h5" --quiet
@@ -39,11 +30,11 @@ check "tiny run equals serial" "$py" "$src/tests/h5same.py" "$tmp/small1.h5" "$t
 # the summary is printed once, by rank 0
 mpi 2 "$bcsim" run "$model" -n 100000 -o "$tmp/p.h5" >"$tmp/print" 2>&1
 n=$(grep -c '^  portfolio' "$tmp/print")
-[ "$n" -eq 1 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: summary printed $n times"; }
+[ "$n" -eq 1 ] && ok || bad "summary printed $n times"
 # bad input on every rank: one message, status 2, no file
 mpi 2 "$bcsim" run "$model" -n 0 -o "$tmp/bad.h5" >"$tmp/bad" 2>&1
 st=$?
-[ $st -ne 0 ] && [ ! -e "$tmp/bad.h5" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: bad input under MPI gave $st"; }
+[ $st -ne 0 ] && [ ! -e "$tmp/bad.h5" ] && ok || bad "bad input under MPI gave $st"
 # Sobol' indices divided among ranks equal one process's, bit for bit
 "$bcsim" sobol "$model" -n 5000 --bootstrap 40 --threads 2 -o "$tmp/sob1.h5" --quiet
 check "mpirun -np 2 sobol" mpi 2 "$bcsim" sobol "$model" -n 5000 --bootstrap 40 --threads 1 -o "$tmp/sob2.h5" --quiet
@@ -54,7 +45,6 @@ check "sobol np 3 equals serial" "$py" "$src/tests/h5same.py" "$tmp/g1.h5" "$tmp
 # what is not divided among ranks is refused, not run twice
 mpi 2 "$bcsim" base "$model" >"$tmp/base" 2>&1
 st=$?
-[ $st -eq 2 ] && grep -q "only 'bcsim run' and 'bcsim sobol'" "$tmp/base" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: base under MPI gave $st"; cat "$tmp/base"; }
+[ $st -eq 2 ] && grep -q "only 'bcsim run' and 'bcsim sobol'" "$tmp/base" && ok || { bad "base under MPI gave $st"; cat "$tmp/base"; }
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

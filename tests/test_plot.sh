@@ -17,19 +17,6 @@ fail=0
 # expect STATUS STDOUT-PATTERN STDERR-PATTERN -- COMMAND... (tests/lib.sh)
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh" || exit 1
 
-# check DESCRIPTION COMMAND...: passes when the command succeeds
-check() {
-  local what=$1
-  shift
-  if "$@" >"$tmp/chk" 2>&1; then
-    pass=$((pass + 1))
-  else
-    fail=$((fail + 1))
-    echo "FAILED: $what"
-    head -c 1500 "$tmp/chk" | sed 's/^/  /'
-  fi
-}
-
 # lines FILE N: the file has exactly N lines
 lines() { [ "$(wc -l <"$1")" -eq "$2" ]; }
 no_traceback() { ! grep -q Traceback "$tmp/err"; }
@@ -128,13 +115,13 @@ check "12 paths printed, one per line" lines "$tmp/both.txt" 12
 check "every printed path exists" sh -c 'while read -r p; do [ -s "$p" ] || exit 1; done <"$1"' _ "$tmp/both.txt"
 for k in gain-distribution s-curve fan tornado sobol break-even-year; do
   for e in png pdf; do
-    grep -qx "$out/$m-$k.$e" "$tmp/both.txt" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: $m-$k.$e not written"; }
+    grep -qx "$out/$m-$k.$e" "$tmp/both.txt" && ok || bad "$m-$k.$e not written"
   done
 done
 # shellcheck disable=SC2086
 check "PNGs valid, 100 dpi sizes, not blank" pngs "$out" 100 $sizes_run $m-sobol:11:13.5
 check "PDFs" pdfs "$out" $m-gain-distribution $m-s-curve $m-fan $m-tornado $m-sobol $m-break-even-year
-[ -n "$(find "$out" -name '*.tmp.*')" ] && { fail=$((fail + 1)); echo "FAILED: temporary file left in $out"; } || pass=$((pass + 1))
+[ -n "$(find "$out" -name '*.tmp.*')" ] && bad "temporary file left in $out" || ok
 
 # --- a run file without sensitivity data: four figures, a note for the rest ----
 out=$tmp/nosens
@@ -143,15 +130,15 @@ expect 0 "$m-fan.pdf" 'skipped tornado: .*nosens.h5 has no /sensitivity/tornado'
 check "nosens: 8 paths" lines "$tmp/out" 8
 check "nosens: one note per skipped figure (2)" lines "$tmp/err" 2
 grep -q '^skipped sobol: .*nosens.h5 has no /sensitivity/sobol (run bcsim sobol)$' "$tmp/err" \
-  && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: sobol note"; cat "$tmp/err"; }
+  && ok || { bad "sobol note"; cat "$tmp/err"; }
 check "nosens: no traceback" no_traceback
 # default: PNG and PDF at 150 dpi
 # shellcheck disable=SC2086
 check "nosens PNGs at the default 150 dpi" pngs "$out" 150 $m-gain-distribution:10:7.5 \
   $m-s-curve:10:6.5 $m-fan:10:7.5 $m-break-even-year:10:7.5
 check "nosens PDFs" pdfs "$out" $m-gain-distribution $m-s-curve $m-fan $m-break-even-year
-[ ! -e "$out/$m-tornado.png" ] && [ ! -e "$out/$m-sobol.png" ] && pass=$((pass + 1)) \
-  || { fail=$((fail + 1)); echo "FAILED: nosens drew a figure it has no data for"; }
+[ ! -e "$out/$m-tornado.png" ] && [ ! -e "$out/$m-sobol.png" ] && ok \
+  || bad "nosens drew a figure it has no data for"
 
 # --- a Sobol' file alone: tornado and Sobol'; notes for the run figures -------
 out=$tmp/sobolonly
@@ -161,7 +148,7 @@ check "sobol only: 2 paths" lines "$tmp/out" 2
 check "sobol only: 4 notes" lines "$tmp/err" 4
 # shellcheck disable=SC2086
 check "sobol only: PNGs at 60 dpi" pngs "$out" 60 $sizes_sobol
-[ ! -e "$out/$m-sobol.pdf" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: --format png wrote a PDF"; }
+[ ! -e "$out/$m-sobol.pdf" ] && ok || bad "--format png wrote a PDF"
 
 # --- files that are not bcsim results: status 2, one line, no traceback -------
 out=$tmp/never
@@ -172,7 +159,7 @@ for f in "$model" "$tmp/plain.h5" "$tmp/missing.h5"; do
 done
 # a good file with a bad one: nothing is written
 expect 2 '' 'plain.h5: not a bcsim result file' -- "$script" "$tmp/run.h5" "$tmp/plain.h5" -o "$out"
-[ ! -e "$out" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: a refused call created $out"; }
+[ ! -e "$out" ] && ok || bad "a refused call created $out"
 
 # --- bad usage: status 2 (argparse) -----------------------------------------
 expect 2 '' 'required: -o' -- "$script" "$tmp/run.h5"
@@ -180,7 +167,6 @@ expect 2 '' 'required: FILE' -- "$script" -o "$out"
 expect 2 '' "unknown format 'jpg'" -- "$script" "$tmp/run.h5" -o "$out" --format png,jpg
 expect 2 '' "--dpi" -- "$script" "$tmp/run.h5" -o "$out" --dpi abc
 expect 2 '' 'not a directory' -- "$script" "$tmp/run.h5" -o "$model"
-[ ! -e "$out" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: bad usage created $out"; }
+[ ! -e "$out" ] && ok || bad "bad usage created $out"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -11,6 +11,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
+# ok, bad, check, summary (tests/lib.sh)
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" || exit 1
 
 mkdir -p "$tmp/work/build" "$tmp/bin"
 ln -s "$src/models" "$tmp/work/models"
@@ -34,30 +36,18 @@ for f in "$tmp"/sh.*; do
   while IFS= read -r cmd; do
     [ -n "$cmd" ] || continue
     nsh=$((nsh + 1))
-    if (cd "$tmp/work" && PATH="$tmp/bin:$PATH" bash -c "$cmd") >"$tmp/out" 2>&1; then
-      pass=$((pass + 1))
-    else
-      fail=$((fail + 1))
-      echo "FAILED: README command: $cmd"
-      tail -5 "$tmp/out"
-    fi
+    check "README command: $cmd" env -C "$tmp/work" PATH="$tmp/bin:$PATH" bash -c "$cmd"
   done <"$f"
 done
-[ "$nsh" -ge 5 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: found $nsh README commands"; }
+[ "$nsh" -ge 5 ] && ok || bad "found $nsh README commands"
 
 nyaml=0
 for f in "$tmp"/yaml.*.yaml; do
   [ -e "$f" ] || continue
   grep -q '^model:' "$f" || continue
   nyaml=$((nyaml + 1))
-  if "$bcsim" base "$f" >/dev/null 2>"$tmp/err"; then
-    pass=$((pass + 1))
-  else
-    fail=$((fail + 1))
-    echo "FAILED: README model file does not load: $(cat "$tmp/err")"
-  fi
+  check "README model file $(basename "$f") loads" "$bcsim" base "$f"
 done
-[ "$nyaml" -ge 1 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: no README model file found"; }
+[ "$nyaml" -ge 1 ] && ok || bad "no README model file found"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

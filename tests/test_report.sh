@@ -17,22 +17,14 @@ fail=0
 # expect STATUS STDOUT-PATTERN STDERR-PATTERN -- COMMAND... (tests/lib.sh)
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh" || exit 1
 
-# check DESCRIPTION COMMAND...: passes when the command succeeds
-check() {
-  local what=$1
-  shift
-  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $what"; fi
-}
-
 # every line of file $1 occurs, whole, as a line of file $2
 lines_in() {
   local n=0 line
   while IFS= read -r line; do
     n=$((n + 1))
-    if grep -qxF -- "$line" "$2"; then pass=$((pass + 1)); else
-      fail=$((fail + 1)); echo "FAILED: line not in $(basename "$2"): '$line'"; fi
+    if grep -qxF -- "$line" "$2"; then ok; else bad "line not in $(basename "$2"): '$line'"; fi
   done <"$1"
-  [ "$n" -gt 0 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAILED: no lines expected from $1"; }
+  [ "$n" -gt 0 ] && ok || bad "no lines expected from $1"
 }
 
 run=$tmp/run.h5
@@ -428,5 +420,4 @@ if [ -w /dev/full ]; then
   expect 1 '' 'writing the summary failed' -- sh -c "\"$bcsim\" summary \"$run\" >/dev/full"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary
