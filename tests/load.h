@@ -17,21 +17,25 @@ static inline bc_model *load(const char *text)
     return m;
 }
 
-/* A model whose one proposal gains nothing but a yearly savings line with
- * the given amount (a number or a distribution in YAML flow style): its
- * average gain is that amount. */
+/* The text of a model whose one proposal gains nothing but its savings
+ * lines, up to "savings:"; the lines follow. Its average gain is the sum of
+ * their yearly amounts. */
+#define SAVINGS_ONLY                                                                \
+    "model: s\n"                                                                    \
+    "proposals:\n"                                                                  \
+    "  - id: p\n"                                                                   \
+    "    investment: 0\n"                                                           \
+    "    participants: 0\n"                                                         \
+    "    effect: 0\n"                                                               \
+    "    duration: 1\n"                                                             \
+    "    unit_cost: 0\n"                                                            \
+    "    savings:\n"
+
+/* That model with one yearly savings line of the given amount (a number or a
+ * distribution in YAML flow style). */
 static inline bc_model *load_saving(const char *amount)
 {
-    static const char head[] = "model: s\n"
-                               "proposals:\n"
-                               "  - id: p\n"
-                               "    investment: 0\n"
-                               "    participants: 0\n"
-                               "    effect: 0\n"
-                               "    duration: 1\n"
-                               "    unit_cost: 0\n"
-                               "    savings:\n"
-                               "      - {name: l, per: year, amount: ";
+    static const char head[] = SAVINGS_ONLY "      - {name: l, per: year, amount: ";
     char text[sizeof head + 256];
     snprintf(text, sizeof text, "%s%s}\n", head, amount);
     return load(text);

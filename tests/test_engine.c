@@ -98,15 +98,7 @@ static int cmp_double(const void *a, const void *b)
 
 /* Every kind of distribution as a savings line, sampled through the engine. */
 static const char *const all_kinds =
-    "model: kinds\n"
-    "proposals:\n"
-    "  - id: p\n"
-    "    investment: 0\n"
-    "    participants: 0\n"
-    "    effect: 0\n"
-    "    duration: 1\n"
-    "    unit_cost: 0\n"
-    "    savings:\n"
+    SAVINGS_ONLY
     "      - {name: uniform, per: year, amount: {dist: uniform, min: -1, max: 3}}\n"
     "      - {name: normal, per: year, amount: {dist: normal, mean: 1, sd: 2}}\n"
     "      - {name: tnormal, per: year, amount: {dist: normal, mean: 1, sd: 2, min: 0, max: 2.5}}\n"

@@ -219,15 +219,7 @@ static void test_threads(void)
 }
 
 /* A linear model: avg_gain = L1 + L2 + L3 (savings lines per year). */
-static const char *const linear = "model: linear\n"
-                                  "proposals:\n"
-                                  "  - id: p\n"
-                                  "    investment: 0\n"
-                                  "    participants: 0\n"
-                                  "    effect: 0\n"
-                                  "    duration: 1\n"
-                                  "    unit_cost: 0\n"
-                                  "    savings:\n"
+static const char *const linear = SAVINGS_ONLY
                                   "      - {name: a, per: year, amount: {dist: normal, mean: 1, sd: 2}}\n"
                                   "      - {name: b, per: year, amount: {dist: uniform, min: 0, max: 1}}\n"
                                   "      - {name: c, per: year, amount: {dist: triangular, min: -1, mode: 0, max: 4}}\n";
