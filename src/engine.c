@@ -117,7 +117,8 @@ static int check_memory(const bc_model *m, const bc_stats_shape *sh, const bc_ru
     const double S = (double)sh->n_series, p = (double)sh->p, B = (double)sh->block;
     const double nt = (double)n_threads(cfg);
     const double acc = (2 * S + p + p * p) * 8;
-    const double hb = bc_hist_batch(sh) > 1 ? (double)bc_hist_batch(sh) : 0;
+    const size_t batch = bc_hist_batch(sh);
+    const double hb = batch > 1 ? (double)batch : 0; /* no batch buffer for one block */
     double need = (BC_SEGMENT_BLOCKS + 2) * acc +
                   nt * ((S + hb * S + p) * B * 8 + (double)dim * 8) +
                   (nt + 1) * S * (1024 * 8 + 64);
@@ -313,6 +314,9 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
     }
     const uint64_t fold_limit =
         cfg->fold_runs && cfg->fold_runs < UINT32_MAX ? cfg->fold_runs : UINT32_MAX;
+    /* what a thread may add by the end of the next segment: its blocks and a
+     * batch still waiting */
+    const uint64_t fold_margin = (BC_SEGMENT_BLOCKS + bc_hist_batch(&sh)) * B;
     double last_ck = omp_get_wtime();
     const uint64_t nblocks = N / B + (N % B != 0); /* N + B - 1 would wrap near 2^64 */
     while (s->next < seg_end) {
@@ -356,7 +360,7 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
          * segment and the values waiting for its histograms could overflow them */
         int fold = 0;
         for (int t = 0; t < nt; t++)
-            fold |= ws[t].acc.held + (BC_SEGMENT_BLOCKS + bc_hist_batch(&sh)) * B > fold_limit;
+            fold |= ws[t].acc.held + fold_margin > fold_limit;
         if (fold && absorb_threads(s, ws, nt)) {
             rc = bc_error_set(err, BC_ENOMEM, "out of memory merging histograms");
             goto done;
