@@ -6,82 +6,141 @@
 #include <string.h>
 
 #include "model_int.h"
+#include "simd_int.h"
 
 /* ov(a, b; l, r) = max(0, min(b, r) - max(a, l)): the part of [a, b] in [l, r]. */
-static double overlap(double a, double b, double l, double r)
+static inline double overlap(double a, double b, double l, double r)
 {
     double lo = a > l ? a : l, hi = b < r ? b : r;
     return hi > lo ? hi - lo : 0.0;
 }
 
-static void bcase_eval(const bc_model *m, const double *x, bc_eval *out)
+/* Runs evaluated together: the loops over them below are what the compiler
+ * turns into vector instructions. */
+#define LANES 16
+
+/* Up to LANES runs (MODEL.md sections 2-4). Every run's arithmetic is the
+ * same sequence of operations whatever n, so a run's outputs do not depend on
+ * the runs evaluated beside it. */
+BC_VECTOR_CLONES static void bcase_lanes(const bc_model *m, const double *x, size_t ldx, size_t n,
+                        const bc_batch_out *out)
 {
     const bc_bcase *bc = m->impl;
-    const size_t H = m->years, P = bc->n_proposals;
-    double lnu[BC_MAX_YEARS]; /* ln U_t */
-    double w[BC_MAX_YEARS];   /* w_k = ov(s, s+d; k, k+1): share of year c+k that an
-                                 exit of cohort c spends off support */
-    double X[BC_MAX_YEARS];   /* extra exits of cohort c */
-    double *port = out->gain + P * H;
+    const size_t H = m->years, P = bc->n_proposals, O = m->n_outputs, ld = out->ldv;
+    double lnu[BC_MAX_YEARS][LANES]; /* ln U_t */
+    double w[BC_MAX_YEARS][LANES];   /* w_k = ov(s, s+d; k, k+1): share of year c+k that an
+                                        exit of cohort c spends off support */
+    double X[BC_MAX_YEARS][LANES];   /* extra exits of cohort c */
+    double lg[LANES], acc[LANES], ne[LANES], F[LANES], lines[LANES];
+    double *const gain = out->v + 2 * O * ld; /* column o H + t: output o, year t */
+    double *const detail[4] = {out->fte, out->investment, out->benefit_savings,
+                               out->other_savings};
 
     /* ln U_t = sum_{tau <= t} (ln(1+g) + sigma eps_tau) */
-    const double lg = log1p(x[bc->x_drift]);
-    double acc = 0;
-    for (size_t t = 0; t < H; t++) {
-        acc += lg + (bc->has_shocks ? bc->volatility * x[bc->x_shocks + t] : 0.0);
-        lnu[t] = acc;
-        port[t] = 0;
+    const double *drift = x + bc->x_drift * ldx;
+    for (size_t i = 0; i < n; i++) {
+        lg[i] = log1p(drift[i]);
+        acc[i] = 0;
     }
-    if (out->fte)
-        for (size_t t = 0; t < H; t++)
-            out->fte[P * H + t] = out->investment[P * H + t] =
-                out->benefit_savings[P * H + t] = out->other_savings[P * H + t] = 0;
+    for (size_t t = 0; t < H; t++) {
+        if (bc->has_shocks) {
+            const double *eps = x + (bc->x_shocks + t) * ldx;
+            for (size_t i = 0; i < n; i++) {
+                acc[i] += lg[i] + bc->volatility * eps[i];
+                lnu[t][i] = acc[i];
+            }
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                acc[i] += lg[i] + 0.0;
+                lnu[t][i] = acc[i];
+            }
+        }
+        double *port = gain + (P * H + t) * ld;
+        for (size_t i = 0; i < n; i++)
+            port[i] = 0;
+        for (int a = 0; a < 4; a++)
+            if (detail[a])
+                for (size_t i = 0; i < n; i++)
+                    detail[a][(P * H + t) * ld + i] = 0;
+    }
 
     for (size_t p = 0; p < P; p++) {
         const bc_proposal *pr = &bc->proposals[p];
-        const double inv = x[pr->x_investment], n = x[pr->x_participants];
-        const double e = x[pr->x_effect], eta = x[pr->x_elasticity];
-        const double s = x[pr->x_start], d = x[pr->x_duration], u = x[pr->x_unit_cost];
-        double *g = out->gain + p * H;
+        const double *inv = x + pr->x_investment * ldx, *np = x + pr->x_participants * ldx;
+        const double *e = x + pr->x_effect * ldx, *eta = x + pr->x_elasticity * ldx;
+        const double *s = x + pr->x_start * ldx, *d = x + pr->x_duration * ldx;
+        const double *u = x + pr->x_unit_cost * ldx;
 
         for (size_t k = 0; k < H; k++)
-            w[k] = overlap(s, s + d, (double)k, (double)k + 1);
+            for (size_t i = 0; i < n; i++)
+                w[k][i] = overlap(s[i], s[i] + d[i], (double)k, (double)k + 1);
         /* X_c = n e m_c with m_c = U_c^-eta */
+        for (size_t i = 0; i < n; i++)
+            ne[i] = np[i] * e[i];
         for (size_t c = 0; c < H; c++)
-            X[c] = n * e * (eta == 0 ? 1.0 : exp(-eta * lnu[c]));
+            for (size_t i = 0; i < n; i++)
+                X[c][i] = ne[i] * (eta[i] == 0 ? 1.0 : exp(-eta[i] * lnu[c][i]));
 
         for (size_t t = 0; t < H; t++) {
             /* F_t = sum_{c <= t} X_c ov(c+s, c+s+d; t, t+1) = sum_k X_{t-k} w_k */
-            double F = 0;
+            for (size_t i = 0; i < n; i++)
+                F[i] = 0;
             for (size_t k = 0; k <= t; k++)
-                F += X[t - k] * w[k];
-            /* B_t = F_t u k_t / 10^6 */
-            double B = F * u * pr->index[t] * 1e-6;
-            double lines = 0;
+                for (size_t i = 0; i < n; i++)
+                    F[i] += X[t - k][i] * w[k][i];
+            for (size_t i = 0; i < n; i++)
+                lines[i] = 0;
             for (size_t j = 0; j < pr->n_savings; j++) {
                 const bc_saving *sv = &pr->savings[j];
-                double L = x[sv->x_amount];
-                lines += sv->per == BC_PER_FTE ? L * F * 1e-6
-                       : sv->per == BC_PER_EXIT ? L * X[t] * 1e-6
-                                                : L;
+                const double *L = x + sv->x_amount * ldx;
+                if (sv->per == BC_PER_FTE)
+                    for (size_t i = 0; i < n; i++)
+                        lines[i] += L[i] * F[i] * 1e-6;
+                else if (sv->per == BC_PER_EXIT)
+                    for (size_t i = 0; i < n; i++)
+                        lines[i] += L[i] * X[t][i] * 1e-6;
+                else
+                    for (size_t i = 0; i < n; i++)
+                        lines[i] += L[i];
             }
-            double I = inv * pr->profile[t];
-            g[t] = B + lines - I; /* G_t = B_t + lines - I profile_t */
-            port[t] += g[t];
+            const double k_t = pr->index[t], prof = pr->profile[t];
+            double *g = gain + (p * H + t) * ld, *port = gain + (P * H + t) * ld;
+            for (size_t i = 0; i < n; i++) {
+                /* B_t = F_t u k_t / 10^6; G_t = B_t + lines - I profile_t */
+                const double B = F[i] * u[i] * k_t * 1e-6, I = inv[i] * prof;
+                g[i] = B + lines[i] - I;
+                port[i] += g[i];
+            }
             if (out->fte) {
-                out->fte[p * H + t] = F;
-                out->investment[p * H + t] = I;
-                out->benefit_savings[p * H + t] = B;
-                out->other_savings[p * H + t] = lines;
-                out->fte[P * H + t] += F;
-                out->investment[P * H + t] += I;
-                out->benefit_savings[P * H + t] += B;
-                out->other_savings[P * H + t] += lines;
+                const size_t cp = (p * H + t) * ld, cP = (P * H + t) * ld;
+                for (size_t i = 0; i < n; i++) {
+                    const double B = F[i] * u[i] * k_t * 1e-6, I = inv[i] * prof;
+                    const double v[4] = {F[i], I, B, lines[i]};
+                    for (int a = 0; a < 4; a++) {
+                        detail[a][cp + i] = v[a];
+                        detail[a][cP + i] += v[a];
+                    }
+                }
             }
         }
-        bc_model_summarise(m, out, p);
+        bc_model_summarise(m, n, out, p);
     }
-    bc_model_summarise(m, out, P);
+    bc_model_summarise(m, n, out, P);
+}
+
+static void bcase_eval(const bc_model *m, const double *x, size_t ldx, size_t n,
+                       const bc_batch_out *out)
+{
+    for (size_t i0 = 0; i0 < n; i0 += LANES) {
+        bc_batch_out o = *out;
+        o.v += i0;
+        o.be += i0;
+        double **det[4] = {&o.fte, &o.investment, &o.benefit_savings, &o.other_savings};
+        for (int a = 0; a < 4; a++)
+            if (*det[a])
+                *det[a] += i0;
+        bcase_lanes(m, x + i0, ldx, n - i0 < LANES ? n - i0 : LANES, &o);
+    }
 }
 
 /* ---- can a run overflow? (bc_model_check_finite) ------------------------ */

@@ -27,32 +27,46 @@ typedef struct sobol_g_consts {
 
 /* The detail arrays have no meaning for a test function: zero them when the
  * caller asked for them. */
-static void zero_detail(bc_eval *out)
+static void zero_detail(size_t n, const bc_batch_out *out)
 {
-    if (out->fte)
-        out->fte[0] = out->investment[0] = out->benefit_savings[0] = out->other_savings[0] = 0;
+    double *const detail[4] = {out->fte, out->investment, out->benefit_savings,
+                               out->other_savings};
+    for (int a = 0; a < 4; a++)
+        if (detail[a])
+            for (size_t i = 0; i < n; i++)
+                detail[a][i] = 0;
 }
 
-static void ishigami_eval(const bc_model *m, const double *x, bc_eval *out)
+/* The test functions have one output and one year: gain column 2 (after the
+ * average and the NPV). */
+static void ishigami_eval(const bc_model *m, const double *x, size_t ldx, size_t n,
+                          const bc_batch_out *out)
 {
     const ishigami_consts *c = m->impl;
-    const double s1 = sin(x[0]), s2 = sin(x[1]), x3 = x[2];
-    /* f = sin x1 + a sin^2 x2 + b x3^4 sin x1 */
-    out->gain[0] = s1 + c->a * s2 * s2 + c->b * (x3 * x3) * (x3 * x3) * s1;
-    zero_detail(out);
-    bc_model_summarise(m, out, 0);
+    double *f = out->v + 2 * out->ldv;
+    for (size_t i = 0; i < n; i++) {
+        const double s1 = sin(x[i]), s2 = sin(x[ldx + i]), x3 = x[2 * ldx + i];
+        /* f = sin x1 + a sin^2 x2 + b x3^4 sin x1 */
+        f[i] = s1 + c->a * s2 * s2 + c->b * (x3 * x3) * (x3 * x3) * s1;
+    }
+    zero_detail(n, out);
+    bc_model_summarise(m, n, out, 0);
 }
 
-static void sobol_g_eval(const bc_model *m, const double *x, bc_eval *out)
+static void sobol_g_eval(const bc_model *m, const double *x, size_t ldx, size_t n,
+                         const bc_batch_out *out)
 {
     const sobol_g_consts *c = m->impl;
-    /* f = prod_i (|4 x_i - 2| + a_i) / (1 + a_i) */
-    double f = 1;
-    for (size_t i = 0; i < G_DIM; i++)
-        f *= (fabs(4 * x[i] - 2) + c->a[i]) / (1 + c->a[i]);
-    out->gain[0] = f;
-    zero_detail(out);
-    bc_model_summarise(m, out, 0);
+    double *f = out->v + 2 * out->ldv;
+    for (size_t i = 0; i < n; i++) {
+        /* f = prod_j (|4 x_j - 2| + a_j) / (1 + a_j) */
+        double g = 1;
+        for (size_t j = 0; j < G_DIM; j++)
+            g *= (fabs(4 * x[j * ldx + i] - 2) + c->a[j]) / (1 + c->a[j]);
+        f[i] = g;
+    }
+    zero_detail(n, out);
+    bc_model_summarise(m, n, out, 0);
 }
 
 static const bc_model_type type_ishigami = {

@@ -14,11 +14,16 @@
 
 #include <omp.h>
 
+#include "model_int.h"
 #include "stats_int.h"
 
+/* Runs drawn, then evaluated together (bc_model_eval_batch). */
+#define CHUNK 64
+
 typedef struct thread_ws {
-    double *x, *u, *xs;
-    bc_eval *e;
+    double *x, *u;   /* one run's inputs and uniforms */
+    double *xc;      /* [dim * CHUNK] a chunk's inputs, component by component */
+    int *be;         /* [n_outputs * CHUNK] its break-even years */
     bc_block_ws bw;
     bc_thread_acc acc;
 } thread_ws;
@@ -41,8 +46,8 @@ static void ws_free(thread_ws *w, const bc_stats_shape *sh)
 {
     free(w->x);
     free(w->u);
-    free(w->xs);
-    bc_eval_free(w->e);
+    free(w->xc);
+    free(w->be);
     bc_block_ws_free(&w->bw);
     bc_thread_acc_free(&w->acc, sh);
 }
@@ -53,11 +58,16 @@ static int ws_init(thread_ws *w, const bc_model *m, const bc_stats_shape *sh)
     size_t dim = bc_model_dim(m), d = sh->nx ? sh->nx : 1;
     w->x = malloc((dim ? dim : 1) * sizeof *w->x);
     w->u = malloc(d * sizeof *w->u);
-    w->xs = malloc(d * sizeof *w->xs);
-    w->e = bc_eval_alloc(m, 0);
-    if (!w->x || !w->u || !w->xs || !w->e || bc_block_ws_init(&w->bw, sh) ||
+    w->xc = malloc((dim ? dim : 1) * CHUNK * sizeof *w->xc);
+    w->be = malloc(sh->n_outputs * CHUNK * sizeof *w->be);
+    if (!w->x || !w->u || !w->xc || !w->be || bc_block_ws_init(&w->bw, sh) ||
         bc_thread_acc_init(&w->acc, sh, 1))
         return -1;
+    /* the fixed inputs, which no draw overwrites */
+    bc_model_base_inputs(m, w->x);
+    for (size_t j = 0; j < dim; j++)
+        for (size_t i = 0; i < CHUNK; i++)
+            w->xc[j * CHUNK + i] = w->x[j];
     return 0;
 }
 
@@ -106,8 +116,8 @@ static double memory_available(void)
  * the machine has: the segment's 64 block partials, the segment, the fold
  * (each 2 S + p + p^2 doubles: the regression's cross-products grow with the
  * square of p = inputs + 2 outputs), each thread's block and batch of values
- * ((S + batch S + p) x block doubles, batch = bc_hist_batch() blocks or none)
- * and histograms (at least 1024 bins per series), and the saved samples.
+ * ((S + batch S + p) x block doubles, batch = bc_hist_batch() blocks or none),
+ * chunk of inputs and histograms (at least 1024 bins per series), and the saved samples.
  * Computed in double, so that no size overflows. The partials a run in pieces
  * keeps grow later, one per segment, and are not counted. */
 static int check_memory(const bc_model *m, const bc_stats_shape *sh, const bc_run_config *cfg,
@@ -120,7 +130,8 @@ static int check_memory(const bc_model *m, const bc_stats_shape *sh, const bc_ru
     const size_t batch = bc_hist_batch(sh);
     const double hb = batch > 1 ? (double)batch : 0; /* no batch buffer for one block */
     double need = (BC_SEGMENT_BLOCKS + 2) * acc +
-                  nt * ((S + hb * S + p) * B * 8 + (double)dim * 8) +
+                  nt * ((S + hb * S + p) * B * 8 + (double)dim * (CHUNK + 1) * 8 +
+                        (double)sh->n_outputs * CHUNK * sizeof(int)) +
                   (nt + 1) * S * (1024 * 8 + 64);
     if (cfg->save_samples)
         need += (double)cfg->runs * (double)(sh->nx + sh->n_outputs) * 8;
@@ -335,16 +346,31 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
             const uint64_t r0 = (b0 + (uint64_t)j) * B;
             const uint64_t r1 = N - r0 > B ? r0 + B : N; /* r0 < N; r0 + B may wrap */
             bc_block_acc_reset(part, &sh);
-            for (uint64_t r = r0; r < r1; r++) {
-                bc_sampler_inputs(smp, r, t->x, t->u);
-                for (size_t k = 0; k < d; k++)
-                    t->xs[k] = t->x[off[k]];
-                bc_model_eval(m, t->x, t->e);
-                bc_stats_add(&sh, &t->acc, &t->bw, t->e, t->xs, r);
-                if (samp_x) {
-                    memcpy(samp_x + r * d, t->xs, d * sizeof *samp_x);
-                    memcpy(samp_y + r * O, t->e->avg_gain, O * sizeof *samp_y);
+            const size_t zs = t->bw.zs;
+            for (uint64_t c0 = r0; c0 < r1;) { /* c0 + CHUNK may wrap near 2^64 */
+                const size_t n = r1 - c0 < CHUNK ? (size_t)(r1 - c0) : CHUNK;
+                /* draws: into the chunk's inputs and the block's regression
+                 * variables; the model: into the block's series */
+                double *zin = bc_block_ws_inputs(&t->bw), *ser = bc_block_ws_series(&t->bw);
+                for (size_t i = 0; i < n; i++) {
+                    bc_sampler_inputs(smp, c0 + i, t->x, t->u);
+                    for (size_t k = 0; k < d; k++) {
+                        const double v = t->x[off[k]];
+                        t->xc[off[k] * CHUNK + i] = v;
+                        zin[k * zs + i] = v;
+                    }
+                    if (samp_x)
+                        for (size_t k = 0; k < d; k++)
+                            samp_x[(c0 + i) * d + k] = t->x[off[k]];
                 }
+                const bc_batch_out out = {.v = ser, .ldv = zs, .be = t->be, .ldb = CHUNK};
+                bc_model_eval_batch(m, t->xc, CHUNK, n, &out);
+                if (samp_y)
+                    for (size_t i = 0; i < n; i++)
+                        for (size_t o = 0; o < O; o++)
+                            samp_y[(c0 + i) * O + o] = ser[o * zs + i];
+                bc_stats_add_runs(&sh, &t->acc, &t->bw, t->be, CHUNK, n, c0);
+                c0 += n;
             }
             bc_block_finish(&sh, &t->acc, part, &t->bw);
         }

@@ -7,6 +7,7 @@
 #include <gsl/gsl_math.h>
 
 #include "model_int.h"
+#include "simd_int.h"
 
 void bc_model_free(bc_model *m)
 {
@@ -121,9 +122,25 @@ void bc_model_base_inputs(const bc_model *m, double *x)
             x[m->inputs[i].offset + j] = m->inputs[i].dist.base;
 }
 
+void bc_model_eval_batch(const bc_model *m, const double *x, size_t ldx, size_t n,
+                         const bc_batch_out *out)
+{
+    m->type->eval(m, x, ldx, n, out);
+}
+
+/* One run: a bc_eval keeps avg_gain, npv and gain one after the other (see
+ * bc_eval_alloc), the layout of bc_batch_out for one run. */
 void bc_model_eval(const bc_model *m, const double *x, bc_eval *out)
 {
-    m->type->eval(m, x, out);
+    const bc_batch_out b = {.v = out->avg_gain,
+                            .ldv = 1,
+                            .be = out->break_even_year,
+                            .ldb = 1,
+                            .fte = out->fte,
+                            .investment = out->investment,
+                            .benefit_savings = out->benefit_savings,
+                            .other_savings = out->other_savings};
+    m->type->eval(m, x, 1, 1, &b);
 }
 
 size_t bc_model_correlated_inputs(const bc_model *m, size_t *ids)
@@ -157,22 +174,27 @@ void bc_model_copula_matrix(const bc_model *m, const size_t *ids, size_t k, gsl_
     }
 }
 
-void bc_model_summarise(const bc_model *m, bc_eval *out, size_t o)
+BC_VECTOR_CLONES void bc_model_summarise(const bc_model *m, size_t n, const bc_batch_out *out, size_t o)
 {
-    const size_t H = m->years;
-    const double *g = out->gain + o * H;
-    double sum = 0, npv = 0, cum = 0;
-    int be = BC_NO_BREAK_EVEN;
-    for (size_t t = 0; t < H; t++) {
-        sum += g[t];
-        npv += g[t] * m->disc[t]; /* gain[t] / (1+r)^t */
-        cum += g[t];
-        if (be == BC_NO_BREAK_EVEN && cum >= 0)
-            be = (int)t;
+    const size_t H = m->years, O = m->n_outputs, ld = out->ldv;
+    double *avg = out->v + o * ld, *npv = out->v + (O + o) * ld;
+    const double *g = out->v + (2 * O + o * H) * ld;
+    int *be = out->be + o * out->ldb;
+    for (size_t i = 0; i < n; i++) {
+        avg[i] = npv[i] = 0;
+        be[i] = BC_NO_BREAK_EVEN;
     }
-    out->avg_gain[o] = sum / (double)H;
-    out->npv[o] = npv;
-    out->break_even_year[o] = be;
+    /* avg holds the cumulative gain until the division */
+    for (size_t t = 0; t < H; t++) {
+        const double *gt = g + t * ld, disc = m->disc[t]; /* (1+r)^-t */
+        for (size_t i = 0; i < n; i++) {
+            avg[i] += gt[i];
+            npv[i] += gt[i] * disc;
+            be[i] = be[i] == BC_NO_BREAK_EVEN && avg[i] >= 0 ? (int)t : be[i];
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        avg[i] = avg[i] / (double)H;
 }
 
 bc_eval *bc_eval_alloc(const bc_model *m, int detail)
@@ -183,11 +205,12 @@ bc_eval *bc_eval_alloc(const bc_model *m, int detail)
     size_t n = m->n_outputs, H = m->years;
     e->n_outputs = n;
     e->years = H;
-    e->gain = calloc(n * H, sizeof(double));
-    e->avg_gain = calloc(n, sizeof(double));
-    e->npv = calloc(n, sizeof(double));
+    /* one array: avg_gain, npv, gain (bc_model_eval relies on it) */
+    e->avg_gain = calloc(n * (2 + H), sizeof(double));
+    e->npv = e->avg_gain ? e->avg_gain + n : NULL;
+    e->gain = e->avg_gain ? e->avg_gain + 2 * n : NULL;
     e->break_even_year = calloc(n, sizeof(int));
-    int ok = e->gain && e->avg_gain && e->npv && e->break_even_year;
+    int ok = e->avg_gain && e->break_even_year;
     if (detail) {
         e->fte = calloc(n * H, sizeof(double));
         e->investment = calloc(n * H, sizeof(double));
@@ -206,9 +229,7 @@ void bc_eval_free(bc_eval *e)
 {
     if (!e)
         return;
-    free(e->gain);
-    free(e->avg_gain);
-    free(e->npv);
+    free(e->avg_gain); /* gain and npv too */
     free(e->break_even_year);
     free(e->fte);
     free(e->investment);

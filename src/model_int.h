@@ -6,12 +6,30 @@
 
 #include "bcsim/model.h"
 
+/* Where the outputs of a batch of runs go, column by column, so that a kind
+ * can compute many runs at once in vector registers. Output series c of run i
+ * is v[c * ldv + i], with c = o for the average gain of output o, O + o for
+ * its NPV and 2 O + o H + t for its gain in year t (O outputs, H years); its
+ * break-even year is be[o * ldb + i]. The detail arrays, when not NULL, hold
+ * column o H + t at [(o H + t) * ldv + i]. One run with ldv = ldb = 1 is the
+ * layout of a bc_eval. */
+typedef struct bc_batch_out {
+    double *v;
+    size_t ldv;
+    int *be;
+    size_t ldb;
+    double *fte, *investment, *benefit_savings, *other_savings;
+} bc_batch_out;
+
 /* A kind of model, in the manner of GSL's generator types: the engine only
  * knows this interface. */
 typedef struct bc_model_type {
     const char *name;
-    /* Evaluate: x has bc_model_dim entries; writes every non-NULL array of out. */
-    void (*eval)(const bc_model *m, const double *x, bc_eval *out);
+    /* Evaluate n runs: component j of run i's inputs is x[j * ldx + i] (j <
+     * bc_model_dim); writes every non-NULL array of out. Each run's outputs
+     * depend on its own inputs alone and are the same bits whatever n. */
+    void (*eval)(const bc_model *m, const double *x, size_t ldx, size_t n,
+                 const bc_batch_out *out);
     /* Release the kind's own data (m->impl). */
     void (*free_impl)(void *impl);
 } bc_model_type;
@@ -76,8 +94,13 @@ size_t bc_model_correlated_inputs(const bc_model *m, size_t *ids);
  * correlation). */
 void bc_model_copula_matrix(const bc_model *m, const size_t *ids, size_t k, gsl_matrix *a);
 
-/* Shared by the kinds: fill avg_gain, npv and break_even_year of output o
- * from gain[o*H .. o*H+H-1]. */
-void bc_model_summarise(const bc_model *m, bc_eval *out, size_t o);
+/* Shared by the kinds: fill the average gain, NPV and break-even year of
+ * output o of n runs from its yearly gains. */
+void bc_model_summarise(const bc_model *m, size_t n, const bc_batch_out *out, size_t o);
+
+/* Evaluate n runs laid out as for bc_model_type.eval (the engine's path;
+ * bc_model_eval is one run of it). */
+void bc_model_eval_batch(const bc_model *m, const double *x, size_t ldx, size_t n,
+                         const bc_batch_out *out);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "simd_int.h"
 #include "stats_int.h"
 
 const double bc_quantile_probs[BC_NQ] = {0.01, 0.05, 0.10, 0.25, 0.5, 0.75, 0.90, 0.95, 0.99};
@@ -319,43 +320,53 @@ void bc_block_ws_free(bc_block_ws *w)
     w->v = w->z = w->hv = w->hmin = w->hmax = w->dev = NULL;
 }
 
-void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, const bc_eval *e,
-                  const double *xs, uint64_t run)
+void bc_stats_add_runs(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, int *be,
+                       size_t ldb, size_t n, uint64_t run0)
 {
-    const size_t O = sh->n_outputs, H = sh->years, B = w->zs;
-    int finite = 1;
-    for (size_t o = 0; o < O; o++)
-        finite &= isfinite(e->avg_gain[o]) && isfinite(e->npv[o]);
-    for (size_t k = 0; k < O * H; k++)
-        finite &= isfinite(e->gain[k]) != 0;
-    if (!finite) {
-        t->nonfinite++;
-        if (run < t->first_nonfinite)
-            t->first_nonfinite = run;
-        return;
+    const size_t O = sh->n_outputs, H = sh->years, S = sh->n_series, nx = sh->nx, zs = w->zs;
+    double *v = w->v + w->used, *z = w->z + w->used, *bad = w->dev;
+    /* bad[k] = sum of 0 x each output of run k: 0, or NaN when one is not finite */
+    for (size_t k = 0; k < n; k++)
+        bad[k] = 0;
+    for (size_t c = 0; c < S; c++)
+        for (size_t k = 0; k < n; k++)
+            bad[k] += v[c * zs + k] * 0.0;
+    size_t kept = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (bad[k] != 0) {
+            t->nonfinite++;
+            if (run0 + k < t->first_nonfinite)
+                t->first_nonfinite = run0 + k;
+            continue;
+        }
+        if (kept < k) { /* move up over the dropped runs */
+            for (size_t c = 0; c < S; c++)
+                v[c * zs + kept] = v[c * zs + k];
+            for (size_t j = 0; j < nx; j++)
+                z[j * zs + kept] = z[j * zs + k];
+            for (size_t o = 0; o < O; o++)
+                be[o * ldb + kept] = be[o * ldb + k];
+        }
+        kept++;
     }
     for (size_t o = 0; o < O; o++) {
-        if (e->avg_gain[o] >= 0)
-            t->be[o]++;
-        if (e->avg_gain[o] < BC_LOSS_THRESHOLD)
-            t->loss[o]++;
-        int y = e->break_even_year[o];
-        t->be_year[o * (H + 1) + (y < 0 ? H : (size_t)y)]++;
+        const double *avg = v + o * zs;
+        const int *y = be + o * ldb;
+        uint64_t *years = t->be_year + o * (H + 1);
+        uint64_t nbe = 0, nloss = 0;
+        for (size_t k = 0; k < kept; k++) {
+            nbe += avg[k] >= 0;
+            nloss += avg[k] < BC_LOSS_THRESHOLD;
+        }
+        for (size_t k = 0; k < kept; k++)
+            years[y[k] < 0 ? H : (size_t)y[k]]++;
+        t->be[o] += nbe;
+        t->loss[o] += nloss;
+        /* the regression's output variables: average gains, then NPVs */
+        memcpy(z + (nx + o) * zs, avg, kept * sizeof *z);
+        memcpy(z + (nx + O + o) * zs, v + (O + o) * zs, kept * sizeof *z);
     }
-    /* series values and regression variables, variable-major */
-    const size_t i = w->used++;
-    for (size_t o = 0; o < O; o++) {
-        w->v[o * B + i] = e->avg_gain[o];
-        w->v[(O + o) * B + i] = e->npv[o];
-    }
-    for (size_t k = 0; k < O * H; k++)
-        w->v[(2 * O + k) * B + i] = e->gain[k];
-    for (size_t v = 0; v < sh->nx; v++)
-        w->z[v * B + i] = xs[v];
-    for (size_t o = 0; o < O; o++) {
-        w->z[(sh->nx + o) * B + i] = e->avg_gain[o];
-        w->z[(sh->nx + O + o) * B + i] = e->npv[o];
-    }
+    w->used += kept;
 }
 
 void bc_block_ws_flush(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w)
@@ -414,7 +425,7 @@ typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
  * to lane 0, then (l0 + l1) + (l2 + l3)), for two-by-two tiles of columns at
  * once, so that each value loaded serves two products. No fused
  * multiply-adds: the sums are the same on every machine. */
-__attribute__((target_clones("avx2", "default"))) static void
+BC_VECTOR_CLONES static void
 gram(const double *z, size_t B, size_t p, size_t n, double *out)
 {
     const size_t n4 = n & ~(size_t)3;

@@ -74,7 +74,8 @@ typedef struct bc_block_ws {
     double *hv;              /* [n_series * hs] values waiting for the histograms;
                                 NULL without a batch (they wait in v) */
     double *hmin, *hmax;     /* [n_series] their range */
-    double *dev;             /* [block] deviations from the block mean */
+    double *dev;             /* [block] deviations from the block mean; scratch of
+                                bc_stats_add_runs */
     size_t cap;              /* runs hv holds: bc_hist_batch() blocks */
     size_t zs, hs;           /* column strides (padded: see stride()) */
     size_t pend;             /* runs waiting for the histograms */
@@ -99,10 +100,20 @@ void bc_block_acc_reset(bc_block_acc *b, const bc_stats_shape *sh);
 int bc_block_ws_init(bc_block_ws *w, const bc_stats_shape *sh);
 void bc_block_ws_free(bc_block_ws *w);
 
-/* Add one run of the current block: its outputs and its uncertain input
- * components xs[nx]. */
-void bc_stats_add(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, const bc_eval *e,
-                  const double *xs, uint64_t run);
+/* Where the next runs of the current block are written, column by column
+ * with stride w->zs: output series c (the order of bc_batch_out: average
+ * gains, NPVs, yearly gains) of the k-th next run at
+ * bc_block_ws_series(w)[c * zs + k], its uncertain input component j at
+ * bc_block_ws_inputs(w)[j * zs + k]. Room for block - w->used runs. */
+static inline double *bc_block_ws_series(bc_block_ws *w) { return w->v + w->used; }
+static inline double *bc_block_ws_inputs(bc_block_ws *w) { return w->z + w->used; }
+
+/* Add the n runs written there to the block, run0 the index of the first;
+ * be[o * ldb + k] is the break-even year of output o of the k-th. A run with
+ * a non-finite output is counted as such and dropped (the runs after it move
+ * up, be with them). */
+void bc_stats_add_runs(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, int *be,
+                       size_t ldb, size_t n, uint64_t run0);
 
 /* Fold the block's scratch into the block's moments and co-moments and the
  * thread's extremes; its values go to the thread's histograms with the next

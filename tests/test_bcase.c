@@ -1,14 +1,17 @@
 /* test_bcase.c: the business-case formulas of MODEL.md sections 2-4 against
  * values computed by hand: overlapping cohorts, start > 0 and duration > 1,
  * truncation at the horizon, negative effects, profile and index, savings
- * lines, the unemployment trend and shocks, NPV and break-even year. */
+ * lines, the unemployment trend and shocks, NPV and break-even year; runs
+ * evaluated in batches give the bits of runs evaluated one by one. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bcsim/model.h"
+#include "bcsim/sampler.h"
 #include "check.h"
 #include "load.h"
+#include "model_int.h"
 
 
 /* Evaluate at the base case, or at x when given. */
@@ -207,6 +210,106 @@ static void test_no_detail(void)
     bc_model_free(m);
 }
 
+/* n runs of m at once (inputs drawn by the sampler, with some elasticities
+ * exactly 0 when `zero_eta`), column by column with strides larger than n,
+ * give every output and detail of each run evaluated alone, bit for bit. */
+static void batch_matches(const bc_model *m, size_t n, int zero_eta)
+{
+    const size_t dim = bc_model_dim(m), O = bc_model_n_outputs(m), H = bc_model_years(m);
+    const size_t ldx = n + 3, ldv = n + 5, ldb = n + 1, S = O * (2 + H);
+    double *x = malloc(dim * ldx * sizeof *x), *v = malloc(S * ldv * sizeof *v);
+    double *det[4];
+    for (int a = 0; a < 4; a++)
+        det[a] = malloc(O * H * ldv * sizeof(double));
+    int *be = malloc(O * ldb * sizeof *be);
+    double *xr = malloc(dim * sizeof *xr), *u = malloc((dim + 1) * sizeof *u);
+    bc_eval *e = bc_eval_alloc(m, 1);
+    bc_sampler *smp = NULL;
+    bc_error err;
+    CHECK_INT(bc_sampler_alloc(m, BC_SAMPLER_MC, 5, n, &smp, &err), BC_OK);
+    long eta = bc_model_find_input(m, "sick.elasticity");
+    for (size_t i = 0; smp && i < n; i++) {
+        bc_sampler_inputs(smp, i, xr, u);
+        if (zero_eta && eta >= 0 && i % 3 == 0)
+            xr[bc_model_input(m, (size_t)eta)->offset] = 0;
+        for (size_t j = 0; j < dim; j++)
+            x[j * ldx + i] = xr[j];
+    }
+    const bc_batch_out out = {.v = v, .ldv = ldv, .be = be, .ldb = ldb, .fte = det[0],
+                              .investment = det[1], .benefit_savings = det[2],
+                              .other_savings = det[3]};
+    bc_model_eval_batch(m, x, ldx, n, &out);
+    int same = 1;
+    for (size_t i = 0; smp && i < n; i++) {
+        for (size_t j = 0; j < dim; j++)
+            xr[j] = x[j * ldx + i];
+        bc_model_eval(m, xr, e);
+        const double *mine[4] = {e->fte, e->investment, e->benefit_savings, e->other_savings};
+        for (size_t c = 0; c < S; c++)
+            same &= memcmp(&v[c * ldv + i], &e->avg_gain[c], sizeof(double)) == 0;
+        for (size_t o = 0; o < O; o++)
+            same &= be[o * ldb + i] == e->break_even_year[o];
+        for (int a = 0; a < 4; a++)
+            for (size_t c = 0; c < O * H; c++)
+                same &= memcmp(&det[a][c * ldv + i], &mine[a][c], sizeof(double)) == 0;
+    }
+    CHECK(same);
+    bc_sampler_free(smp);
+    bc_eval_free(e);
+    free(x);
+    free(v);
+    for (int a = 0; a < 4; a++)
+        free(det[a]);
+    free(be);
+    free(xr);
+    free(u);
+}
+
+static void test_batch(void)
+{
+    bc_error err;
+    bc_model *m = NULL;
+    CHECK_INT(bc_model_load_file(BCSIM_MODELS_DIR "/aarhus-2026.yaml", &m, &err), BC_OK);
+    /* fewer, as many as and more runs than are computed together, and not a
+     * multiple of them */
+    const size_t sizes[] = {1, 5, 16, 37, 100};
+    for (size_t k = 0; m && k < sizeof sizes / sizeof sizes[0]; k++) {
+        batch_matches(m, sizes[k], 0);
+        batch_matches(m, sizes[k], 1);
+    }
+    bc_model_free(m);
+    /* every kind of savings line, a discount rate, no shocks */
+    m = load("model: t\n"
+             "horizon: {years: 7}\n"
+             "discount_rate: 0.035\n"
+             "unemployment: {drift: {dist: normal, mean: 0.02, sd: 0.03}, volatility: 0}\n"
+             "proposals:\n"
+             "  - id: p\n"
+             "    investment: {dist: uniform, min: 1, max: 3}\n"
+             "    participants: 150\n"
+             "    effect: {dist: pert, min: -0.05, mode: 0.1, max: 0.3}\n"
+             "    elasticity: {dist: uniform, min: -1, max: 1}\n"
+             "    start: {dist: triangular, min: 0, mode: 0.2, max: 1.5}\n"
+             "    duration: {dist: lognormal, mean: 1.2, sd: 0.5}\n"
+             "    unit_cost: {dist: normal, mean: 120000, sd: 15000, min: 50000}\n"
+             "    savings:\n"
+             "      - {name: f, per: fte, amount: {dist: uniform, min: 0, max: 30000}}\n"
+             "      - {name: x, per: exit, amount: {dist: uniform, min: 0, max: 20000}}\n"
+             "      - {name: y, per: year, amount: {dist: normal, mean: 0.2, sd: 0.1}}\n");
+    CHECK(m != NULL);
+    if (m)
+        batch_matches(m, 37, 0);
+    bc_model_free(m);
+    const char *const *names = bc_model_builtin_names();
+    for (size_t k = 0; names[k]; k++) {
+        m = NULL;
+        CHECK_INT(bc_model_builtin(names[k], &m, &err), BC_OK);
+        if (m)
+            batch_matches(m, 37, 0);
+        bc_model_free(m);
+    }
+}
+
 int main(void)
 {
     test_overlap_profile_index();
@@ -214,5 +317,6 @@ int main(void)
     test_negative_and_portfolio();
     test_unemployment();
     test_no_detail();
+    test_batch();
     return check_finish();
 }

@@ -14,6 +14,7 @@
 #include "bcsim/engine.h"
 #include "check.h"
 #include "load.h"
+#include "stats_int.h"
 
 
 static bc_summary *run(const bc_model *m, uint64_t n, uint64_t seed, int threads,
@@ -621,6 +622,58 @@ static void test_bad_config(void)
     bc_model_free(m);
 }
 
+/* Runs added to a block: one whose output is not finite is counted (with
+ * the first such run's index) and dropped, and the runs after it move up
+ * with their inputs and break-even years; the regression's output variables
+ * are the average gains and NPVs of the runs kept. */
+static void test_nonfinite_runs(void)
+{
+    const bc_stats_shape sh = {.n_outputs = 1, .years = 1, .n_series = 3, .nx = 2, .p = 4,
+                               .block = 16};
+    bc_block_ws w;
+    bc_thread_acc t;
+    CHECK_INT(bc_block_ws_init(&w, &sh), 0);
+    CHECK_INT(bc_thread_acc_init(&t, &sh, 1), 0);
+    const size_t zs = w.zs;
+    /* series avg, npv, gain of 5 runs: runs 1 and 3 have an inf and a NaN */
+    const double avg[5] = {0.5, INFINITY, -2.0, 1.0, 0.0};
+    const double npv[5] = {2.5, 1.0, -10.0, NAN, 0.25};
+    int be[5] = {0, 0, -1, 0, 0};
+    double *v = bc_block_ws_series(&w), *z = bc_block_ws_inputs(&w);
+    for (size_t k = 0; k < 5; k++) {
+        v[k] = avg[k];
+        v[zs + k] = npv[k];
+        v[2 * zs + k] = avg[k];
+        z[k] = 10.0 + (double)k;
+        z[zs + k] = 20.0 + (double)k;
+    }
+    bc_stats_add_runs(&sh, &t, &w, be, 5, 5, 100);
+    CHECK(w.used == 3);
+    CHECK(t.nonfinite == 2);
+    CHECK(t.first_nonfinite == 101);
+    const size_t kept[3] = {0, 2, 4};
+    for (size_t k = 0; k < 3; k++) {
+        CHECK(w.v[k] == avg[kept[k]]);
+        CHECK(w.v[zs + k] == npv[kept[k]]);
+        CHECK(w.z[k] == 10.0 + (double)kept[k]);
+        CHECK(w.z[zs + k] == 20.0 + (double)kept[k]);
+        CHECK(w.z[2 * zs + k] == avg[kept[k]]);
+        CHECK(w.z[3 * zs + k] == npv[kept[k]]);
+    }
+    /* break even: runs 0 and 4 (avg >= 0); loss: run 2 (avg < -1); years:
+     * run 2 never (column H = 1) */
+    CHECK(t.be[0] == 2);
+    CHECK(t.loss[0] == 1);
+    CHECK(t.be_year[0] == 2 && t.be_year[1] == 1);
+    /* a later call with an earlier run index moves the first one back */
+    v = bc_block_ws_series(&w);
+    v[0] = v[zs] = v[2 * zs] = NAN;
+    bc_stats_add_runs(&sh, &t, &w, be, 5, 1, 7);
+    CHECK(w.used == 3 && t.nonfinite == 3 && t.first_nonfinite == 7);
+    bc_block_ws_free(&w);
+    bc_thread_acc_free(&t, &sh);
+}
+
 int main(void)
 {
     test_thread_invariance();
@@ -633,5 +686,6 @@ int main(void)
     test_pieces();
     test_damaged_state();
     test_bad_config();
+    test_nonfinite_runs();
     return check_finish();
 }
