@@ -7,12 +7,13 @@
 
 #include "model_int.h"
 #include "simd_int.h"
+#include "vmath_int.h"
 
 /* ov(a, b; l, r) = max(0, min(b, r) - max(a, l)): the part of [a, b] in [l, r]. */
 static inline double overlap(double a, double b, double l, double r)
 {
-    double lo = a > l ? a : l, hi = b < r ? b : r;
-    return hi > lo ? hi - lo : 0.0;
+    const double lo = a > l ? a : l, hi = b < r ? b : r, d = hi - lo;
+    return d > 0 ? d : 0.0; /* computed either way: the loops stay free of branches */
 }
 
 /* Runs evaluated together: the loops over them below are what the compiler
@@ -78,8 +79,11 @@ BC_VECTOR_CLONES static void bcase_lanes(const bc_model *m, const double *x, siz
         for (size_t i = 0; i < n; i++)
             ne[i] = np[i] * e[i];
         for (size_t c = 0; c < H; c++)
-            for (size_t i = 0; i < n; i++)
-                X[c][i] = ne[i] * (eta[i] == 0 ? 1.0 : exp(-eta[i] * lnu[c][i]));
+            for (size_t i = 0; i < n; i++) {
+                /* m_c = 1 exactly when eta = 0, whatever U */
+                const double l = eta[i] == 0 ? 0.0 : lnu[c][i];
+                X[c][i] = ne[i] * bc_exp(-eta[i] * l);
+            }
 
         for (size_t t = 0; t < H; t++) {
             /* F_t = sum_{c <= t} X_c ov(c+s, c+s+d; t, t+1) = sum_k X_{t-k} w_k */
