@@ -99,6 +99,28 @@ static int fhist_cover(bc_fhist *h, int64_t *base, int64_t lo, int64_t hi)
     return 0;
 }
 
+/* c[floor(v[i] scale) - b]++ for every i < n, where |v[i] scale| and |b| are
+ * below 2^51 and every bin is inside c: the bins of 256 values at a time in
+ * vector registers (y rounded to an integer r by adding and subtracting
+ * 1.5 x 2^52, then floor(y) - b = (r - b) - (r > y), all exact), then the
+ * increments. */
+BC_VECTOR_CLONES static void count_bins(uint32_t *c, int64_t b, const double *v, size_t n,
+                                        double scale)
+{
+    const double shift = 0x1.8p52, bd = (double)b;
+    int32_t k[256];
+    for (size_t i0 = 0; i0 < n; i0 += 256) {
+        const size_t m = n - i0 < 256 ? n - i0 : 256;
+        const double *x = v + i0;
+        for (size_t i = 0; i < m; i++) {
+            const double y = x[i] * scale, r = (y + shift) - shift;
+            k[i] = (int32_t)(r - bd) - (r > y);
+        }
+        for (size_t i = 0; i < m; i++)
+            c[k[i]]++;
+    }
+}
+
 /* Add n values, within [vmin, vmax], at once: the range first (growing or coarsening the
  * histogram once), then one increment a value. The caller batches many blocks
  * of runs per call, so that the increments of one call fall densely on one
@@ -127,6 +149,11 @@ static int fhist_add_many(bc_fhist *h, int64_t *base, const double *v, size_t n,
     const double scale = ldexp(1.0, -h->e);
     uint32_t *c = h->c32; /* a thread's histogram: narrow */
     const int64_t b = *base;
+    if (fmax(fabs(vmin), fabs(vmax)) * scale < 0x1p51 && b > -((int64_t)1 << 51) &&
+        b < ((int64_t)1 << 51)) {
+        count_bins(c, b, v, n, scale);
+        return 0;
+    }
     for (size_t i = 0; i < n; i++) {
         double y = v[i] * scale;
         int64_t k = (int64_t)y; /* floor without a call: truncate, then step down */
