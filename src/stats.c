@@ -326,8 +326,8 @@ int bc_block_ws_init(bc_block_ws *w, const bc_stats_shape *sh)
     w->hv = batch > 1 ? malloc(sh->n_series * w->hs * sizeof *w->hv) : NULL;
     w->hmin = malloc(sh->n_series * sizeof *w->hmin);
     w->hmax = malloc(sh->n_series * sizeof *w->hmax);
-    w->dev = malloc(sh->block * sizeof *w->dev);
-    if (!w->v || !w->z || (batch > 1 && !w->hv) || !w->hmin || !w->hmax || !w->dev)
+    w->scratch = malloc(sh->block * sizeof *w->scratch);
+    if (!w->v || !w->z || (batch > 1 && !w->hv) || !w->hmin || !w->hmax || !w->scratch)
         return -1;
     for (size_t s = 0; s < sh->n_series; s++) {
         w->hmin[s] = INFINITY;
@@ -343,15 +343,15 @@ void bc_block_ws_free(bc_block_ws *w)
     free(w->hv);
     free(w->hmin);
     free(w->hmax);
-    free(w->dev);
-    w->v = w->z = w->hv = w->hmin = w->hmax = w->dev = NULL;
+    free(w->scratch);
+    w->v = w->z = w->hv = w->hmin = w->hmax = w->scratch = NULL;
 }
 
 void bc_stats_add_runs(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, int *be,
                        size_t ldb, size_t n, uint64_t run0)
 {
     const size_t O = sh->n_outputs, H = sh->years, S = sh->n_series, nx = sh->nx, zs = w->zs;
-    double *v = w->v + w->used, *z = w->z + w->used, *bad = w->dev;
+    double *v = w->v + w->used, *z = w->z + w->used, *bad = w->scratch;
     /* bad[k] = sum of 0 x each output of run k: 0, or NaN when one is not finite */
     for (size_t k = 0; k < n; k++)
         bad[k] = 0;
@@ -411,45 +411,103 @@ void bc_block_ws_flush(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *
     w->pend = 0;
 }
 
-/* Sum of v[0..n) with four interleaved accumulators (a fixed order, so the
- * result is reproducible; four chains hide the latency of addition). */
-static double sum4(const double *v, size_t n)
-{
-    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        a0 += v[i];
-        a1 += v[i + 1];
-        a2 += v[i + 2];
-        a3 += v[i + 3];
-    }
-    for (; i < n; i++)
-        a0 += v[i];
-    return (a0 + a1) + (a2 + a3);
-}
-
-/* Dot product of a and b in the same fixed order. */
-static double dot4(const double *a, const double *b, size_t n)
-{
-    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        a0 += a[i] * b[i];
-        a1 += a[i + 1] * b[i + 1];
-        a2 += a[i + 2] * b[i + 2];
-        a3 += a[i + 3] * b[i + 3];
-    }
-    for (; i < n; i++)
-        a0 += a[i] * b[i];
-    return (a0 + a1) + (a2 + a3);
-}
-
 typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
+typedef long long v4l __attribute__((vector_size(4 * sizeof(long long))));
 
-/* out[a p + c] = dot4(z_a, z_c) for every pair of the p columns z_v = z + v B
- * of n values: the same sums in the same order as dot4 (lane l adds the
- * products of the rows i = l mod 4, the rows past the last multiple of four go
- * to lane 0, then (l0 + l1) + (l2 + l3)), for two-by-two tiles of columns at
+/* The helpers take vectors by address: passing them by value would change
+ * the calling convention between the AVX2 and the baseline versions. */
+static inline void load4(v4d *x, const double *p)
+{
+    memcpy(x, p, sizeof *x);
+}
+
+/* *x = m ? *a : *x lane by lane, m from a comparison (all ones or all zeros) */
+static inline void select4(v4d *x, const v4l *m, const v4d *a)
+{
+    v4l ai, xi;
+    memcpy(&ai, a, sizeof ai);
+    memcpy(&xi, x, sizeof xi);
+    xi = (ai & *m) | (xi & ~*m);
+    memcpy(x, &xi, sizeof xi);
+}
+
+/* The fixed order of every sum here, so that it is reproducible (and four
+ * chains hide the latency of addition): lane l adds the rows i = l mod 4
+ * below the last multiple of four, lane 0 the rows after it, then
+ * (l0 + l1) + (l2 + l3). */
+static inline double lanes_total(const v4d *a)
+{
+    return ((*a)[0] + (*a)[1]) + ((*a)[2] + (*a)[3]);
+}
+
+/* The sum of v[0..n) in that order. */
+BC_VECTOR_CLONES static double sum4(const double *v, size_t n)
+{
+    const size_t n4 = n & ~(size_t)3;
+    v4d a = {0, 0, 0, 0};
+    for (size_t i = 0; i < n4; i += 4) {
+        v4d x;
+        load4(&x, v + i);
+        a += x;
+    }
+    for (size_t i = n4; i < n; i++)
+        a[0] += v[i];
+    return lanes_total(&a);
+}
+
+/* One pass over a series' values v[0..n): their sum (in that order), their
+ * least and greatest, lowered and raised from *mn and *mx, and a copy to
+ * `copy` unless NULL. */
+BC_VECTOR_CLONES static double scan4(const double *v, size_t n, double *copy, double *mn,
+                                     double *mx)
+{
+    const size_t n4 = n & ~(size_t)3;
+    v4d a = {0, 0, 0, 0}, lo = {*mn, *mn, *mn, *mn}, hi = {*mx, *mx, *mx, *mx};
+    for (size_t i = 0; i < n4; i += 4) {
+        v4d x;
+        load4(&x, v + i);
+        a += x;
+        const v4l below = x < lo, above = x > hi;
+        select4(&lo, &below, &x);
+        select4(&hi, &above, &x);
+        if (copy)
+            memcpy(copy + i, &x, sizeof x);
+    }
+    for (size_t i = n4; i < n; i++) {
+        a[0] += v[i];
+        lo[0] = v[i] < lo[0] ? v[i] : lo[0];
+        hi[0] = v[i] > hi[0] ? v[i] : hi[0];
+        if (copy)
+            copy[i] = v[i];
+    }
+    for (int l = 0; l < 4; l++) {
+        *mn = lo[l] < *mn ? lo[l] : *mn;
+        *mx = hi[l] > *mx ? hi[l] : *mx;
+    }
+    return lanes_total(&a);
+}
+
+/* The sum of (v[i] - mean)^2 over i < n, in that order. */
+BC_VECTOR_CLONES static double dev4(const double *v, size_t n, double mean)
+{
+    const size_t n4 = n & ~(size_t)3;
+    const v4d m = {mean, mean, mean, mean};
+    v4d a = {0, 0, 0, 0};
+    for (size_t i = 0; i < n4; i += 4) {
+        v4d d;
+        load4(&d, v + i);
+        d -= m;
+        a += d * d;
+    }
+    for (size_t i = n4; i < n; i++) {
+        const double d = v[i] - mean;
+        a[0] += d * d;
+    }
+    return lanes_total(&a);
+}
+
+/* out[a p + c] = sum of z_a[i] z_c[i] for every pair of the p columns z_v =
+ * z + v B of n values, in the order above, for two-by-two tiles of columns at
  * once, so that each value loaded serves two products. No fused
  * multiply-adds: the sums are the same on every machine. */
 BC_VECTOR_CLONES static void
@@ -464,10 +522,10 @@ gram(const double *z, size_t B, size_t p, size_t n, double *out)
             v4d s00 = {0, 0, 0, 0}, s01 = s00, s10 = s00, s11 = s00;
             for (size_t i = 0; i < n4; i += 4) {
                 v4d u0, u1, v0, v1;
-                memcpy(&u0, xa + i, sizeof u0);
-                memcpy(&u1, xb + i, sizeof u1);
-                memcpy(&v0, ya + i, sizeof v0);
-                memcpy(&v1, yb + i, sizeof v1);
+                load4(&u0, xa + i);
+                load4(&u1, xb + i);
+                load4(&v0, ya + i);
+                load4(&v1, yb + i);
                 s00 += u0 * v0;
                 s01 += u0 * v1;
                 s10 += u1 * v0;
@@ -481,11 +539,8 @@ gram(const double *z, size_t B, size_t p, size_t n, double *out)
             }
             const size_t ia[4] = {a, a, a1, a1}, ic[4] = {c, c1, c, c1};
             const v4d *sv[4] = {&s00, &s01, &s10, &s11};
-            for (int k = 0; k < 4; k++) {
-                const v4d t = *sv[k];
-                const double r = (t[0] + t[1]) + (t[2] + t[3]);
-                out[ia[k] * p + ic[k]] = out[ic[k] * p + ia[k]] = r;
-            }
+            for (int k = 0; k < 4; k++)
+                out[ia[k] * p + ic[k]] = out[ic[k] * p + ia[k]] = lanes_total(sv[k]);
         }
     }
 }
@@ -497,24 +552,19 @@ void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b
     if (n == 0)
         return;
     b->n = n;
-    double *dev = w->dev;
     for (size_t s = 0; s < sh->n_series; s++) {
         const double *v = w->v + s * w->zs;
-        /* two passes: mean = sum/n, m2 = sum (x - mean)^2 */
-        double mean = sum4(v, n) / (double)n, mn = w->hmin[s], mx = w->hmax[s];
-        for (size_t i = 0; i < n; i++) {
-            dev[i] = v[i] - mean;
-            mn = v[i] < mn ? v[i] : mn;
-            mx = v[i] > mx ? v[i] : mx;
-        }
+        /* two passes: mean = sum/n (with the extremes, and the values to the
+         * batch waiting for the histograms), m2 = sum (x - mean)^2 */
+        double mn = w->hmin[s], mx = w->hmax[s];
+        const double mean = scan4(v, n, w->hv ? w->hv + s * w->hs + w->pend : NULL, &mn, &mx) /
+                            (double)n;
         b->mean[s] = mean;
-        b->m2[s] = dot4(dev, dev, n);
+        b->m2[s] = dev4(v, n, mean);
         w->hmin[s] = mn;
         w->hmax[s] = mx;
         t->min[s] = mn < t->min[s] ? mn : t->min[s];
         t->max[s] = mx > t->max[s] ? mx : t->max[s];
-        if (w->hv)
-            memcpy(w->hv + s * w->hs + w->pend, v, n * sizeof *v);
     }
     for (size_t v = 0; v < p; v++) {
         double *z = w->z + v * w->zs;

@@ -74,8 +74,7 @@ typedef struct bc_block_ws {
     double *hv;              /* [n_series * hs] values waiting for the histograms;
                                 NULL without a batch (they wait in v) */
     double *hmin, *hmax;     /* [n_series] their range */
-    double *dev;             /* [block] deviations from the block mean; scratch of
-                                bc_stats_add_runs */
+    double *scratch;         /* [block] for bc_stats_add_runs */
     size_t cap;              /* runs hv holds: bc_hist_batch() blocks */
     size_t zs, hs;           /* column strides (padded: see stride()) */
     size_t pend;             /* runs waiting for the histograms */
