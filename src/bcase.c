@@ -23,7 +23,7 @@ static inline double overlap(double a, double b, double l, double r)
 /* Up to LANES runs (MODEL.md sections 2-4). Every run's arithmetic is the
  * same sequence of operations whatever n, so a run's outputs do not depend on
  * the runs evaluated beside it. */
-BC_VECTOR_CLONES static void bcase_lanes(const bc_model *m, const double *x, size_t ldx, size_t n,
+static inline __attribute__((always_inline)) void bcase_lanes(const bc_model *m, const double *restrict x, size_t ldx, size_t n,
                         const bc_batch_out *out)
 {
     const bc_bcase *bc = m->impl;
@@ -33,19 +33,19 @@ BC_VECTOR_CLONES static void bcase_lanes(const bc_model *m, const double *x, siz
                                         exit of cohort c spends off support */
     double X[BC_MAX_YEARS][LANES];   /* extra exits of cohort c */
     double lg[LANES], acc[LANES], ne[LANES], F[LANES], lines[LANES];
-    double *const gain = out->v + 2 * O * ld; /* column o H + t: output o, year t */
+    double *restrict const gain = out->v + 2 * O * ld; /* column o H + t: output o, year t */
     double *const detail[4] = {out->fte, out->investment, out->benefit_savings,
                                out->other_savings};
 
     /* ln U_t = sum_{tau <= t} (ln(1+g) + sigma eps_tau) */
-    const double *drift = x + bc->x_drift * ldx;
+    const double *restrict drift = x + bc->x_drift * ldx;
     for (size_t i = 0; i < n; i++) {
         lg[i] = log1p(drift[i]);
         acc[i] = 0;
     }
     for (size_t t = 0; t < H; t++) {
         if (bc->has_shocks) {
-            const double *eps = x + (bc->x_shocks + t) * ldx;
+            const double *restrict eps = x + (bc->x_shocks + t) * ldx;
             for (size_t i = 0; i < n; i++) {
                 acc[i] += lg[i] + bc->volatility * eps[i];
                 lnu[t][i] = acc[i];
@@ -56,7 +56,7 @@ BC_VECTOR_CLONES static void bcase_lanes(const bc_model *m, const double *x, siz
                 lnu[t][i] = acc[i];
             }
         }
-        double *port = gain + (P * H + t) * ld;
+        double *restrict port = gain + (P * H + t) * ld;
         for (size_t i = 0; i < n; i++)
             port[i] = 0;
         for (int a = 0; a < 4; a++)
@@ -67,10 +67,10 @@ BC_VECTOR_CLONES static void bcase_lanes(const bc_model *m, const double *x, siz
 
     for (size_t p = 0; p < P; p++) {
         const bc_proposal *pr = &bc->proposals[p];
-        const double *inv = x + pr->x_investment * ldx, *np = x + pr->x_participants * ldx;
-        const double *e = x + pr->x_effect * ldx, *eta = x + pr->x_elasticity * ldx;
-        const double *s = x + pr->x_start * ldx, *d = x + pr->x_duration * ldx;
-        const double *u = x + pr->x_unit_cost * ldx;
+        const double *restrict inv = x + pr->x_investment * ldx, *restrict np = x + pr->x_participants * ldx;
+        const double *restrict e = x + pr->x_effect * ldx, *restrict eta = x + pr->x_elasticity * ldx;
+        const double *restrict s = x + pr->x_start * ldx, *restrict d = x + pr->x_duration * ldx;
+        const double *restrict u = x + pr->x_unit_cost * ldx;
 
         for (size_t k = 0; k < H; k++)
             for (size_t i = 0; i < n; i++)
@@ -96,7 +96,7 @@ BC_VECTOR_CLONES static void bcase_lanes(const bc_model *m, const double *x, siz
                 lines[i] = 0;
             for (size_t j = 0; j < pr->n_savings; j++) {
                 const bc_saving *sv = &pr->savings[j];
-                const double *L = x + sv->x_amount * ldx;
+                const double *restrict L = x + sv->x_amount * ldx;
                 if (sv->per == BC_PER_FTE)
                     for (size_t i = 0; i < n; i++)
                         lines[i] += L[i] * F[i] * 1e-6;
@@ -108,7 +108,7 @@ BC_VECTOR_CLONES static void bcase_lanes(const bc_model *m, const double *x, siz
                         lines[i] += L[i];
             }
             const double k_t = pr->index[t], prof = pr->profile[t];
-            double *g = gain + (p * H + t) * ld, *port = gain + (P * H + t) * ld;
+            double *restrict g = gain + (p * H + t) * ld, *restrict port = gain + (P * H + t) * ld;
             for (size_t i = 0; i < n; i++) {
                 /* B_t = F_t u k_t / 10^6; G_t = B_t + lines - I profile_t */
                 const double B = F[i] * u[i] * k_t * 1e-6, I = inv[i] * prof;
@@ -132,8 +132,8 @@ BC_VECTOR_CLONES static void bcase_lanes(const bc_model *m, const double *x, siz
     bc_model_summarise(m, n, out, P);
 }
 
-static void bcase_eval(const bc_model *m, const double *x, size_t ldx, size_t n,
-                       const bc_batch_out *out)
+BC_VECTOR_CLONES static void bcase_eval(const bc_model *m, const double *x, size_t ldx, size_t n,
+                                        const bc_batch_out *out)
 {
     for (size_t i0 = 0; i0 < n; i0 += LANES) {
         bc_batch_out o = *out;
@@ -143,7 +143,10 @@ static void bcase_eval(const bc_model *m, const double *x, size_t ldx, size_t n,
         for (int a = 0; a < 4; a++)
             if (*det[a])
                 *det[a] += i0;
-        bcase_lanes(m, x + i0, ldx, n - i0 < LANES ? n - i0 : LANES, &o);
+        if (n - i0 >= LANES) /* the common case, with loops of a known length */
+            bcase_lanes(m, x + i0, ldx, LANES, &o);
+        else
+            bcase_lanes(m, x + i0, ldx, n - i0, &o);
     }
 }
 
