@@ -56,9 +56,6 @@ static inline __attribute__((always_inline)) void bcase_lanes(const bc_model *m,
                 lnu[t][i] = acc[i];
             }
         }
-        double *restrict port = gain + (P * H + t) * ld;
-        for (size_t i = 0; i < n; i++)
-            port[i] = 0;
         for (int a = 0; a < 4; a++)
             if (detail[a])
                 for (size_t i = 0; i < n; i++)
@@ -87,39 +84,42 @@ static inline __attribute__((always_inline)) void bcase_lanes(const bc_model *m,
 
         for (size_t t = 0; t < H; t++) {
             /* F_t = sum_{c <= t} X_c ov(c+s, c+s+d; t, t+1) = sum_k X_{t-k} w_k */
+            /* Sums start from 0.0 + their first term (the sign of a zero
+             * as with 0 += term), not from a loop of zeros, which the
+             * compiler makes a costly memset for a few runs. */
             for (size_t i = 0; i < n; i++)
-                F[i] = 0;
-            for (size_t k = 0; k <= t; k++)
+                F[i] = 0.0 + X[t][i] * w[0][i];
+            for (size_t k = 1; k <= t; k++)
                 for (size_t i = 0; i < n; i++)
                     F[i] += X[t - k][i] * w[k][i];
-            for (size_t i = 0; i < n; i++)
-                lines[i] = 0;
             for (size_t j = 0; j < pr->n_savings; j++) {
                 const bc_saving *sv = &pr->savings[j];
                 const double *restrict L = x + sv->x_amount * ldx;
+                const double first = j == 0 ? 0.0 : 1.0; /* lines = 0 before the first */
                 if (sv->per == BC_PER_FTE)
                     for (size_t i = 0; i < n; i++)
-                        lines[i] += L[i] * F[i] * 1e-6;
+                        lines[i] = (first == 0 ? 0.0 : lines[i]) + L[i] * F[i] * 1e-6;
                 else if (sv->per == BC_PER_EXIT)
                     for (size_t i = 0; i < n; i++)
-                        lines[i] += L[i] * X[t][i] * 1e-6;
+                        lines[i] = (first == 0 ? 0.0 : lines[i]) + L[i] * X[t][i] * 1e-6;
                 else
                     for (size_t i = 0; i < n; i++)
-                        lines[i] += L[i];
+                        lines[i] = (first == 0 ? 0.0 : lines[i]) + L[i];
             }
+            const int any_lines = pr->n_savings > 0;
             const double k_t = pr->index[t], prof = pr->profile[t];
             double *restrict g = gain + (p * H + t) * ld, *restrict port = gain + (P * H + t) * ld;
             for (size_t i = 0; i < n; i++) {
                 /* B_t = F_t u k_t / 10^6; G_t = B_t + lines - I profile_t */
                 const double B = F[i] * u[i] * k_t * 1e-6, I = inv[i] * prof;
-                g[i] = B + lines[i] - I;
-                port[i] += g[i];
+                g[i] = B + (any_lines ? lines[i] : 0.0) - I;
+                port[i] = (p == 0 ? 0.0 : port[i]) + g[i];
             }
             if (out->fte) {
                 const size_t cp = (p * H + t) * ld, cP = (P * H + t) * ld;
                 for (size_t i = 0; i < n; i++) {
                     const double B = F[i] * u[i] * k_t * 1e-6, I = inv[i] * prof;
-                    const double v[4] = {F[i], I, B, lines[i]};
+                    const double v[4] = {F[i], I, B, any_lines ? lines[i] : 0.0};
                     for (int a = 0; a < 4; a++) {
                         detail[a][cp + i] = v[a];
                         detail[a][cP + i] += v[a];

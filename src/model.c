@@ -180,12 +180,15 @@ BC_VECTOR_CLONES void bc_model_summarise(const bc_model *m, size_t n, const bc_b
     double *avg = out->v + o * ld, *npv = out->v + (O + o) * ld;
     const double *g = out->v + (2 * O + o * H) * ld;
     int *be = out->be + o * out->ldb;
+    /* avg holds the cumulative gain until the division; the sums start from
+     * 0.0 + the first year (not from a loop of zeros, which the compiler
+     * makes a costly memset for a few runs) */
     for (size_t i = 0; i < n; i++) {
-        avg[i] = npv[i] = 0;
-        be[i] = BC_NO_BREAK_EVEN;
+        avg[i] = 0.0 + g[i];
+        npv[i] = 0.0 + g[i] * m->disc[0];
+        be[i] = avg[i] >= 0 ? 0 : BC_NO_BREAK_EVEN;
     }
-    /* avg holds the cumulative gain until the division */
-    for (size_t t = 0; t < H; t++) {
+    for (size_t t = 1; t < H; t++) {
         const double *gt = g + t * ld, disc = m->disc[t]; /* (1+r)^-t */
         for (size_t i = 0; i < n; i++) {
             avg[i] += gt[i];

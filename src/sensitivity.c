@@ -16,6 +16,7 @@
 #include "bcsim/engine.h"
 #include "bcsim/sampler.h"
 #include "bcsim/sobolseq.h"
+#include "model_int.h"
 
 /* Philox streams of the project: 0-2 the run sampler, 3 the Sobol' shift. */
 enum { STREAM_SOBOL_MC = 4, STREAM_BOOTSTRAP = 5 };
@@ -73,6 +74,8 @@ typedef struct design {
 
 typedef struct ws {
     double *u, *ua, *x, *xa, *xb, *fa, *fb, *fab, *t;
+    double *xs, *v;            /* a base sample's k + 2 runs: inputs and outputs, run by run */
+    int *be;                   /* their break-even years */
     bc_eval *e;
 } ws;
 
@@ -87,6 +90,9 @@ static void ws_free(ws *w)
     free(w->fb);
     free(w->fab);
     free(w->t);
+    free(w->xs);
+    free(w->v);
+    free(w->be);
     bc_eval_free(w->e);
 }
 
@@ -102,20 +108,26 @@ static int ws_init(ws *w, const design *g)
     w->fb = malloc(g->ny * sizeof *w->fb);
     w->fab = malloc(g->k * g->ny * sizeof *w->fab);
     w->t = malloc(g->ny * g->T * sizeof *w->t);
+    const size_t nb = g->k + 2;
+    w->xs = malloc((g->dim ? g->dim : 1) * nb * sizeof *w->xs);
+    w->v = malloc(g->O * (2 + bc_model_years(g->m)) * nb * sizeof *w->v);
+    w->be = malloc(g->O * nb * sizeof *w->be);
     w->e = bc_eval_alloc(g->m, 0);
-    return w->u && w->ua && w->x && w->xa && w->xb && w->fa && w->fb && w->fab && w->t && w->e
+    return w->u && w->ua && w->x && w->xa && w->xb && w->fa && w->fb && w->fab && w->t &&
+                   w->xs && w->v && w->be && w->e
                ? 0
                : -1;
 }
 
-/* Evaluate at x and store the ny shifted output quantities in f. */
-static void eval_y(const design *g, ws *w, const double *x, double *f)
+/* The ny shifted output quantities of run q of outputs laid out as in
+ * bc_batch_out (average gains at v[o ld + q], NPVs at v[(O + o) ld + q]). */
+static void take_y(const design *g, const double *v, size_t ld, size_t q, double *f)
 {
-    bc_model_eval(g->m, x, w->e);
     for (size_t o = 0; o < g->O; o++) {
-        f[o] = w->e->avg_gain[o] - g->shift[o];
-        f[g->O + o] = w->e->npv[o] - g->shift[g->O + o];
-        f[2 * g->O + o] = (w->e->avg_gain[o] >= 0 ? 1.0 : 0.0) - g->shift[2 * g->O + o];
+        const double avg = v[o * ld + q], npv = v[(g->O + o) * ld + q];
+        f[o] = avg - g->shift[o];
+        f[g->O + o] = npv - g->shift[g->O + o];
+        f[2 * g->O + o] = (avg >= 0 ? 1.0 : 0.0) - g->shift[2 * g->O + o];
     }
 }
 
@@ -138,24 +150,37 @@ static void sample(const design *g, ws *w, uint64_t i)
     bc_sampler_transform(g->smp, w->ua, w->xa); /* A; ua is overwritten */
     memcpy(w->ua, u + d, d * sizeof *u);
     bc_sampler_transform(g->smp, w->ua, w->xb); /* B */
-    eval_y(g, w, w->xa, w->fa);
-    eval_y(g, w, w->xb, w->fb);
+    /* the k + 2 runs A, B, AB_1 .. AB_k, evaluated together */
+    const size_t nb = g->k + 2, dim = g->dim;
+    double *xs = w->xs;
+    for (size_t c = 0; c < dim; c++) {
+        xs[c * nb] = w->xa[c];
+        xs[c * nb + 1] = w->xb[c];
+    }
     for (size_t j = 0; j < g->k; j++) {
         /* AB_j: A with group j's components from B */
         if (!copula) {
-            memcpy(w->x, w->xa, g->dim * sizeof *w->x);
+            for (size_t c = 0; c < dim; c++)
+                xs[c * nb + 2 + j] = w->xa[c];
             for (size_t c = g->g0[j]; c < g->g1[j]; c++) {
                 size_t off = bc_sampler_offset_of(g->smp, c);
-                w->x[off] = w->xb[off];
+                xs[off * nb + 2 + j] = w->xb[off];
             }
         } else {
             memcpy(w->ua, u, d * sizeof *u);
             for (size_t c = g->g0[j]; c < g->g1[j]; c++)
                 w->ua[c] = u[d + c];
             bc_sampler_transform(g->smp, w->ua, w->x);
+            for (size_t c = 0; c < dim; c++)
+                xs[c * nb + 2 + j] = w->x[c];
         }
-        eval_y(g, w, w->x, w->fab + j * ny);
     }
+    const bc_batch_out out = {.v = w->v, .ldv = nb, .be = w->be, .ldb = nb};
+    bc_model_eval_batch(g->m, xs, nb, nb, &out);
+    take_y(g, w->v, nb, 0, w->fa);
+    take_y(g, w->v, nb, 1, w->fb);
+    for (size_t j = 0; j < g->k; j++)
+        take_y(g, w->v, nb, 2 + j, w->fab + j * ny);
     for (size_t y = 0; y < ny; y++) {
         double a = w->fa[y], b = w->fb[y], *t = w->t + y * T;
         t[0] = a;
@@ -339,7 +364,8 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
         for (size_t y = 0; y < g.ny; y++)
             g.shift[y] = 0;
         bc_model_base_inputs(m, w0.x);
-        eval_y(&g, &w0, w0.x, g.shift);
+        bc_model_eval(m, w0.x, w0.e);
+        take_y(&g, w0.e->avg_gain, 1, 0, g.shift); /* a bc_eval: avg_gain, then npv */
         ws_free(&w0);
     }
 
