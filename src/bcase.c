@@ -33,7 +33,7 @@ static inline __attribute__((always_inline)) void bcase_lanes(const bc_model *m,
                                         exit of cohort c spends off support */
     double X[BC_MAX_YEARS][LANES];   /* extra exits of cohort c */
     double lg[LANES], acc[LANES], ne[LANES], F[LANES], lines[LANES];
-    double *restrict const gain = out->v + 2 * O * ld; /* column o H + t: output o, year t */
+    double *const gain = out->v + 2 * O * ld; /* read again by bc_model_summarise: no restrict */ /* column o H + t: output o, year t */
     double *const detail[4] = {out->fte, out->investment, out->benefit_savings,
                                out->other_savings};
 
@@ -108,22 +108,22 @@ static inline __attribute__((always_inline)) void bcase_lanes(const bc_model *m,
             }
             const int any_lines = pr->n_savings > 0;
             const double k_t = pr->index[t], prof = pr->profile[t];
-            double *restrict g = gain + (p * H + t) * ld, *restrict port = gain + (P * H + t) * ld;
+            double *g = gain + (p * H + t) * ld, *port = gain + (P * H + t) * ld;
             for (size_t i = 0; i < n; i++) {
                 /* B_t = F_t u k_t / 10^6; G_t = B_t + lines - I profile_t */
                 const double B = F[i] * u[i] * k_t * 1e-6, I = inv[i] * prof;
                 g[i] = B + (any_lines ? lines[i] : 0.0) - I;
                 port[i] = (p == 0 ? 0.0 : port[i]) + g[i];
             }
-            if (out->fte) {
-                const size_t cp = (p * H + t) * ld, cP = (P * H + t) * ld;
+            const size_t cp = (p * H + t) * ld, cP = (P * H + t) * ld;
+            for (int a = 0; a < 4; a++) {
+                if (!detail[a])
+                    continue;
                 for (size_t i = 0; i < n; i++) {
                     const double B = F[i] * u[i] * k_t * 1e-6, I = inv[i] * prof;
                     const double v[4] = {F[i], I, B, any_lines ? lines[i] : 0.0};
-                    for (int a = 0; a < 4; a++) {
-                        detail[a][cp + i] = v[a];
-                        detail[a][cP + i] += v[a];
-                    }
+                    detail[a][cp + i] = v[a];
+                    detail[a][cP + i] += v[a];
                 }
             }
         }

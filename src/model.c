@@ -7,7 +7,6 @@
 #include <gsl/gsl_math.h>
 
 #include "model_int.h"
-#include "simd_int.h"
 
 void bc_model_free(bc_model *m)
 {
@@ -172,32 +171,6 @@ void bc_model_copula_matrix(const bc_model *m, const size_t *ids, size_t k, gsl_
             gsl_matrix_set(a, ib, ia, rp);
         }
     }
-}
-
-BC_VECTOR_CLONES void bc_model_summarise(const bc_model *m, size_t n, const bc_batch_out *out, size_t o)
-{
-    const size_t H = m->years, O = m->n_outputs, ld = out->ldv;
-    double *avg = out->v + o * ld, *npv = out->v + (O + o) * ld;
-    const double *g = out->v + (2 * O + o * H) * ld;
-    int *be = out->be + o * out->ldb;
-    /* avg holds the cumulative gain until the division; the sums start from
-     * 0.0 + the first year (not from a loop of zeros, which the compiler
-     * makes a costly memset for a few runs) */
-    for (size_t i = 0; i < n; i++) {
-        avg[i] = 0.0 + g[i];
-        npv[i] = 0.0 + g[i] * m->disc[0];
-        be[i] = avg[i] >= 0 ? 0 : BC_NO_BREAK_EVEN;
-    }
-    for (size_t t = 1; t < H; t++) {
-        const double *gt = g + t * ld, disc = m->disc[t]; /* (1+r)^-t */
-        for (size_t i = 0; i < n; i++) {
-            avg[i] += gt[i];
-            npv[i] += gt[i] * disc;
-            be[i] = be[i] == BC_NO_BREAK_EVEN && avg[i] >= 0 ? (int)t : be[i];
-        }
-    }
-    for (size_t i = 0; i < n; i++)
-        avg[i] = avg[i] / (double)H;
 }
 
 bc_eval *bc_eval_alloc(const bc_model *m, int detail)

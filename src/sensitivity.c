@@ -74,9 +74,9 @@ typedef struct design {
 
 typedef struct ws {
     double *u, *ua, *x, *xa, *xb, *fa, *fb, *fab, *t;
-    double *xs, *v;            /* a base sample's k + 2 runs: inputs and outputs, run by run */
+    double *xs, *v;            /* a base sample's k + 2 runs: inputs and outputs, column
+                                  by column (bc_batch_out) */
     int *be;                   /* their break-even years */
-    bc_eval *e;
 } ws;
 
 static void ws_free(ws *w)
@@ -93,7 +93,6 @@ static void ws_free(ws *w)
     free(w->xs);
     free(w->v);
     free(w->be);
-    bc_eval_free(w->e);
 }
 
 static int ws_init(ws *w, const design *g)
@@ -112,9 +111,8 @@ static int ws_init(ws *w, const design *g)
     w->xs = malloc((g->dim ? g->dim : 1) * nb * sizeof *w->xs);
     w->v = malloc(g->O * (2 + bc_model_years(g->m)) * nb * sizeof *w->v);
     w->be = malloc(g->O * nb * sizeof *w->be);
-    w->e = bc_eval_alloc(g->m, 0);
     return w->u && w->ua && w->x && w->xa && w->xb && w->fa && w->fb && w->fab && w->t &&
-                   w->xs && w->v && w->be && w->e
+                   w->xs && w->v && w->be
                ? 0
                : -1;
 }
@@ -355,18 +353,21 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
 
     /* shift: the base case, so that sums of squares do not cancel */
     {
-        ws w0;
-        if (ws_init(&w0, &g)) {
-            ws_free(&w0);
+        double *x0 = malloc((g.dim ? g.dim : 1) * sizeof *x0);
+        bc_eval *e0 = bc_eval_alloc(m, 0);
+        if (!x0 || !e0) {
+            free(x0);
+            bc_eval_free(e0);
             rc = bc_error_set(err, BC_ENOMEM, "out of memory");
             goto done;
         }
         for (size_t y = 0; y < g.ny; y++)
             g.shift[y] = 0;
-        bc_model_base_inputs(m, w0.x);
-        bc_model_eval(m, w0.x, w0.e);
-        take_y(&g, w0.e->avg_gain, 1, 0, g.shift); /* a bc_eval: avg_gain, then npv */
-        ws_free(&w0);
+        bc_model_base_inputs(m, x0);
+        bc_model_eval(m, x0, e0);
+        take_y(&g, e0->avg_gain, 1, 0, g.shift); /* a bc_eval: avg_gain, then npv */
+        free(x0);
+        bc_eval_free(e0);
     }
 
     const size_t L = 1 + g.ny * g.T, R = (size_t)g.boot + 1;

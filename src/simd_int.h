@@ -5,7 +5,8 @@
 /* A function whose loops the compiler turns into vector instructions gets an
  * AVX2 version beside the baseline one, chosen when the program loads. Both
  * give the same bits: the same operations run lane by lane, and no fused
- * multiply-adds (ISO C mode contracts nothing, and AVX2 does not imply FMA). */
+ * multiply-adds (the build passes -ffp-contract=off, and AVX2 does not imply
+ * FMA). */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define BC_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
 #else

@@ -46,9 +46,10 @@ typedef struct bc_correlation {
 } bc_correlation;
 
 /* The outputs of one evaluation. Arrays are indexed [output * years + t].
- * Allocate with bc_eval_alloc for a given model; the detail arrays (fte,
- * investment, benefit_savings, other_savings) may be left NULL by callers that
- * do not need them, and evaluation then skips them. */
+ * Allocate with bc_eval_alloc for a given model (avg_gain, npv and gain are
+ * one array, in that order); the detail arrays (fte, investment,
+ * benefit_savings, other_savings) may be left NULL by callers that do not
+ * need them, and evaluation then skips them. */
 typedef struct bc_eval {
     size_t n_outputs;          /* proposals, then the portfolio */
     size_t years;              /* horizon H */
@@ -190,8 +191,10 @@ const bc_correlation *bc_model_correlation(const bc_model *m, size_t i);
  * entries (BC_ENOMEM if that fails). Thread-safe; changes nothing. */
 int bc_model_check_finite(const bc_model *m, bc_error *err);
 
-/* Evaluate the model at input vector x (length bc_model_dim). Pure: no
- * allocation, no I/O; thread-safe for distinct `out`. Can't fail: for a model
+/* Evaluate the model at input vector x (length bc_model_dim) into `out`,
+ * which must come from bc_eval_alloc: it writes avg_gain, npv and gain as the
+ * one array that bc_eval_alloc makes of them. Pure: no allocation, no I/O;
+ * thread-safe for distinct `out`. Can't fail: for a model
  * that passes bc_model_check_finite and inputs within the distributions'
  * ranges, every output is finite (and at most BC_MAX_MAGNITUDE in
  * magnitude). */
