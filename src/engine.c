@@ -115,9 +115,9 @@ static double memory_available(void)
 /* Refuse, before anything is allocated, a run whose fixed memory exceeds what
  * the machine has: the segment's 64 block partials, the segment, the fold
  * (each 2 S + p + p^2 doubles: the regression's cross-products grow with the
- * square of p = inputs + 2 outputs), each thread's block and batch of values
- * ((S + batch S + p) x block doubles, batch = bc_hist_batch() blocks or none),
- * chunk of inputs and histograms (at least 1024 bins per series), and the saved samples.
+ * square of p = inputs + 2 outputs), each thread's block of values ((S + p) x
+ * block doubles), chunk of inputs and histograms (at least 1024 bins per
+ * series), and the saved samples.
  * Computed in double, so that no size overflows. The partials a run in pieces
  * keeps grow later, one per segment, and are not counted. */
 static int check_memory(const bc_model *m, const bc_stats_shape *sh, const bc_run_config *cfg,
@@ -127,10 +127,8 @@ static int check_memory(const bc_model *m, const bc_stats_shape *sh, const bc_ru
     const double S = (double)sh->n_series, p = (double)sh->p, B = (double)sh->block;
     const double nt = (double)n_threads(cfg);
     const double acc = (2 * S + p + p * p) * 8;
-    const size_t batch = bc_hist_batch(sh);
-    const double hb = batch > 1 ? (double)batch : 0; /* no batch buffer for one block */
     double need = (BC_SEGMENT_BLOCKS + 2) * acc +
-                  nt * ((S + hb * S + p) * B * 8 + (double)dim * (CHUNK + 1) * 8 +
+                  nt * ((S + p + 1) * B * 8 + (double)dim * (CHUNK + 1) * 8 +
                         (double)sh->n_outputs * CHUNK * sizeof(int)) +
                   (nt + 1) * S * (1024 * 8 + 64);
     if (cfg->save_samples)
@@ -277,7 +275,6 @@ static uint64_t seg_runs(const bc_run_state *s, uint64_t a, uint64_t b)
 static int absorb_threads(bc_run_state *s, thread_ws *ws, int nt)
 {
     for (int t = 0; t < nt; t++) {
-        bc_block_ws_flush(&s->sh, &ws[t].acc, &ws[t].bw);
         if (bc_thread_acc_absorb(&s->sh, &s->acc, &ws[t].acc))
             return -1;
         bc_thread_acc_reset(&s->sh, &ws[t].acc);
@@ -325,9 +322,8 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
     }
     const uint64_t fold_limit =
         cfg->fold_runs && cfg->fold_runs < UINT32_MAX ? cfg->fold_runs : UINT32_MAX;
-    /* what a thread may add by the end of the next segment: its blocks and a
-     * batch still waiting */
-    const uint64_t fold_margin = (BC_SEGMENT_BLOCKS + bc_hist_batch(&sh)) * B;
+    /* what a thread may add by the end of the next segment: its blocks */
+    const uint64_t fold_margin = BC_SEGMENT_BLOCKS * B;
     double last_ck = omp_get_wtime();
     const uint64_t nblocks = N / B + (N % B != 0); /* N + B - 1 would wrap near 2^64 */
     while (s->next < seg_end) {
@@ -383,7 +379,7 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
             goto done;
         }
         /* a thread's 32-bit counts are folded into the run's before the next
-         * segment and the values waiting for its histograms could overflow them */
+         * segment could overflow them */
         int fold = 0;
         for (int t = 0; t < nt; t++)
             fold |= ws[t].acc.held + fold_margin > fold_limit;

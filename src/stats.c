@@ -122,9 +122,7 @@ BC_VECTOR_CLONES static void count_bins(uint32_t *c, int64_t b, const double *v,
 }
 
 /* Add n values, within [vmin, vmax], at once: the range first (growing or coarsening the
- * histogram once), then one increment a value. The caller batches many blocks
- * of runs per call, so that the increments of one call fall densely on one
- * histogram, which stays in cache while they do. */
+ * histogram once), then one increment a value. */
 static int fhist_add_many(bc_fhist *h, int64_t *base, const double *v, size_t n, double vmin,
                           double vmax)
 {
@@ -307,44 +305,22 @@ static size_t stride(size_t n)
     return s % 512 == 0 ? s + 8 : s;
 }
 
-size_t bc_hist_batch(const bc_stats_shape *sh)
-{
-    const size_t one = sh->n_series * sh->block * sizeof(double); /* a block's values */
-    size_t b = one ? BC_HIST_BATCH_BYTES / one : BC_HIST_BATCH_MAX;
-    return b < 1 ? 1 : b > BC_HIST_BATCH_MAX ? BC_HIST_BATCH_MAX : b;
-}
-
 int bc_block_ws_init(bc_block_ws *w, const bc_stats_shape *sh)
 {
-    const size_t batch = bc_hist_batch(sh);
-    w->cap = batch * sh->block;
-    w->hs = stride(w->cap);
     w->zs = stride(sh->block);
-    w->pend = w->used = 0;
+    w->used = 0;
     w->v = malloc(sh->n_series * w->zs * sizeof *w->v);
     w->z = malloc((sh->p ? sh->p : 1) * w->zs * sizeof *w->z);
-    w->hv = batch > 1 ? malloc(sh->n_series * w->hs * sizeof *w->hv) : NULL;
-    w->hmin = malloc(sh->n_series * sizeof *w->hmin);
-    w->hmax = malloc(sh->n_series * sizeof *w->hmax);
     w->scratch = malloc(sh->block * sizeof *w->scratch);
-    if (!w->v || !w->z || (batch > 1 && !w->hv) || !w->hmin || !w->hmax || !w->scratch)
-        return -1;
-    for (size_t s = 0; s < sh->n_series; s++) {
-        w->hmin[s] = INFINITY;
-        w->hmax[s] = -INFINITY;
-    }
-    return 0;
+    return w->v && w->z && w->scratch ? 0 : -1;
 }
 
 void bc_block_ws_free(bc_block_ws *w)
 {
     free(w->v);
     free(w->z);
-    free(w->hv);
-    free(w->hmin);
-    free(w->hmax);
     free(w->scratch);
-    w->v = w->z = w->hv = w->hmin = w->hmax = w->scratch = NULL;
+    w->v = w->z = w->scratch = NULL;
 }
 
 void bc_stats_add_runs(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, int *be,
@@ -396,21 +372,6 @@ void bc_stats_add_runs(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *
     w->used += kept;
 }
 
-void bc_block_ws_flush(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w)
-{
-    const double *src = w->hv ? w->hv : w->v;
-    const size_t st = w->hv ? w->hs : w->zs;
-    for (size_t s = 0; s < sh->n_series; s++) {
-        if (fhist_add_many(&t->hist[s], &t->bases[s], src + s * st, w->pend, w->hmin[s],
-                           w->hmax[s]))
-            t->oom = 1;
-        w->hmin[s] = INFINITY;
-        w->hmax[s] = -INFINITY;
-    }
-    t->held += w->pend;
-    w->pend = 0;
-}
-
 typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
 typedef long long v4l __attribute__((vector_size(4 * sizeof(long long))));
 
@@ -455,11 +416,9 @@ BC_VECTOR_CLONES static double sum4(const double *v, size_t n)
     return lanes_total(&a);
 }
 
-/* One pass over a series' values v[0..n): their sum (in that order), their
- * least and greatest, lowered and raised from *mn and *mx, and a copy to
- * `copy` unless NULL. */
-BC_VECTOR_CLONES static double scan4(const double *v, size_t n, double *copy, double *mn,
-                                     double *mx)
+/* One pass over a series' values v[0..n): their sum (in that order), and
+ * their least and greatest, lowered and raised from *mn and *mx. */
+BC_VECTOR_CLONES static double scan4(const double *v, size_t n, double *mn, double *mx)
 {
     const size_t n4 = n & ~(size_t)3;
     v4d a = {0, 0, 0, 0}, lo = {*mn, *mn, *mn, *mn}, hi = {*mx, *mx, *mx, *mx};
@@ -470,15 +429,11 @@ BC_VECTOR_CLONES static double scan4(const double *v, size_t n, double *copy, do
         const v4l below = x < lo, above = x > hi;
         select4(&lo, &below, &x);
         select4(&hi, &above, &x);
-        if (copy)
-            memcpy(copy + i, &x, sizeof x);
     }
     for (size_t i = n4; i < n; i++) {
         a[0] += v[i];
         lo[0] = v[i] < lo[0] ? v[i] : lo[0];
         hi[0] = v[i] > hi[0] ? v[i] : hi[0];
-        if (copy)
-            copy[i] = v[i];
     }
     for (int l = 0; l < 4; l++) {
         *mn = lo[l] < *mn ? lo[l] : *mn;
@@ -548,24 +503,24 @@ gram(const double *z, size_t B, size_t p, size_t n, double *out)
 void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b,
                      bc_block_ws *w)
 {
-    const size_t p = sh->p, B = sh->block, n = w->used;
+    const size_t p = sh->p, n = w->used;
     if (n == 0)
         return;
     b->n = n;
     for (size_t s = 0; s < sh->n_series; s++) {
         const double *v = w->v + s * w->zs;
-        /* two passes: mean = sum/n (with the extremes, and the values to the
-         * batch waiting for the histograms), m2 = sum (x - mean)^2 */
-        double mn = w->hmin[s], mx = w->hmax[s];
-        const double mean = scan4(v, n, w->hv ? w->hv + s * w->hs + w->pend : NULL, &mn, &mx) /
-                            (double)n;
+        /* two passes: mean = sum/n (with the extremes), m2 = sum (x - mean)^2;
+         * then the histogram, while the values are in cache */
+        double mn = INFINITY, mx = -INFINITY;
+        const double mean = scan4(v, n, &mn, &mx) / (double)n;
         b->mean[s] = mean;
         b->m2[s] = dev4(v, n, mean);
-        w->hmin[s] = mn;
-        w->hmax[s] = mx;
         t->min[s] = mn < t->min[s] ? mn : t->min[s];
         t->max[s] = mx > t->max[s] ? mx : t->max[s];
+        if (fhist_add_many(&t->hist[s], &t->bases[s], v, n, mn, mx))
+            t->oom = 1;
     }
+    t->held += n;
     for (size_t v = 0; v < p; v++) {
         double *z = w->z + v * w->zs;
         double m = sum4(z, n) / (double)n;
@@ -575,9 +530,6 @@ void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b
     }
     gram(w->z, w->zs, p, n, b->rcom);
     w->used = 0;
-    w->pend += n;
-    if (!w->hv || w->pend + B > w->cap) /* without a batch, before v is reused */
-        bc_block_ws_flush(sh, t, w);
 }
 
 void bc_block_merge(const bc_stats_shape *sh, bc_block_acc *total, const bc_block_acc *b)

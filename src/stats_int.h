@@ -54,30 +54,13 @@ typedef struct bc_block_acc {
     double *rmean, *rcom;    /* [p], [p * p]: regression means and co-moments */
 } bc_block_acc;
 
-/* Blocks of series values a thread keeps before it adds them to its
- * histograms: counts do not depend on order, and a batch of many blocks fills
- * each histogram densely enough that its counts are updated while in cache.
- * Up to BC_HIST_BATCH_MAX blocks, as many as fit in BC_HIST_BATCH_BYTES; 1
- * (no batch: each block is counted from its own buffer) for models with so
- * many outputs that one block's values exceed that. */
-#define BC_HIST_BATCH_MAX 8
-#define BC_HIST_BATCH_BYTES ((size_t)16 << 20)
-size_t bc_hist_batch(const bc_stats_shape *sh);
-
 /* Per-thread scratch: the current block's series values and regression
- * variables, variable by variable, and the series values of up to
- * bc_hist_batch() finished blocks, which are in the moments already and wait
- * for the histograms. */
+ * variables, variable by variable. */
 typedef struct bc_block_ws {
     double *v;               /* [n_series * zs] the block's output series values */
     double *z;               /* [p * zs] the block's regression variables */
-    double *hv;              /* [n_series * hs] values waiting for the histograms;
-                                NULL without a batch (they wait in v) */
-    double *hmin, *hmax;     /* [n_series] their range */
     double *scratch;         /* [block] for bc_stats_add_runs */
-    size_t cap;              /* runs hv holds: bc_hist_batch() blocks */
-    size_t zs, hs;           /* column strides (padded: see stride()) */
-    size_t pend;             /* runs waiting for the histograms */
+    size_t zs;               /* column stride (padded: see stride()) */
     size_t used;             /* runs of the current block */
 } bc_block_ws;
 
@@ -115,14 +98,9 @@ void bc_stats_add_runs(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *
                        size_t ldb, size_t n, uint64_t run0);
 
 /* Fold the block's scratch into the block's moments and co-moments and the
- * thread's extremes; its values go to the thread's histograms with the next
- * flush, at the latest when the batch is full. */
+ * thread's extremes and histograms. */
 void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b,
                      bc_block_ws *w);
-
-/* Add the values waiting in w to t's histograms. Needed before t is read,
- * absorbed or packed. */
-void bc_block_ws_flush(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w);
 
 /* total += b (Chan et al.'s pairwise update), in block order. */
 void bc_block_merge(const bc_stats_shape *sh, bc_block_acc *total, const bc_block_acc *b);

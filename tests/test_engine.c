@@ -448,9 +448,9 @@ static void test_wide_spread(void)
         }
         free(y);
     }
-    /* Blocks of 2^18 runs: one block's values (14 series) exceed the batch's
-     * 16 MiB, so each block is counted from its own buffer. Counts do not
-     * depend on the block size: the same quantiles, extremes and histograms. */
+    /* Blocks of 2^18 runs (a whole study's values in one block's histograms):
+     * counts do not depend on the block size: the same quantiles, extremes and
+     * histograms. */
     bc_run_config cfg = {.runs = n, .seed = 23, .threads = 2, .block = (uint64_t)1 << 18};
     bc_summary *c = NULL;
     bc_error err;
