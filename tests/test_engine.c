@@ -3,8 +3,8 @@
  * (Kolmogorov-Smirnov) and its moments; exact Latin hypercube strata; rank
  * correlations; a closed-form break-even probability and quantiles; streamed
  * statistics against direct computation from the saved samples; a run's
- * outputs whatever the grouping of runs. Fixed seeds
- * and stated thresholds: these tests cannot flake. */
+ * outputs whatever the grouping of runs. Fixed seeds and stated thresholds:
+ * these tests cannot flake. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
