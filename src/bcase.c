@@ -23,8 +23,9 @@ static inline double overlap(double a, double b, double l, double r)
 /* Up to LANES runs (MODEL.md sections 2-4). Every run's arithmetic is the
  * same sequence of operations whatever n, so a run's outputs do not depend on
  * the runs evaluated beside it. */
-static inline __attribute__((always_inline)) void bcase_lanes(const bc_model *m, const double *restrict x, size_t ldx, size_t n,
-                        const bc_batch_out *out)
+static inline __attribute__((always_inline)) void
+bcase_lanes(const bc_model *m, const double *restrict x, size_t ldx, size_t n,
+            const bc_batch_out *out)
 {
     const bc_bcase *bc = m->impl;
     const size_t H = m->years, P = bc->n_proposals, O = m->n_outputs, ld = out->ldv;
@@ -33,9 +34,12 @@ static inline __attribute__((always_inline)) void bcase_lanes(const bc_model *m,
                                         exit of cohort c spends off support */
     double X[BC_MAX_YEARS][LANES];   /* extra exits of cohort c */
     double lg[LANES], acc[LANES], ne[LANES], F[LANES], lines[LANES];
-    double *const gain = out->v + 2 * O * ld; /* read again by bc_model_summarise: no restrict */ /* column o H + t: output o, year t */
+    /* column o H + t: output o, year t; read again by bc_model_summarise, so
+     * not restrict */
+    double *const gain = out->v + 2 * O * ld;
     double *const detail[4] = {out->fte, out->investment, out->benefit_savings,
                                out->other_savings};
+    const int any_detail = detail[0] || detail[1] || detail[2] || detail[3];
 
     /* ln U_t = sum_{tau <= t} (ln(1+g) + sigma eps_tau) */
     const double *restrict drift = x + bc->x_drift * ldx;
@@ -56,7 +60,7 @@ static inline __attribute__((always_inline)) void bcase_lanes(const bc_model *m,
                 lnu[t][i] = acc[i];
             }
         }
-        for (int a = 0; a < 4; a++)
+        for (int a = 0; any_detail && a < 4; a++)
             if (detail[a])
                 for (size_t i = 0; i < n; i++)
                     detail[a][(P * H + t) * ld + i] = 0;
@@ -64,9 +68,12 @@ static inline __attribute__((always_inline)) void bcase_lanes(const bc_model *m,
 
     for (size_t p = 0; p < P; p++) {
         const bc_proposal *pr = &bc->proposals[p];
-        const double *restrict inv = x + pr->x_investment * ldx, *restrict np = x + pr->x_participants * ldx;
-        const double *restrict e = x + pr->x_effect * ldx, *restrict eta = x + pr->x_elasticity * ldx;
-        const double *restrict s = x + pr->x_start * ldx, *restrict d = x + pr->x_duration * ldx;
+        const double *restrict inv = x + pr->x_investment * ldx;
+        const double *restrict np = x + pr->x_participants * ldx;
+        const double *restrict e = x + pr->x_effect * ldx;
+        const double *restrict eta = x + pr->x_elasticity * ldx;
+        const double *restrict s = x + pr->x_start * ldx;
+        const double *restrict d = x + pr->x_duration * ldx;
         const double *restrict u = x + pr->x_unit_cost * ldx;
 
         for (size_t k = 0; k < H; k++)
@@ -83,10 +90,10 @@ static inline __attribute__((always_inline)) void bcase_lanes(const bc_model *m,
             }
 
         for (size_t t = 0; t < H; t++) {
-            /* F_t = sum_{c <= t} X_c ov(c+s, c+s+d; t, t+1) = sum_k X_{t-k} w_k */
-            /* Sums start from 0.0 + their first term (the sign of a zero
-             * as with 0 += term), not from a loop of zeros, which the
-             * compiler makes a costly memset for a few runs. */
+            /* F_t = sum_{c <= t} X_c ov(c+s, c+s+d; t, t+1) = sum_k X_{t-k} w_k.
+             * Sums start from 0.0 + their first term (the sign of a zero as
+             * with 0 += term), not from a loop of zeros, which the compiler
+             * makes a costly memset for a few runs. */
             for (size_t i = 0; i < n; i++)
                 F[i] = 0.0 + X[t][i] * w[0][i];
             for (size_t k = 1; k <= t; k++)
@@ -95,16 +102,16 @@ static inline __attribute__((always_inline)) void bcase_lanes(const bc_model *m,
             for (size_t j = 0; j < pr->n_savings; j++) {
                 const bc_saving *sv = &pr->savings[j];
                 const double *restrict L = x + sv->x_amount * ldx;
-                const double first = j == 0 ? 0.0 : 1.0; /* lines = 0 before the first */
+                const int first = j == 0; /* lines = 0 before the first */
                 if (sv->per == BC_PER_FTE)
                     for (size_t i = 0; i < n; i++)
-                        lines[i] = (first == 0 ? 0.0 : lines[i]) + L[i] * F[i] * 1e-6;
+                        lines[i] = (first ? 0.0 : lines[i]) + L[i] * F[i] * 1e-6;
                 else if (sv->per == BC_PER_EXIT)
                     for (size_t i = 0; i < n; i++)
-                        lines[i] = (first == 0 ? 0.0 : lines[i]) + L[i] * X[t][i] * 1e-6;
+                        lines[i] = (first ? 0.0 : lines[i]) + L[i] * X[t][i] * 1e-6;
                 else
                     for (size_t i = 0; i < n; i++)
-                        lines[i] = (first == 0 ? 0.0 : lines[i]) + L[i];
+                        lines[i] = (first ? 0.0 : lines[i]) + L[i];
             }
             const int any_lines = pr->n_savings > 0;
             const double k_t = pr->index[t], prof = pr->profile[t];
@@ -115,15 +122,16 @@ static inline __attribute__((always_inline)) void bcase_lanes(const bc_model *m,
                 g[i] = B + (any_lines ? lines[i] : 0.0) - I;
                 port[i] = (p == 0 ? 0.0 : port[i]) + g[i];
             }
-            const size_t cp = (p * H + t) * ld, cP = (P * H + t) * ld;
-            for (int a = 0; a < 4; a++) {
-                if (!detail[a])
-                    continue;
+            if (any_detail) {
+                const size_t cp = (p * H + t) * ld, cP = (P * H + t) * ld;
                 for (size_t i = 0; i < n; i++) {
                     const double B = F[i] * u[i] * k_t * 1e-6, I = inv[i] * prof;
                     const double v[4] = {F[i], I, B, any_lines ? lines[i] : 0.0};
-                    detail[a][cp + i] = v[a];
-                    detail[a][cP + i] += v[a];
+                    for (int a = 0; a < 4; a++)
+                        if (detail[a]) {
+                            detail[a][cp + i] = v[a];
+                            detail[a][cP + i] += v[a];
+                        }
                 }
             }
         }

@@ -200,7 +200,8 @@ int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t fir
     s->nseg = bc_engine_n_segments(cfg);
     s->first = s->next = first;
     s->keep = keep || first > 0;
-    int ok = bc_block_acc_init(&s->fold, &s->sh) == 0 && bc_thread_acc_init(&s->acc, &s->sh, 0) == 0;
+    int ok = bc_block_acc_init(&s->fold, &s->sh) == 0 &&
+             bc_thread_acc_init(&s->acc, &s->sh, 0) == 0;
     if (ok && cfg->save_samples) {
         if (s->keep) {
             bc_run_state_free(s);
@@ -354,10 +355,9 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
                         const double v = t->x[off[k]];
                         t->xc[off[k] * CHUNK + i] = v;
                         zin[k * zs + i] = v;
+                        if (samp_x)
+                            samp_x[(c0 + i) * d + k] = v;
                     }
-                    if (samp_x)
-                        for (size_t k = 0; k < d; k++)
-                            samp_x[(c0 + i) * d + k] = t->x[off[k]];
                 }
                 const bc_batch_out out = {.v = ser, .ldv = zs, .be = t->be, .ldb = CHUNK};
                 bc_model_eval_batch(m, t->xc, CHUNK, n, &out);

@@ -147,8 +147,10 @@ static int fhist_add_many(bc_fhist *h, int64_t *base, const double *v, size_t n,
     const double scale = ldexp(1.0, -h->e);
     uint32_t *c = h->c32; /* a thread's histogram: narrow */
     const int64_t b = *base;
-    if (fmax(fabs(vmin), fabs(vmax)) * scale < 0x1p51 && b > -((int64_t)1 << 51) &&
-        b < ((int64_t)1 << 51)) {
+    /* bins within 2^50 of 0: |v scale| < 2^50, and the base, at most a
+     * histogram's capacity (< 2^20) below lo, is within 2^51 */
+    const int64_t lim = (int64_t)1 << 50;
+    if (lo > -lim && hi < lim) {
         count_bins(c, b, v, n, scale);
         return 0;
     }
