@@ -289,8 +289,10 @@ static int get_dist(ctx *c, const bc_ynode *n, const char *name, bc_dist *out)
     for (size_t i = 0; i + 1 < n->n; i += 2) {
         const bc_ynode *k = n->kids[i], *v = n->kids[i + 1];
         if (k == kind_node || v == kind_node || strcmp(k->str, "dist") == 0) {
-            if (v != kind_node)
-                return perr(c, k, "%s: duplicate key 'dist'", name);
+            if (v != kind_node) {
+                rc = perr(c, k, "%s: duplicate key 'dist'", name);
+                goto out; /* values or weights may be allocated already */
+            }
             continue;
         }
         int key = bc_dist_key_from_name(k->str);
