@@ -71,14 +71,14 @@ static int ws_init(thread_ws *w, const bc_model *m, const bc_stats_shape *sh)
     return 0;
 }
 
-static uint64_t block_of(const bc_run_config *cfg)
+uint64_t bc_run_config_block(const bc_run_config *cfg)
 {
     return cfg->block ? cfg->block : BC_DEFAULT_BLOCK;
 }
 
 uint64_t bc_engine_n_segments(const bc_run_config *cfg)
 {
-    const uint64_t B = block_of(cfg), per = B * BC_SEGMENT_BLOCKS;
+    const uint64_t B = bc_run_config_block(cfg), per = B * BC_SEGMENT_BLOCKS;
     return cfg->runs ? (cfg->runs - 1) / per + 1 : 0;
 }
 
@@ -86,7 +86,7 @@ static int check_config(const bc_run_config *cfg, bc_error *err)
 {
     if (cfg->runs == 0)
         return bc_error_set(err, BC_EINVAL, "the number of runs must be at least 1");
-    if (block_of(cfg) > (1u << 24))
+    if (bc_run_config_block(cfg) > (1u << 24))
         return bc_error_set(err, BC_EINVAL, "the block size must be at most 2^24 runs");
     return BC_OK;
 }
@@ -176,7 +176,7 @@ int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t fir
                                .n_series = O * (2 + H),
                                .nx = d,
                                .p = d + 2 * O,
-                               .block = (size_t)block_of(cfg)};
+                               .block = (size_t)bc_run_config_block(cfg)};
     if ((rc = check_memory(m, &sh, cfg, err)))
         return rc;
     bc_sampler *smp = NULL;
@@ -195,7 +195,7 @@ int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t fir
     s->sh = sh;
     s->runs = cfg->runs;
     s->seed = cfg->seed;
-    s->block = block_of(cfg);
+    s->block = bc_run_config_block(cfg);
     s->sampler = (int)cfg->sampler;
     s->nseg = bc_engine_n_segments(cfg);
     s->first = s->next = first;
@@ -289,7 +289,7 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
     int rc = check_config(cfg, err);
     if (rc)
         return rc;
-    if (cfg->runs != s->runs || cfg->seed != s->seed || block_of(cfg) != s->block ||
+    if (cfg->runs != s->runs || cfg->seed != s->seed || bc_run_config_block(cfg) != s->block ||
         (int)cfg->sampler != s->sampler)
         return bc_error_set(err, BC_EINVAL, "the state belongs to another run configuration");
     if (seg_end > s->nseg)

@@ -56,6 +56,10 @@ typedef struct bc_run_config {
                                  never depend on it (tests lower it to exercise folding) */
 } bc_run_config;
 
+/* The runs per block that `cfg` means: cfg->block, or BC_DEFAULT_BLOCK when
+ * it is 0. This function can't fail. */
+uint64_t bc_run_config_block(const bc_run_config *cfg);
+
 /* Status returned when `stop` was set. */
 #define BC_EINTR 6
 
