@@ -3,8 +3,10 @@
 # write the same result files, dataset by dataset and bit for bit
 # (tests/h5same.py), for runs (Monte Carlo and Latin hypercube) of the default
 # model and of a model with every kind of distribution, a copula, shocks,
-# uncertain elasticities, every kind of savings line and a discount rate, and
-# for a Sobol' study.
+# uncertain elasticities, every kind of savings line and a discount rate, with
+# --set overrides and saved samples, for a Sobol' study, and for a run in two
+# shards (one from each build, merged by B) and a run checkpointed by A,
+# killed and resumed by B, each against A's run in one piece.
 set -u
 a=$(realpath "$1")
 b=$(realpath "$2")
@@ -65,4 +67,35 @@ study default run "$src/models/aarhus-2026.yaml" -n 30000 --seed 3 --threads 2
 study lhs run "$src/models/aarhus-2026.yaml" -n 20000 --seed 5 --sampler lhs
 study kinds run "$tmp/kinds.yaml" -n 30000 --seed 7 --save-samples
 study sobol sobol "$tmp/kinds.yaml" -n 1024 --bootstrap 20 --seed 9
+study overrides run "$src/models/aarhus-2026.yaml" -n 20000 --seed 11 \
+  --set igu.investment=5.5 --set academics.effect=pert:0,0.1,0.2 --save-samples
+
+# shards: A computes the first share, B the second, B merges; the same file as
+# A's run in one piece (7 segments of 64 blocks of 256 runs)
+split=(run "$tmp/kinds.yaml" -n 100000 --seed 13 --block 256 --quiet)
+if "$a" "${split[@]}" -o "$tmp/whole.h5" && "$a" "${split[@]}" --shard 0/2 -o "$tmp/s0.h5" &&
+   "$b" "${split[@]}" --shard 1/2 -o "$tmp/s1.h5" &&
+   "$b" merge "$tmp/s1.h5" "$tmp/s0.h5" -o "$tmp/merged.h5" --quiet; then
+  check "shards of both builds merged: the same datasets" "$py" "$src/tests/h5same.py" \
+    "$tmp/whole.h5" "$tmp/merged.h5"
+else
+  bad "shards: a build failed"
+fi
+
+# checkpoint: A checkpoints after every segment and is killed after the first;
+# B resumes from A's checkpoint and must end where A's uninterrupted run does
+long=(run "$tmp/kinds.yaml" -n 4000000 --seed 17 --block 256 --quiet)
+"$a" "${long[@]}" -o "$tmp/long.h5" || bad "checkpoint: A's run failed"
+"$a" "${long[@]}" -o "$tmp/resumed.h5" --checkpoint "$tmp/ck.h5" --checkpoint-every 0 &
+pid=$!
+for _ in $(seq 1 400); do [ -e "$tmp/ck.h5" ] && break; sleep 0.05; done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+if [ -e "$tmp/ck.h5" ] && [ ! -e "$tmp/resumed.h5" ] &&
+   "$b" "${long[@]}" -o "$tmp/resumed.h5" --resume "$tmp/ck.h5"; then
+  check "checkpoint of A resumed by B: the same datasets" "$py" "$src/tests/h5same.py" \
+    "$tmp/long.h5" "$tmp/resumed.h5"
+else
+  bad "checkpoint: A left no checkpoint, or finished before it was killed, or B's resume failed"
+fi
 summary
