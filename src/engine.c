@@ -82,6 +82,20 @@ uint64_t bc_engine_n_segments(const bc_run_config *cfg)
     return cfg->runs ? (cfg->runs - 1) / per + 1 : 0;
 }
 
+/* floor(S i / n) = (S / n) i + floor((S % n) i / n): exact, and (S % n) i < n^2 <= 2^64. */
+static uint64_t share_start(uint64_t S, uint64_t i, uint64_t n)
+{
+    return S / n * i + S % n * i / n;
+}
+
+void bc_engine_shard_range(const bc_run_config *cfg, uint64_t i, uint64_t n, uint64_t *first,
+                           uint64_t *end)
+{
+    const uint64_t S = bc_engine_n_segments(cfg);
+    *first = share_start(S, i, n);
+    *end = share_start(S, i + 1, n);
+}
+
 static int check_config(const bc_run_config *cfg, bc_error *err)
 {
     if (cfg->runs == 0)

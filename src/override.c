@@ -1,5 +1,6 @@
 /* override.c: command-line overrides of model inputs, "NAME=SPEC" (see
- * bc_model_set in include/bcsim/model.h). */
+ * bc_model_set in include/bcsim/model.h), and a recorded model rebuilt from
+ * its text and overrides (bc_model_load_record). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,5 +186,22 @@ out:
     bc_dist_free(&d);
     free(copy);
     free(name);
+    return rc;
+}
+
+int bc_model_load_record(const char *text, const char *filename, char *const *overrides, size_t n,
+                         bc_model **out, bc_error *err)
+{
+    bc_model *m = NULL;
+    int rc = bc_model_load_string(text, strlen(text), filename, &m, err);
+    for (size_t k = 0; !rc && k < n; k++)
+        rc = bc_model_set(m, overrides[k], err);
+    if (!rc)
+        rc = bc_model_check_finite(m, err);
+    if (rc) {
+        bc_model_free(m);
+        m = NULL;
+    }
+    *out = m;
     return rc;
 }

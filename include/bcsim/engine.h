@@ -85,6 +85,14 @@ int bc_engine_run(const bc_model *m, const bc_run_config *cfg, bc_summary **out,
  * Whatever the pieces, steps or threads, bc_engine_finish gives the summary
  * bc_engine_run gives, bit for bit. */
 uint64_t bc_engine_n_segments(const bc_run_config *cfg);
+/* The segments [*first, *end) of share i of n (i < n <= 2^32) when the run's
+ * S = bc_engine_n_segments(cfg) segments are divided in order as evenly as
+ * possible: *first = floor(S i / n), *end = floor(S (i + 1) / n), computed
+ * without the overflow of S i. The shares of i = 0 .. n-1 cover every
+ * segment once; a share is empty when there are more shares than segments.
+ * What `bcsim run --shard I/N` computes, and each MPI rank. Can't fail. */
+void bc_engine_shard_range(const bc_run_config *cfg, uint64_t i, uint64_t n, uint64_t *first,
+                           uint64_t *end);
 /* Checks as bc_engine_run does (model, memory) before allocating. */
 int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t first, int keep,
                        bc_run_state **out, bc_error *err);

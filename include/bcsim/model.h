@@ -150,6 +150,19 @@ int bc_model_set(bc_model *m, const char *assignment, bc_error *err);
 size_t bc_model_n_overrides(const bc_model *m);
 const char *bc_model_override(const bc_model *m, size_t i);
 
+/* Rebuild the model of a recorded study: load `text` (NUL-terminated, the
+ * model file's text as read) as bc_model_load_string does with `filename`
+ * for messages, apply the n assignments `overrides` in order with
+ * bc_model_set, and check it with bc_model_check_finite, as the study did.
+ * What bcsim replay and bcsim merge do with a result, checkpoint or shard
+ * file's model_text, model_file and overrides. On success *out owns a new
+ * model (bc_model_free); on failure *out is NULL and the status and message
+ * are those of the step that failed (BC_EINVAL, BC_EIO, BC_ENOMEM), without a
+ * prefix. `overrides` may be NULL when n is 0; the caller keeps ownership of
+ * every argument. */
+int bc_model_load_record(const char *text, const char *filename, char *const *overrides, size_t n,
+                         bc_model **out, bc_error *err);
+
 /* Length of the input vector (the sum of all inputs' dims). */
 size_t bc_model_dim(const bc_model *m);
 

@@ -5,10 +5,12 @@
  * -DBCSIM_MPI=ON. */
 #include "mpi_int.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include <mpi.h>
+
+#include "alloc_int.h"
+#include "bcsim/merge.h"
 
 /* Largest message: MPI counts are ints. */
 #define CHUNK (1 << 30)
@@ -58,13 +60,18 @@ int bc_mpi_agree(int rc)
     return worst;
 }
 
+int bc_mpi_from_rank0(int v)
+{
+    MPI_Bcast(&v, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return v;
+}
+
 int bc_mpi_engine_run(const bc_model *m, const bc_run_config *cfg, bc_summary **out, bc_error *err)
 {
     *out = NULL;
     const int rank = bc_mpi_rank(), size = bc_mpi_size();
-    const uint64_t nseg = bc_engine_n_segments(cfg);
-    const uint64_t a = nseg * (uint64_t)rank / (uint64_t)size;
-    const uint64_t b = nseg * (uint64_t)(rank + 1) / (uint64_t)size;
+    uint64_t a, b;
+    bc_engine_shard_range(cfg, (uint64_t)rank, (uint64_t)size, &a, &b);
     bc_run_state *s = NULL;
     void *buf = NULL;
     size_t len = 0;
@@ -78,13 +85,13 @@ int bc_mpi_engine_run(const bc_model *m, const bc_run_config *cfg, bc_summary **
     /* every rank learns whether any failed; the failing ranks keep their message */
     int any = bc_mpi_agree(rc);
     if (any) {
-        free(buf);
+        bc_free(buf);
         if (!rc)
             rc = bc_error_set(err, any, "another MPI rank failed (its message is above)");
         return rc;
     }
     uint64_t mylen = len, *lens = NULL;
-    if (rank == 0 && !(lens = malloc((size_t)size * sizeof *lens)))
+    if (rank == 0 && !(lens = bc_malloc((size_t)size * sizeof *lens)))
         rc = bc_error_set(err, BC_ENOMEM, "out of memory");
     if (MPI_Gather(&mylen, 1, MPI_UINT64_T, lens, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD) !=
         MPI_SUCCESS)
@@ -92,27 +99,23 @@ int bc_mpi_engine_run(const bc_model *m, const bc_run_config *cfg, bc_summary **
     if (rank != 0) {
         if (!rc && send_bytes(buf, mylen, 0))
             rc = bc_error_set(err, BC_EIO, "MPI_Send failed");
-        free(buf);
+        bc_free(buf);
         return rc;
     }
     /* rank 0: its own piece first, then each rank's in rank (= segment) order */
     if (!rc)
-        rc = bc_run_state_unpack(m, cfg, buf, len, &s, err);
-    free(buf);
+        rc = bc_merge_append(m, cfg, buf, len, &s, err);
+    bc_free(buf);
     for (int r = 1; r < size; r++) {
-        unsigned char *p = malloc(lens && lens[r] ? (size_t)lens[r] : 1);
-        bc_run_state *piece = NULL;
+        unsigned char *p = bc_malloc(lens && lens[r] ? (size_t)lens[r] : 1);
         int got = p && !recv_bytes(p, lens ? lens[r] : 0, r);
         if (!rc && !got)
             rc = bc_error_set(err, BC_EIO, "receiving the state of rank %d failed", r);
         if (!rc)
-            rc = bc_run_state_unpack(m, cfg, p, (size_t)lens[r], &piece, err);
-        if (!rc)
-            rc = bc_run_state_append(s, piece, err);
-        bc_run_state_free(piece);
-        free(p);
+            rc = bc_merge_append(m, cfg, p, (size_t)lens[r], &s, err);
+        bc_free(p);
     }
-    free(lens);
+    bc_free(lens);
     if (!rc)
         rc = bc_engine_finish(s, out, err);
     bc_run_state_free(s);
@@ -129,7 +132,7 @@ static int sobol_combine(void *user, const double *local, uint64_t n_local, size
     const int rank = bc_mpi_rank(), size = bc_mpi_size();
     uint64_t mine = n_local, *counts = NULL;
     int rc = BC_OK;
-    if (rank == 0 && !(counts = malloc((size_t)size * sizeof *counts)))
+    if (rank == 0 && !(counts = bc_malloc((size_t)size * sizeof *counts)))
         MPI_Abort(MPI_COMM_WORLD, 1); /* rank 0 cannot take part: stop everyone */
     MPI_Gather(&mine, 1, MPI_UINT64_T, counts, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
     const uint64_t bytes = (uint64_t)len * sizeof(double);
@@ -138,7 +141,7 @@ static int sobol_combine(void *user, const double *local, uint64_t n_local, size
             rc = bc_error_set(err, BC_EIO, "MPI_Send failed");
     } else {
         memset(total, 0, len * sizeof *total);
-        double *wave = malloc(len * sizeof *wave);
+        double *wave = bc_malloc(len * sizeof *wave);
         if (!wave)
             MPI_Abort(MPI_COMM_WORLD, 1);
         for (int r = 0; r < size; r++)
@@ -152,8 +155,8 @@ static int sobol_combine(void *user, const double *local, uint64_t n_local, size
                 for (size_t q = 0; q < len; q++)
                     total[q] += src[q];
             }
-        free(wave);
-        free(counts);
+        bc_free(wave);
+        bc_free(counts);
     }
     /* every rank ends with the same total */
     for (size_t off = 0; off < len; off += CHUNK / sizeof(double)) {
