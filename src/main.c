@@ -740,6 +740,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     bc_error_clear(&err);
     bc_model *m = NULL;
     bc_summary *sum = NULL;
+    bc_run_analysis *ana = NULL;
     char *defpath = NULL, *cmdline = NULL;
     int lrc = study_load(&s, NULL, &m, &err);
     if (lrc) {
@@ -905,7 +906,9 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     if (mpi_rank != 0)
         goto done;
     double seconds = now_seconds() - prog.start;
-    lrc = bc_results_write(s.out, s.force, m, &cfg, sum, cmdline ? cmdline : "", &err);
+    lrc = bc_run_analyse(m, sum, &ana, &err);
+    if (!lrc)
+        lrc = bc_results_write(s.out, s.force, m, &cfg, sum, ana, cmdline ? cmdline : "", &err);
     if (lrc) {
         say("%s", bc_errmsg(&err));
         rc = lrc == BC_EINVAL ? EXIT_USAGE : EXIT_FAIL;
@@ -922,6 +925,7 @@ done:
     free(defpath);
     free(cmdline);
     bc_summary_free(sum);
+    bc_run_analysis_free(ana);
     bc_model_free(m);
 out:
     free(s.sets);
@@ -977,6 +981,7 @@ static int cmd_merge(int argc, char **argv, int full_argc, char **full_argv)
     bc_model *m = NULL;
     bc_run_state *all = NULL;
     bc_summary *sum = NULL;
+    bc_run_analysis *ana = NULL;
     char *cmdline = NULL;
     int lrc = sf ? bc_results_check_path(out, force, &err) : BC_ENOMEM;
     for (size_t k = 0; !lrc && k < nf; k++) {
@@ -1064,7 +1069,10 @@ static int cmd_merge(int argc, char **argv, int full_argc, char **full_argv)
     if (!lrc) {
         cmdline = join_args(full_argc, full_argv);
         writing = 1;
-        lrc = bc_results_write(out, force, m, &sf[0].cfg, sum, cmdline ? cmdline : "", &err);
+        lrc = bc_run_analyse(m, sum, &ana, &err);
+        if (!lrc)
+            lrc = bc_results_write(out, force, m, &sf[0].cfg, sum, ana, cmdline ? cmdline : "",
+                                   &err);
     }
     if (lrc) {
         say("%s", bc_errmsg(&err));
@@ -1083,6 +1091,7 @@ static int cmd_merge(int argc, char **argv, int full_argc, char **full_argv)
     free(cmdline);
     bc_run_state_free(all);
     bc_summary_free(sum);
+    bc_run_analysis_free(ana);
     bc_model_free(m);
     return rc;
 }
@@ -1490,6 +1499,7 @@ static int cmd_sobol(int argc, char **argv, int full_argc, char **full_argv)
     bc_error_clear(&err);
     bc_model *m = NULL;
     bc_sobol_result *res = NULL;
+    bc_tornado *tor = NULL;
     char *defpath = NULL, *cmdline = NULL;
     int lrc = study_load(&s, o.builtin, &m, &err);
     if (lrc) {
@@ -1557,7 +1567,10 @@ static int cmd_sobol(int argc, char **argv, int full_argc, char **full_argv)
                 "has (%zu); used Monte Carlo instead\n",
                 bc_sobolseq_max_dim());
     cmdline = join_args(full_argc, full_argv);
-    lrc = bc_results_write_sobol(s.out, s.force, m, &cfg, res, cmdline ? cmdline : "", &err);
+    lrc = bc_tornado_compute(m, BC_TORNADO_PLO, BC_TORNADO_PHI, &tor, &err);
+    if (!lrc)
+        lrc = bc_results_write_sobol(s.out, s.force, m, &cfg, res, tor, cmdline ? cmdline : "",
+                                     &err);
     if (lrc) {
         say("%s", bc_errmsg(&err));
         rc = lrc == BC_EINVAL ? EXIT_USAGE : EXIT_FAIL;
@@ -1572,6 +1585,7 @@ done:
     free(defpath);
     free(cmdline);
     bc_sobol_result_free(res);
+    bc_tornado_free(tor);
     bc_model_free(m);
 out:
     free(s.sets);
