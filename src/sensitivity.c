@@ -21,7 +21,6 @@
 /* Philox streams of the project: 0-2 the run sampler, 3 the Sobol' shift. */
 enum { STREAM_SOBOL_MC = 4, STREAM_BOOTSTRAP = 5 };
 
-#define DEFAULT_BLOCK 256
 #define WAVE_BLOCKS 16
 
 /* Sums kept per output quantity y, for the estimate and each replicate:
@@ -261,7 +260,7 @@ static double percentile(const double *v, size_t n, double p)
 
 uint64_t bc_sobol_n_waves(const bc_sobol_config *cfg)
 {
-    const uint64_t B = cfg->block ? cfg->block : DEFAULT_BLOCK;
+    const uint64_t B = cfg->block ? cfg->block : BC_SOBOL_DEFAULT_BLOCK;
     const uint64_t nblocks = (cfg->n + B - 1) / B;
     return (nblocks + WAVE_BLOCKS - 1) / WAVE_BLOCKS;
 }
@@ -371,7 +370,7 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
     }
 
     const size_t L = 1 + g.ny * g.T, R = (size_t)g.boot + 1;
-    const uint64_t B = cfg->block ? cfg->block : DEFAULT_BLOCK, N = cfg->n;
+    const uint64_t B = cfg->block ? cfg->block : BC_SOBOL_DEFAULT_BLOCK, N = cfg->n;
     const uint64_t nblocks = (N + B - 1) / B, nwaves = (nblocks + WAVE_BLOCKS - 1) / WAVE_BLOCKS;
     /* this process's share of the waves: all, or [wave_first, wave_end) */
     const uint64_t wf = cfg->combine ? cfg->wave_first : 0;

@@ -289,6 +289,18 @@ static bc_model *load_tiny(void)
     return m;
 }
 
+/* What the writer is given beside the summary. */
+static bc_run_analysis *analyse(const bc_model *m, const bc_summary *s)
+{
+    bc_error err;
+    bc_run_analysis *a = NULL;
+    int rc = bc_run_analyse(m, s, &a, &err);
+    CHECK_INT(rc, BC_OK);
+    if (rc)
+        fprintf(stderr, "%s\n", err.msg);
+    return a;
+}
+
 static bc_summary *run(const bc_model *m, const bc_run_config *cfg)
 {
     bc_error err;
@@ -541,13 +553,14 @@ static void test_default_model(void)
         bc_model_free(m);
         return;
     }
+    bc_run_analysis *a = analyse(m, s);
     char path[512];
     snprintf(path, sizeof path, "%s", in_dir("aarhus.h5"));
     H5E_auto2_t fn0 = NULL, fn1 = NULL;
     void *data0 = NULL, *data1 = NULL;
     H5Eget_auto2(H5E_DEFAULT, &fn0, &data0);
     int rc =
-        bc_results_write(path, 0, m, &cfg, s, "bcsim run models/aarhus-2026.yaml --seed 7", &err);
+        bc_results_write(path, 0, m, &cfg, s, a, "bcsim run models/aarhus-2026.yaml --seed 7", &err);
     CHECK_INT(rc, BC_OK);
     if (rc)
         fprintf(stderr, "%s\n", err.msg);
@@ -580,7 +593,7 @@ static void test_default_model(void)
     /* an existing file without --force: refused, the file untouched */
     struct stat st0, st1;
     CHECK_INT(stat(path, &st0), 0);
-    rc = bc_results_write(path, 0, m, &cfg, s, "again", &err);
+    rc = bc_results_write(path, 0, m, &cfg, s, a, "again", &err);
     CHECK_INT(rc, BC_EINVAL);
     CHECK_HAS(err.msg, path);
     CHECK_HAS(err.msg, "exists; use --force to replace it");
@@ -601,8 +614,8 @@ static void test_default_model(void)
         struct rlimit rl = rl0;
         rl.rlim_cur = limits[i];
         CHECK_INT(setrlimit(RLIMIT_FSIZE, &rl), 0);
-        rc = bc_results_write(path, 1, m, &cfg, s, "full", &err);
-        int new_rc = bc_results_write(in_dir("new.h5"), 0, m, &cfg, s, "full", &err);
+        rc = bc_results_write(path, 1, m, &cfg, s, a, "full", &err);
+        int new_rc = bc_results_write(in_dir("new.h5"), 0, m, &cfg, s, a, "full", &err);
         CHECK_INT(setrlimit(RLIMIT_FSIZE, &rl0), 0);
         CHECK_INT(H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
         CHECK_INT(rc, BC_EIO);
@@ -619,7 +632,7 @@ static void test_default_model(void)
     signal(SIGXFSZ, old);
 
     /* the same with --force: replaced (a new file renamed over it) */
-    rc = bc_results_write(path, 1, m, &cfg, s, "again", &err);
+    rc = bc_results_write(path, 1, m, &cfg, s, a, "again", &err);
     CHECK_INT(rc, BC_OK);
     CHECK_INT(stat(path, &st1), 0);
     CHECK(st1.st_ino != st0.st_ino);
@@ -633,7 +646,7 @@ static void test_default_model(void)
     /* a summary of another model is refused before anything is written */
     bc_model *tiny = load_tiny();
     if (tiny) {
-        rc = bc_results_write(in_dir("mismatch.h5"), 0, tiny, &cfg, s, NULL, &err);
+        rc = bc_results_write(in_dir("mismatch.h5"), 0, tiny, &cfg, s, a, NULL, &err);
         CHECK_INT(rc, BC_EINVAL);
         CHECK_HAS(err.msg, "summary");
         CHECK(!file_exists(in_dir("mismatch.h5")));
@@ -641,10 +654,11 @@ static void test_default_model(void)
     }
     bc_run_config other = cfg;
     other.runs = 19999;
-    CHECK_INT(bc_results_write(in_dir("mismatch.h5"), 0, m, &other, s, NULL, &err), BC_EINVAL);
+    CHECK_INT(bc_results_write(in_dir("mismatch.h5"), 0, m, &other, s, a, NULL, &err), BC_EINVAL);
     CHECK_HAS(err.msg, "runs");
     CHECK_INT(tmp_files_in(tmpdir), 0);
 
+    bc_run_analysis_free(a);
     bc_summary_free(s);
     bc_model_free(m);
 }
@@ -670,11 +684,12 @@ static void test_overrides_replay(void)
         bc_model_free(m);
         return;
     }
+    bc_run_analysis *a = analyse(m, s);
     /* an existing file that is not HDF5 at all, replaced with --force */
     char path[512];
     snprintf(path, sizeof path, "%s", in_dir("tiny.h5"));
     write_text(path, "not a result file\n");
-    int rc = bc_results_write(path, 1, m, &cfg, s, NULL, &err);
+    int rc = bc_results_write(path, 1, m, &cfg, s, a, NULL, &err);
     CHECK_INT(rc, BC_OK);
     if (rc)
         fprintf(stderr, "%s\n", err.msg);
@@ -751,6 +766,7 @@ static void test_overrides_replay(void)
         free(ovs[i]);
     free(ovs);
     CHECK_INT(tmp_files_in(tmpdir), 0);
+    bc_run_analysis_free(a);
     bc_summary_free(s);
     bc_model_free(m);
 }
@@ -776,6 +792,7 @@ static void test_paths(void)
         bc_model_free(m);
         return;
     }
+    bc_run_analysis *a = analyse(m, s);
     bc_error err;
 
     refused(tmpdir, 1, "is a directory");
@@ -804,13 +821,13 @@ static void test_paths(void)
     CHECK_INT(bc_results_check_path(in_dir("fresh.h5"), 0, &err), BC_OK);
 
     /* bc_results_write refuses the same, creating nothing */
-    CHECK_INT(bc_results_write(tmpdir, 1, m, &cfg, s, NULL, &err), BC_EINVAL);
+    CHECK_INT(bc_results_write(tmpdir, 1, m, &cfg, s, a, NULL, &err), BC_EINVAL);
     CHECK_HAS(err.msg, "is a directory");
-    CHECK_INT(bc_results_write("/dev/null", 1, m, &cfg, s, NULL, &err), BC_EINVAL);
+    CHECK_INT(bc_results_write("/dev/null", 1, m, &cfg, s, a, NULL, &err), BC_EINVAL);
     CHECK_HAS(err.msg, "/dev/null");
-    CHECK_INT(bc_results_write(in_dir("nope/out.h5"), 1, m, &cfg, s, NULL, &err), BC_EINVAL);
-    CHECK_INT(bc_results_write(fifo, 1, m, &cfg, s, NULL, &err), BC_EINVAL);
-    CHECK_INT(bc_results_write(dangling, 1, m, &cfg, s, NULL, &err), BC_EINVAL);
+    CHECK_INT(bc_results_write(in_dir("nope/out.h5"), 1, m, &cfg, s, a, NULL, &err), BC_EINVAL);
+    CHECK_INT(bc_results_write(fifo, 1, m, &cfg, s, a, NULL, &err), BC_EINVAL);
+    CHECK_INT(bc_results_write(dangling, 1, m, &cfg, s, a, NULL, &err), BC_EINVAL);
     CHECK(!file_exists(in_dir("no-such-target")));
 
     /* a read-only directory; root may write anywhere, so only as a user */
@@ -818,7 +835,7 @@ static void test_paths(void)
     CHECK_INT(mkdir(ro, 0555), 0);
     if (geteuid() != 0) {
         refused(in_dir("ro/out.h5"), 1, "not writable");
-        CHECK_INT(bc_results_write(in_dir("ro/out.h5"), 1, m, &cfg, s, NULL, &err), BC_EINVAL);
+        CHECK_INT(bc_results_write(in_dir("ro/out.h5"), 1, m, &cfg, s, a, NULL, &err), BC_EINVAL);
         CHECK(!file_exists(in_dir("ro/out.h5")));
     } else {
         printf("read-only directory check skipped: running as root\n");
@@ -828,7 +845,7 @@ static void test_paths(void)
     char cwd[512];
     CHECK(getcwd(cwd, sizeof cwd) != NULL);
     CHECK_INT(chdir(tmpdir), 0);
-    CHECK_INT(bc_results_write("relative.h5", 0, m, &cfg, s, NULL, &err), BC_OK);
+    CHECK_INT(bc_results_write("relative.h5", 0, m, &cfg, s, a, NULL, &err), BC_OK);
     CHECK(file_exists(in_dir("relative.h5")));
     CHECK_INT(chdir(cwd), 0);
 
@@ -837,13 +854,13 @@ static void test_paths(void)
     char stale[600], target[512];
     snprintf(stale, sizeof stale, "%s.tmp.%ld", in_dir("stale.h5"), (long)getpid());
     write_text(stale, "left over");
-    CHECK_INT(bc_results_write(in_dir("stale.h5"), 0, m, &cfg, s, NULL, &err), BC_OK);
+    CHECK_INT(bc_results_write(in_dir("stale.h5"), 0, m, &cfg, s, a, NULL, &err), BC_OK);
     CHECK(!file_exists(stale));
     snprintf(target, sizeof target, "%s", in_dir("target"));
     write_text(target, "keep me");
     snprintf(stale, sizeof stale, "%s.tmp.%ld", in_dir("link.h5"), (long)getpid());
     CHECK_INT(symlink(target, stale), 0);
-    CHECK_INT(bc_results_write(in_dir("link.h5"), 0, m, &cfg, s, NULL, &err), BC_EIO);
+    CHECK_INT(bc_results_write(in_dir("link.h5"), 0, m, &cfg, s, a, NULL, &err), BC_EIO);
     CHECK_HAS(err.msg, "File exists");
     CHECK(!file_exists(in_dir("link.h5")));
     struct stat st;
@@ -853,6 +870,7 @@ static void test_paths(void)
 
     CHECK_INT(tmp_files_in(tmpdir), 0);
     CHECK_INT(tmp_files_in(ro), 0);
+    bc_run_analysis_free(a);
     bc_summary_free(s);
     bc_model_free(m);
 }

@@ -1,7 +1,11 @@
 /* results.h: result files: a run's model, configuration and summary written
  * to one HDF5 file (layout in docs/hdf5-layout.md), and read back for replay,
  * for a readable summary and for CSV export (docs/csv-export.md).
- * This header does not include hdf5.h: HDF5 stays inside src/results.c. */
+ * This header does not include hdf5.h: HDF5 stays behind src/h5util.c (the
+ * helpers) and the modules that use it: src/results_write.c (writing),
+ * src/results_read.c (identity, loading) and src/state_file.c (checkpoints
+ * and shards). src/summary.c and src/export_csv.c work on the loaded file
+ * without HDF5; src/fileio.c publishes every file by rename. */
 #ifndef BCSIM_RESULTS_H
 #define BCSIM_RESULTS_H
 
@@ -36,14 +40,17 @@ extern "C" {
 int bc_results_check_path(const char *path, int force, bc_error *err);
 
 /* Write the result file of a run: model `m` (with its overrides), the run
- * configuration `cfg` and the engine's summary `s` of that run (s must come
+ * configuration `cfg`, the engine's summary `s` of that run (s must come
  * from bc_engine_run(m, cfg, ...): its outputs, years, runs and input
- * components must match m and cfg, else BC_EINVAL). `command_line` is recorded
- * as given (may be NULL: recorded as ""). When s->sample_inputs is non-NULL,
- * every run's inputs and avg_gain are written too (chunked, compressed).
- * /sensitivity/regression is left out when the regression is impossible (the
- * inputs' covariance matrix is singular: fewer runs than uncertain
- * components, or a component that did not vary), never written as NaN.
+ * components must match m and cfg, else BC_EINVAL) and its analysis `a`
+ * (from bc_run_analyse(m, s, ...); required, else BC_EINVAL, as when it is
+ * not of m). The writer computes nothing: /sensitivity/regression is
+ * written from a->src and a->r2 when they are there (bc_run_analyse leaves
+ * them out when the regression is impossible, never writing NaN), and
+ * /sensitivity/tornado from a->tornado when it is there. `command_line` is
+ * recorded as given (may be NULL: recorded as ""). When s->sample_inputs is
+ * non-NULL, every run's inputs and avg_gain are written too (chunked,
+ * compressed).
  *
  * Re-checks the path as bc_results_check_path does, then builds the file in
  * memory, writes it to a temporary file in the same directory, PATH.tmp.PID,
@@ -63,7 +70,7 @@ int bc_results_check_path(const char *path, int force, bc_error *err);
  *
  * Money is in mDKK (avg_gain and gain in mDKK/year); the layout and units of
  * every dataset are in docs/hdf5-layout.md. The caller keeps ownership of m,
- * cfg and s; nothing is kept after the call.
+ * cfg, s and a; nothing is kept after the call.
  *
  * Returns BC_OK; BC_EINVAL (path refused, or s does not match m and cfg);
  * BC_ENOMEM; BC_EHDF5 (the HDF5 library failed: the message names the group,
@@ -75,15 +82,19 @@ int bc_results_check_path(const char *path, int force, bc_error *err);
  * once need an HDF5 built thread-safe (Debian's is). HDF5's own printing of
  * its error stack is switched off during the call and restored afterwards. */
 int bc_results_write(const char *path, int force, const bc_model *m, const bc_run_config *cfg,
-                     const bc_summary *s, const char *command_line, bc_error *err);
+                     const bc_summary *s, const bc_run_analysis *a, const char *command_line,
+                     bc_error *err);
 
 /* Write a Sobol' study the same way: root attributes (study = "sobol"),
  * /outputs, /inputs, /base_case, /sensitivity/sobol/{inputs, outputs, first,
- * total, first_ci, total_ci, mean, variance} and /sensitivity/tornado (see
- * docs/hdf5-layout.md). Errors as bc_results_write. */
+ * total, first_ci, total_ci, mean, variance} from `r` and
+ * /sensitivity/tornado from `tornado` (which the caller computes, with
+ * bc_tornado_compute(m, BC_TORNADO_PLO, BC_TORNADO_PHI, ...), and keeps; see
+ * docs/hdf5-layout.md). Errors as bc_results_write (BC_EINVAL also when m,
+ * cfg, r or tornado is NULL). */
 int bc_results_write_sobol(const char *path, int force, const bc_model *m,
                            const bc_sobol_config *cfg, const bc_sobol_result *r,
-                           const char *command_line, bc_error *err);
+                           const bc_tornado *tornado, const char *command_line, bc_error *err);
 
 /* Read back, for `bcsim replay`, what identifies the run stored in the result
  * file `path`:

@@ -28,6 +28,9 @@ typedef enum bc_sobol_sampler {
 typedef int (*bc_sobol_combine_fn)(void *user, const double *local, uint64_t n_local, size_t len,
                                    double *total, bc_error *err);
 
+/* Base samples per block of a Sobol' study when bc_sobol_config.block is 0. */
+#define BC_SOBOL_DEFAULT_BLOCK 256
+
 typedef struct bc_sobol_config {
     uint64_t n;                 /* base samples N: rows of A and of B; >= 2 */
     uint64_t seed;
@@ -35,7 +38,7 @@ typedef struct bc_sobol_config {
     bc_sobol_sampler sampler;
     int bootstrap;              /* replicates B for the intervals; 0 = none */
     double level;               /* interval level, e.g. 0.95 */
-    uint64_t block;             /* base samples per block; 0 = 256. Results depend on it,
+    uint64_t block;             /* base samples per block; 0 = BC_SOBOL_DEFAULT_BLOCK. Results depend on it,
                                    never on threads */
     void (*progress)(void *user, uint64_t done, uint64_t total);
     void *progress_user;
@@ -103,6 +106,11 @@ int bc_tornado_compute(const bc_model *m, double plo, double phi, bc_tornado **o
                        bc_error *err);
 void bc_tornado_free(bc_tornado *t);
 
+/* The quantiles of the tornado that result files carry (a run's and a
+ * Sobol' study's /sensitivity/tornado). */
+#define BC_TORNADO_PLO 0.1
+#define BC_TORNADO_PHI 0.9
+
 /* Standardised regression coefficients of each output variable on the
  * uncertain input components, from a run's streamed covariance matrix:
  * b = Sxx^-1 Sxy, src_j = b_j sd(x_j) / sd(y), R^2 = Syx Sxx^-1 Sxy / Syy.
@@ -110,6 +118,39 @@ void bc_tornado_free(bc_tornado *t);
  * zero variance get src 0. Returns BC_OK, BC_ENOMEM, or BC_EINVAL when the
  * inputs' covariance matrix is singular. */
 int bc_regression_compute(const bc_summary *s, double *src, double *r2, bc_error *err);
+
+/* What a run's result file carries beyond the engine's summary, computed
+ * from the model and the summary before the file is written (the writer
+ * only writes). Made by bc_run_analyse, freed by bc_run_analysis_free; more
+ * fields may be added. */
+typedef struct bc_run_analysis {
+    size_t n_x, n_y;     /* regressors (uncertain input components) and regressands
+                            (avg_gain and npv of each output: 2 n_outputs) */
+    double *src, *r2;    /* [n_x * n_y] standardised regression coefficients
+                            (component-major) and [n_y] R^2 (bc_regression_compute); both
+                            NULL when there is no regression: no uncertain component,
+                            the inputs' covariance matrix singular, or a coefficient or
+                            R^2 not finite */
+    bc_tornado *tornado; /* at quantiles BC_TORNADO_PLO and BC_TORNADO_PHI; NULL when the
+                            model has no uncertain component */
+} bc_run_analysis;
+
+/* Analyse a run of model `m` whose summary is `s` (from bc_engine_run or
+ * bc_engine_finish with this model): the regression of the outputs on the
+ * uncertain inputs, from the summary's covariance matrix, and the tornado,
+ * which evaluates the model 2 k + 1 times for k uncertain inputs. Neither is
+ * made when the model has no uncertain component (s->n_reg_x = 0); the
+ * regression is left out (src, r2 NULL), not refused, when the covariance
+ * matrix is singular or a result is not finite.
+ *
+ * On success *out is new, owned by the caller (bc_run_analysis_free); on
+ * failure it is NULL. Returns BC_OK, BC_ENOMEM, or BC_EINVAL (no model or
+ * summary). Reentrant; call it outside parallel regions. */
+int bc_run_analyse(const bc_model *m, const bc_summary *s, bc_run_analysis **out,
+                   bc_error *err);
+
+/* Free what bc_run_analyse made; NULL does nothing. */
+void bc_run_analysis_free(bc_run_analysis *a);
 
 #ifdef __cplusplus
 }

@@ -27,6 +27,7 @@ static int merge(const cli_list *files, const char *out, int force, int quiet, i
     bc_state_file *sf = bc_calloc(nf, sizeof *sf);
     bc_model *m = NULL;
     bc_summary *sum = NULL;
+    bc_run_analysis *ana = NULL;
     char *cmdline = NULL;
     int lrc = sf ? bc_results_check_path(out, force, &err) : BC_ENOMEM;
     for (size_t k = 0; !lrc && k < nf; k++) {
@@ -40,7 +41,10 @@ static int merge(const cli_list *files, const char *out, int force, int quiet, i
     if (!lrc) {
         cmdline = command_line(argc, argv);
         writing = 1;
-        lrc = bc_results_write(out, force, m, &sf[0].cfg, sum, cmdline ? cmdline : "", &err);
+        lrc = bc_run_analyse(m, sum, &ana, &err);
+        if (!lrc)
+            lrc = bc_results_write(out, force, m, &sf[0].cfg, sum, ana, cmdline ? cmdline : "",
+                                   &err);
     }
     if (lrc) {
         /* bad shards are bad input (2); a disk that fails the write is not */
@@ -53,6 +57,7 @@ static int merge(const cli_list *files, const char *out, int force, int quiet, i
         bc_state_file_clear(&sf[k]);
     bc_free(sf);
     bc_free(cmdline);
+    bc_run_analysis_free(ana);
     bc_summary_free(sum);
     bc_model_free(m);
     return rc;

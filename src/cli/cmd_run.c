@@ -360,8 +360,12 @@ static int run_study(study *s, bc_run_config *cfg, run_opts *r, int argc, char *
     if (rc || !sum)
         return rc;
     double seconds = now_seconds() - s->prog.start;
-    int lrc =
-        bc_results_write(s->out, s->force, s->m, cfg, sum, s->cmdline ? s->cmdline : "", &s->err);
+    bc_run_analysis *ana = NULL;
+    int lrc = bc_run_analyse(s->m, sum, &ana, &s->err);
+    if (!lrc)
+        lrc = bc_results_write(s->out, s->force, s->m, cfg, sum, ana,
+                               s->cmdline ? s->cmdline : "", &s->err);
+    bc_run_analysis_free(ana);
     if (lrc) {
         rc = say_failure(&s->err, output_status(lrc));
     } else if (!s->quiet) {
@@ -541,8 +545,12 @@ static int sobol_write(study *s, const bc_sobol_config *cfg, const bc_sobol_resu
                 "has (%zu); used Monte Carlo instead\n",
                 bc_sobolseq_max_dim());
     s->cmdline = command_line(argc, argv);
-    int lrc = bc_results_write_sobol(s->out, s->force, s->m, cfg, res, s->cmdline ? s->cmdline : "",
-                                     &s->err);
+    bc_tornado *tor = NULL;
+    int lrc = bc_tornado_compute(s->m, BC_TORNADO_PLO, BC_TORNADO_PHI, &tor, &s->err);
+    if (!lrc)
+        lrc = bc_results_write_sobol(s->out, s->force, s->m, cfg, res, tor,
+                                     s->cmdline ? s->cmdline : "", &s->err);
+    bc_tornado_free(tor);
     if (lrc)
         return say_failure(&s->err, output_status(lrc));
     if (!s->quiet) {

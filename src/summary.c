@@ -1,0 +1,322 @@
+/* summary.c: the terminal report of a result file loaded into memory
+ * (bcsim summary): the study, the outputs, the statistics of the average
+ * annual gain and the top drivers. No HDF5 here: it reads results_int.h. */
+#include "bcsim/results.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc_int.h"
+#include "results_int.h"
+
+#define SUMMARY_WIDTH 100
+
+/* Write s cut to at most `cols` characters (UTF-8 code points; the titles
+ * hold Danish letters), ending in "..." when cut. */
+static void put_cut(FILE *fp, const char *s, size_t cols)
+{
+    size_t n = 0, i = 0, cut = 0;
+    for (; s[i]; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80) {
+            if (n == (cols > 3 ? cols - 3 : 0))
+                cut = i;
+            n++;
+        }
+    if (n <= cols) {
+        fputs(s, fp);
+        return;
+    }
+    fprintf(fp, "%.*s...", (int)cut, s);
+}
+
+/* `s` if it has at most `width` (< 64) characters, else its start and end
+ * around "..." in buf, so that the field of an input name (academics.effect)
+ * stays visible. The names are ASCII. */
+static const char *fit(char buf[64], const char *s, size_t width)
+{
+    size_t n = strlen(s);
+    if (n <= width || width < 8 || width > 63)
+        return s;
+    size_t left = (width - 3) / 2, right = width - 3 - left;
+    snprintf(buf, 64, "%.*s...%s", (int)left, s, s + n - right);
+    return buf;
+}
+
+/* Index of probability p in probs[n], or -1. */
+static int prob_index(const double *probs, size_t n, double p)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fabs(probs[i] - p) < 1e-9)
+            return (int)i;
+    return -1;
+}
+
+/* The (up to) three largest of key(i) for i < n, largest first, into idx;
+ * NaN ranks below every number and is never chosen. Returns how many. */
+static size_t top3(const double *v, size_t n, size_t stride, size_t col, int absval, size_t idx[3])
+{
+    size_t k = 0;
+    for (; k < 3; k++) {
+        int found = 0;
+        double best = 0;
+        for (size_t i = 0; i < n; i++) {
+            double x = v[i * stride + col];
+            if (absval)
+                x = fabs(x);
+            int taken = 0;
+            for (size_t j = 0; j < k; j++)
+                taken |= idx[j] == i;
+            if (taken || isnan(x) || (found && !(x > best)))
+                continue;
+            best = x;
+            idx[k] = i;
+            found = 1;
+        }
+        if (!found)
+            break;
+    }
+    return k;
+}
+
+/* Column of "QUANTITY:ID" in cols[n], or -1. */
+static long find_col(char *const *cols, size_t n, const char *quantity, const char *id)
+{
+    size_t lq = strlen(quantity);
+    for (size_t i = 0; i < n; i++)
+        if (!strncmp(cols[i], quantity, lq) && cols[i][lq] == ':' && !strcmp(cols[i] + lq + 1, id))
+            return (long)i;
+    return -1;
+}
+
+/* Width of the output column of the tables: the longest id, within [9, 16]
+ * (longer ids are cut there; the list of outputs shows them whole). */
+static int id_width(const bc_results_file *r)
+{
+    size_t w = 9;
+    for (size_t o = 0; o < r->n_out; o++)
+        if (strlen(r->out_id[o]) > w)
+            w = strlen(r->out_id[o]);
+    return (int)(w > 16 ? 16 : w);
+}
+
+static void summary_header(const bc_results_file *r, FILE *fp)
+{
+    const int is_sobol = !strcmp(r->study, "sobol");
+    fprintf(fp, "Result file %s\n", r->path);
+    fputs("  model    ", fp);
+    const size_t idlen = strlen(r->model_id);
+    put_cut(fp, r->title, idlen < SUMMARY_WIDTH - 40 ? SUMMARY_WIDTH - 14 - idlen : 26);
+    fprintf(fp, " (%s)\n", r->model_id);
+    if (is_sobol) {
+        fprintf(fp, "  study    sobol: N = %llu base samples", (unsigned long long)r->runs);
+        if (r->evaluations)
+            fprintf(fp, " (%llu evaluations)", (unsigned long long)r->evaluations);
+    } else {
+        fprintf(fp, "  study    %s: %llu runs", r->study, (unsigned long long)r->runs);
+    }
+    fprintf(fp, ", sampler %s, seed %llu\n", r->sampler, (unsigned long long)r->seed);
+    fprintf(fp, "  horizon  %d-%d (%zu year%s)\n", r->start_year, r->start_year + (int)r->years - 1,
+            r->years, r->years == 1 ? "" : "s");
+    fprintf(fp, "  made     %s with bcsim %s\n", r->created[0] ? r->created : "(time not recorded)",
+            r->version[0] ? r->version : "(version not recorded)");
+    fputs("\nOutputs (the proposals, then the portfolio)\n", fp);
+    size_t w = 9;
+    for (size_t o = 0; o < r->n_out; o++)
+        if (strlen(r->out_id[o]) > w)
+            w = strlen(r->out_id[o]);
+    for (size_t o = 0; o < r->n_out; o++) {
+        fprintf(fp, "  %-*s  ", (int)w, r->out_id[o]);
+        put_cut(fp, r->out_title[o], w + 24 < SUMMARY_WIDTH ? SUMMARY_WIDTH - 4 - w : 20);
+        fputc('\n', fp);
+    }
+}
+
+/* "  54.75 % +- 0.05 %" as bcsim run prints it, or n/a. */
+/* x in `width` columns: with 3 decimals where that fits, else in e-notation
+ * with as many digits as fit (outputs of millions of mDKK and more), so that
+ * the report keeps its columns whatever the model. */
+static const char *fixed(char buf[32], double x, int width)
+{
+    if (snprintf(buf, 32, "%*.3f", width, x) <= width)
+        return buf;
+    for (int prec = width - 7; prec >= 0; prec--)
+        if (snprintf(buf, 32, "%*.*e", width, prec, x) <= width)
+            break;
+    return buf;
+}
+
+static void put_prob(FILE *fp, const double *p, const double *se, size_t o)
+{
+    if (p && se)
+        fprintf(fp, "   %6.2f %% +- %4.2f %%", 100 * p[o], 100 * se[o]);
+    else
+        fprintf(fp, "   %18s", "n/a");
+}
+
+static void summary_stats(const bc_results_file *r, FILE *fp)
+{
+    const int w = id_width(r);
+    char b[64];
+    const size_t O = r->n_out, H = r->years;
+    const int i5 = prob_index(r->avg.probs, r->avg.nq, 0.05),
+              i50 = prob_index(r->avg.probs, r->avg.nq, 0.5),
+              i95 = prob_index(r->avg.probs, r->avg.nq, 0.95);
+    fprintf(fp, "\nAverage annual gain %d-%d, mDKK/year, over %llu runs\n", r->start_year,
+            r->start_year + (int)H - 1, (unsigned long long)r->runs);
+    fprintf(fp, "  %-*s %9s %9s %9s %9s%21s%21s\n", w, "output", "mean", "P5", "P50", "P95",
+            "P(break even) +- se", "P(loss > 1) +- se");
+    for (size_t o = 0; o < O; o++) {
+        char num[32];
+        fprintf(fp, "  %-*s %s", w, fit(b, r->out_id[o], (size_t)w), fixed(num, r->avg.mean[o], 9));
+        const int idx[3] = {i5, i50, i95};
+        for (int k = 0; k < 3; k++)
+            if (idx[k] >= 0)
+                fprintf(fp, " %s", fixed(num, r->avg.q[o * r->avg.nq + (size_t)idx[k]], 9));
+            else
+                fprintf(fp, " %9s", "n/a");
+        put_prob(fp, r->be_p, r->be_se, o);
+        put_prob(fp, r->loss_p, r->loss_se, o);
+        fputc('\n', fp);
+    }
+    fputs("Break even: average annual gain >= 0. Loss: average annual gain < -1 mDKK/year.\n", fp);
+    if (!r->loss_p)
+        fputs("This file predates the loss probability (n/a).\n", fp);
+
+    fprintf(fp, "\nMost likely break-even year (the first year whose cumulative gain is >= 0)\n");
+    fprintf(fp, "  %-*s  %-24s %s\n", w, "output", "year", "share of runs");
+    for (size_t o = 0; o < O; o++) {
+        const uint64_t *row = r->bey + o * (H + 1);
+        size_t best = 0;
+        for (size_t j = 1; j <= H; j++)
+            if (row[j] > row[best])
+                best = j;
+        char year[32];
+        if (r->bey_year[best] < 0)
+            snprintf(year, sizeof year, "none within the horizon");
+        else
+            snprintf(year, sizeof year, "%d", r->bey_year[best]);
+        fprintf(fp, "  %-*s  %-24s %9.2f %%\n", w, fit(b, r->out_id[o], (size_t)w), year,
+                100.0 * (double)row[best] / (double)r->runs);
+    }
+}
+
+static void summary_regression(const bc_results_file *r, FILE *fp)
+{
+    const int w = id_width(r);
+    char b[64];
+    fputs("\nTop drivers of the average annual gain: standardised regression coefficients SRC\n"
+          "(linear regression over the runs; ranked by |SRC|; R\xc2\xb2 = share of the variance "
+          "explained)\n",
+          fp);
+    fprintf(fp, "  %-*s  R\xc2\xb2     rank  %-34s %8s\n", w, "output", "input", "SRC");
+    for (size_t o = 0; o < r->n_out; o++) {
+        long y = find_col(r->reg_out, r->reg_ny, "avg_gain", r->out_id[o]);
+        fprintf(fp, "  %-*s", w, fit(b, r->out_id[o], (size_t)w));
+        if (y < 0) {
+            fputs("  (no regression for this output)\n", fp);
+            continue;
+        }
+        size_t idx[3], k = top3(r->src, r->reg_d, r->reg_ny, (size_t)y, 1, idx);
+        fprintf(fp, "  %5.3f", r->r2[y]);
+        if (k == 0)
+            fputs("  (no inputs)\n", fp);
+        for (size_t i = 0; i < k; i++)
+            fprintf(fp, "%*s%-4zu  %-34s %8.3f\n", i ? w + 11 : 2, "", i + 1,
+                    fit(b, r->reg_in[idx[i]], 34), r->src[idx[i] * r->reg_ny + (size_t)y]);
+    }
+}
+
+static void summary_tornado(const bc_results_file *r, FILE *fp)
+{
+    const int w = id_width(r);
+    char b[64];
+    const size_t O = r->n_out, K = r->tor_k;
+    double *swing = bc_malloc((K ? K : 1) * O * sizeof *swing);
+    fprintf(fp,
+            "\nTop drivers of the average annual gain: tornado, mDKK/year (each input alone at its "
+            "\n%g and %g quantile, the others at their base values; ranked by the swing "
+            "|high - low|)\n",
+            r->tor_q[0], r->tor_q[1]);
+    if (!swing) {
+        fputs("  (out of memory)\n", fp);
+        return;
+    }
+    for (size_t q = 0; q < K * O; q++)
+        swing[q] = fabs(r->tor_high[q] - r->tor_low[q]);
+    fprintf(fp, "  %-*s  rank  %-34s %8s %8s %8s\n", w, "output", "input", "low", "high", "swing");
+    for (size_t o = 0; o < O; o++) {
+        size_t idx[3], k = top3(swing, K, O, o, 0, idx);
+        fprintf(fp, "  %-*s", w, fit(b, r->out_id[o], (size_t)w));
+        if (k == 0)
+            fputs("  (no inputs)\n", fp);
+        for (size_t i = 0; i < k; i++) {
+            size_t q = idx[i] * O + o;
+            char lo[32], hi[32], sw[32];
+            fprintf(fp, "%*s%-4zu  %-34s %s %s %s\n", i ? w + 4 : 2, "", i + 1,
+                    fit(b, r->tor_in[idx[i]], 34), fixed(lo, r->tor_low[q], 8),
+                    fixed(hi, r->tor_high[q], 8), fixed(sw, swing[q], 8));
+        }
+    }
+    bc_free(swing);
+}
+
+static void summary_sobol(const bc_results_file *r, FILE *fp)
+{
+    const int w = id_width(r);
+    char b[64];
+    static const char *const qn[2] = {"avg_gain", "break_even"};
+    fputs("\nTop drivers: total Sobol' indices ST", fp);
+    if (r->total_ci) {
+        if (!isnan(r->level))
+            fprintf(fp, " with %g %% bootstrap intervals", 100 * r->level);
+        else
+            fputs(" with bootstrap intervals", fp);
+        if (r->bootstrap)
+            fprintf(fp, " (%llu replicates)", (unsigned long long)r->bootstrap);
+    }
+    fputs("\n(avg_gain: the average annual gain; break_even: the indicator avg_gain >= 0)\n", fp);
+    fprintf(fp, "  %-*s  %-10s  rank  %-32s %6s%s\n", w, "output", "quantity", "input", "ST",
+            r->total_ci ? "  interval" : "");
+    for (size_t o = 0; o < r->n_out; o++) {
+        for (int qi = 0; qi < 2; qi++) {
+            long y = find_col(r->sob_out, r->sob_ny, qn[qi], r->out_id[o]);
+            if (qi == 0)
+                fprintf(fp, "  %-*s  %-10s", w, fit(b, r->out_id[o], (size_t)w), qn[qi]);
+            else
+                fprintf(fp, "  %-*s  %-10s", w, "", qn[qi]);
+            size_t idx[3], k = y < 0 ? 0 : top3(r->total, r->sob_k, r->sob_ny, (size_t)y, 0, idx);
+            if (k == 0)
+                fputs(y < 0 ? "  (not in this file)\n" : "  (not defined: no variance)\n", fp);
+            for (size_t i = 0; i < k; i++) {
+                size_t q = idx[i] * r->sob_ny + (size_t)y;
+                fprintf(fp, "%*s%-4zu  %-32s %6.3f", i ? w + 16 : 2, "", i + 1,
+                        fit(b, r->sob_in[idx[i]], 32), r->total[q]);
+                if (r->total_ci)
+                    fprintf(fp, "  [%6.3f, %6.3f]", r->total_ci[2 * q], r->total_ci[2 * q + 1]);
+                fputc('\n', fp);
+            }
+        }
+    }
+}
+
+int bc_results_summary(const bc_results_file *r, FILE *fp, bc_error *err)
+{
+    summary_header(r, fp);
+    if (r->have_summary)
+        summary_stats(r, fp);
+    if (!strcmp(r->study, "sobol") && r->have_sob)
+        summary_sobol(r, fp);
+    else if (r->have_reg && r->reg_d > 0)
+        summary_regression(r, fp);
+    else if (r->have_tor && r->tor_k > 0)
+        summary_tornado(r, fp);
+    else if (r->have_sob)
+        summary_sobol(r, fp);
+    else
+        fputs("\nDrivers: no sensitivity results in this file (run bcsim sobol).\n", fp);
+    if (fflush(fp) != 0 || ferror(fp))
+        return bc_error_set(err, BC_EIO, "writing the summary failed");
+    return BC_OK;
+}
