@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_int.h"
 #include "model_int.h"
 #include "simd_int.h"
 #include "vmath_int.h"
@@ -402,14 +403,14 @@ int bc_model_check_finite(const bc_model *m, bc_error *err)
     }
     if (m->type != &bc_model_type_bcase)
         return BC_OK;
-    c.at = malloc((m->dim ? m->dim : 1) * sizeof *c.at);
+    c.at = bc_malloc((m->dim ? m->dim : 1) * sizeof *c.at);
     if (!c.at)
         return bc_error_set(err, BC_ENOMEM, "out of memory");
     for (size_t i = 0; i < m->n_inputs; i++)
         for (size_t j = 0; j < m->inputs[i].dim; j++)
             c.at[m->inputs[i].offset + j] = &m->inputs[i];
     int rc = bcase_check(&c);
-    free(c.at);
+    bc_free(c.at);
     return rc;
 }
 
@@ -420,12 +421,12 @@ static void bcase_free(void *impl)
         return;
     for (size_t p = 0; p < bc->n_proposals; p++) {
         for (size_t j = 0; j < bc->proposals[p].n_savings; j++)
-            free(bc->proposals[p].savings[j].name);
-        free(bc->proposals[p].savings);
+            bc_free(bc->proposals[p].savings[j].name);
+        bc_free(bc->proposals[p].savings);
     }
-    free(bc->proposals);
-    free(bc->yearly);
-    free(bc);
+    bc_free(bc->proposals);
+    bc_free(bc->yearly);
+    bc_free(bc);
 }
 
 const bc_model_type bc_model_type_bcase = {

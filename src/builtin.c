@@ -9,6 +9,7 @@
 
 #include <gsl/gsl_math.h>
 
+#include "alloc_int.h"
 #include "model_int.h"
 
 /* The longest unknown name quoted whole in a message. */
@@ -72,13 +73,13 @@ static void sobol_g_eval(const bc_model *m, const double *x, size_t ldx, size_t 
 static const bc_model_type type_ishigami = {
     .name = "ishigami",
     .eval = ishigami_eval,
-    .free_impl = free,
+    .free_impl = bc_free,
 };
 
 static const bc_model_type type_sobol_g = {
     .name = "sobol-g",
     .eval = sobol_g_eval,
-    .free_impl = free,
+    .free_impl = bc_free,
 };
 
 static const ishigami_consts ishigami_default = {.a = 7, .b = 0.1};
@@ -144,7 +145,7 @@ const char *const *bc_model_builtin_names(void)
 static char *dupstr(const char *s)
 {
     size_t n = strlen(s) + 1;
-    char *p = malloc(n);
+    char *p = bc_malloc(n);
     if (p)
         memcpy(p, s, n);
     return p;
@@ -163,7 +164,7 @@ int bc_model_builtin(const char *name, bc_model **out, bc_error *err)
                             name ? name : "");
 
     int rc = BC_OK;
-    bc_model *m = calloc(1, sizeof *m);
+    bc_model *m = bc_calloc(1, sizeof *m);
     if (!m)
         return bc_error_set(err, BC_ENOMEM, "out of memory");
     m->type = def->type;
@@ -171,14 +172,14 @@ int bc_model_builtin(const char *name, bc_model **out, bc_error *err)
     m->years = 1;
     m->discount_rate = 0;
     m->disc[0] = 1; /* (1+r)^-0 */
-    m->impl = malloc(def->consts_size);
+    m->impl = bc_malloc(def->consts_size);
     m->id = dupstr(def->name);
     m->title = dupstr(def->title);
     m->text = dupstr(def->text);
-    m->filename = malloc(strlen("builtin:") + strlen(def->name) + 1);
-    m->inputs = calloc(def->dim, sizeof *m->inputs);
-    m->output_ids = calloc(1, sizeof *m->output_ids);
-    m->output_names = calloc(1, sizeof *m->output_names);
+    m->filename = bc_malloc(strlen("builtin:") + strlen(def->name) + 1);
+    m->inputs = bc_calloc(def->dim, sizeof *m->inputs);
+    m->output_ids = bc_calloc(1, sizeof *m->output_ids);
+    m->output_names = bc_calloc(1, sizeof *m->output_names);
     if (!m->impl || !m->id || !m->title || !m->text || !m->filename || !m->inputs ||
         !m->output_ids || !m->output_names)
         goto nomem;

@@ -14,6 +14,8 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_gamma.h>
 
+#include "alloc_int.h"
+
 #define BIT(k) (1u << (k))
 
 static const char *const kind_names[BC_DIST_KIND_COUNT] = {
@@ -92,9 +94,9 @@ void bc_dist_free(bc_dist *d)
 {
     if (!d)
         return;
-    free(d->values);
-    free(d->weights);
-    free(d->cum);
+    bc_free(d->values);
+    bc_free(d->weights);
+    bc_free(d->cum);
     d->values = d->weights = d->cum = NULL;
     d->n = 0;
 }
@@ -106,9 +108,9 @@ int bc_dist_copy(bc_dist *dst, const bc_dist *src, bc_error *err)
     if (src->kind != BC_DIST_DISCRETE)
         return BC_OK;
     size_t bytes = src->n * sizeof(double);
-    dst->values = malloc(bytes);
-    dst->weights = malloc(bytes);
-    dst->cum = malloc(bytes);
+    dst->values = bc_malloc(bytes);
+    dst->weights = bc_malloc(bytes);
+    dst->cum = bc_malloc(bytes);
     if (!dst->values || !dst->weights || !dst->cum) {
         bc_dist_free(dst);
         return bc_error_set(err, BC_ENOMEM, "out of memory copying a distribution");
@@ -206,9 +208,9 @@ static int init_discrete(bc_dist *d, const bc_dist_params *p, int *bad_key, bc_e
         for (size_t i = 0; i < n; i++)
             total += p->weights[i] / scale;
     }
-    d->values = malloc(n * sizeof(double));
-    d->weights = malloc(n * sizeof(double));
-    d->cum = malloc(n * sizeof(double));
+    d->values = bc_malloc(n * sizeof(double));
+    d->weights = bc_malloc(n * sizeof(double));
+    d->cum = bc_malloc(n * sizeof(double));
     if (!d->values || !d->weights || !d->cum) {
         bc_dist_free(d);
         *bad_key = -1;

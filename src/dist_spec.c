@@ -9,6 +9,8 @@
 
 #include "bcsim/dist.h"
 
+#include "alloc_int.h"
+
 #define BIT(k) (1u << (k))
 
 /* The longest spec quoted whole in a message. */
@@ -127,7 +129,7 @@ int bc_dist_parse_spec(const char *text, bc_dist *out, bc_error *err)
     memset(out, 0, sizeof *out);
     double *vals = NULL, *wts = NULL;
     size_t len = strlen(text);
-    char *copy = malloc(len + 1);
+    char *copy = bc_malloc(len + 1);
     if (!copy)
         return bc_error_set(err, BC_ENOMEM, "out of memory");
     memcpy(copy, text, len + 1);
@@ -173,8 +175,8 @@ int bc_dist_parse_spec(const char *text, bc_dist *out, bc_error *err)
     for (const char *c = params; *c; c++)
         n_tokens += *c == ',';
     if (p.kind == BC_DIST_DISCRETE && n_tokens > 0) {
-        vals = malloc(n_tokens * sizeof *vals);
-        wts = malloc(n_tokens * sizeof *wts);
+        vals = bc_malloc(n_tokens * sizeof *vals);
+        wts = bc_malloc(n_tokens * sizeof *wts);
         if (!vals || !wts) {
             rc = bc_error_set(err, BC_ENOMEM, "out of memory");
             goto out;
@@ -283,8 +285,8 @@ int bc_dist_parse_spec(const char *text, bc_dist *out, bc_error *err)
 out:
     if (rc)
         memset(out, 0, sizeof *out);
-    free(vals);
-    free(wts);
-    free(copy);
+    bc_free(vals);
+    bc_free(wts);
+    bc_free(copy);
     return rc;
 }

@@ -14,6 +14,7 @@
 
 #include <omp.h>
 
+#include "alloc_int.h"
 #include "model_int.h"
 #include "stats_int.h"
 
@@ -44,10 +45,10 @@ struct bc_run_state {
 
 static void ws_free(thread_ws *w, const bc_stats_shape *sh)
 {
-    free(w->x);
-    free(w->u);
-    free(w->xc);
-    free(w->be);
+    bc_free(w->x);
+    bc_free(w->u);
+    bc_free(w->xc);
+    bc_free(w->be);
     bc_block_ws_free(&w->bw);
     bc_thread_acc_free(&w->acc, sh);
 }
@@ -56,10 +57,10 @@ static int ws_init(thread_ws *w, const bc_model *m, const bc_stats_shape *sh)
 {
     memset(w, 0, sizeof *w);
     size_t dim = bc_model_dim(m), d = sh->nx ? sh->nx : 1;
-    w->x = malloc((dim ? dim : 1) * sizeof *w->x);
-    w->u = malloc(d * sizeof *w->u);
-    w->xc = malloc((dim ? dim : 1) * CHUNK * sizeof *w->xc);
-    w->be = malloc(sh->n_outputs * CHUNK * sizeof *w->be);
+    w->x = bc_malloc((dim ? dim : 1) * sizeof *w->x);
+    w->u = bc_malloc(d * sizeof *w->u);
+    w->xc = bc_malloc((dim ? dim : 1) * CHUNK * sizeof *w->xc);
+    w->be = bc_malloc(sh->n_outputs * CHUNK * sizeof *w->be);
     if (!w->x || !w->u || !w->xc || !w->be || bc_block_ws_init(&w->bw, sh) ||
         bc_thread_acc_init(&w->acc, sh, 1))
         return -1;
@@ -166,11 +167,11 @@ void bc_run_state_free(bc_run_state *s)
     bc_block_acc_free(&s->fold);
     for (size_t i = 0; i < s->nsegs; i++)
         bc_block_acc_free(&s->segs[i]);
-    free(s->segs);
+    bc_free(s->segs);
     bc_thread_acc_free(&s->acc, &s->sh);
-    free(s->samp_x);
-    free(s->samp_y);
-    free(s);
+    bc_free(s->samp_x);
+    bc_free(s->samp_y);
+    bc_free(s);
 }
 
 int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t first, int keep,
@@ -203,7 +204,7 @@ int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t fir
     bc_sampler_free(smp);
     if (rc)
         return rc;
-    bc_run_state *s = calloc(1, sizeof *s);
+    bc_run_state *s = bc_calloc(1, sizeof *s);
     if (!s)
         return bc_error_set(err, BC_ENOMEM, "out of memory");
     s->sh = sh;
@@ -226,8 +227,8 @@ int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t fir
             bc_run_state_free(s);
             return bc_error_set(err, BC_ENOMEM, "too many runs to keep every sample in memory");
         }
-        s->samp_x = malloc((size_t)cfg->runs * (d ? d : 1) * sizeof *s->samp_x);
-        s->samp_y = malloc((size_t)cfg->runs * O * sizeof *s->samp_y);
+        s->samp_x = bc_malloc((size_t)cfg->runs * (d ? d : 1) * sizeof *s->samp_x);
+        s->samp_y = bc_malloc((size_t)cfg->runs * O * sizeof *s->samp_y);
         ok = s->samp_x && s->samp_y;
     }
     if (!ok || first > s->nseg) {
@@ -253,7 +254,7 @@ static int take_segment(bc_run_state *s, const bc_block_acc *seg)
     } else {
         if (s->nsegs == s->capsegs) {
             size_t cap = s->capsegs ? 2 * s->capsegs : 16;
-            bc_block_acc *n = realloc(s->segs, cap * sizeof *n);
+            bc_block_acc *n = bc_realloc(s->segs, cap * sizeof *n);
             if (!n)
                 return -1;
             s->segs = n;
@@ -320,12 +321,12 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
     }
     const uint64_t N = cfg->runs, B = s->block;
     const size_t d = sh.nx, O = sh.n_outputs;
-    size_t *off = malloc((d ? d : 1) * sizeof *off); /* component k's place in x */
+    size_t *off = bc_malloc((d ? d : 1) * sizeof *off); /* component k's place in x */
     for (size_t k = 0; off && k < d; k++)
         off[k] = bc_sampler_offset_of(smp, k);
     double *samp_x = s->samp_x, *samp_y = s->samp_y;
-    thread_ws *ws = calloc((size_t)nt, sizeof *ws);
-    bc_block_acc *parts = calloc(BC_SEGMENT_BLOCKS, sizeof *parts), seg;
+    thread_ws *ws = bc_calloc((size_t)nt, sizeof *ws);
+    bc_block_acc *parts = bc_calloc(BC_SEGMENT_BLOCKS, sizeof *parts), seg = {0};
     int ok = ws && parts && off && bc_block_acc_init(&seg, &sh) == 0;
     for (int t = 0; ok && t < nt; t++)
         ok = ws_init(&ws[t], m, &sh) == 0;
@@ -384,6 +385,13 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
             }
             bc_block_finish(&sh, &t->acc, part, &t->bw);
         }
+        /* a histogram that could not grow (in a thread's block) fails the
+         * run here, before the segment is kept */
+        for (int t = 0; t < nt; t++)
+            if (ws[t].acc.oom) {
+                rc = bc_error_set(err, BC_ENOMEM, "out of memory growing a histogram");
+                goto done;
+            }
         /* the segment: its blocks folded in block order */
         bc_block_acc_reset(&seg, &sh);
         for (long j = 0; j < nwave; j++)
@@ -434,12 +442,12 @@ done:
     if (ws)
         for (int t = 0; t < nt; t++)
             ws_free(&ws[t], &sh);
-    free(ws);
+    bc_free(ws);
     if (parts)
         for (int b = 0; b < BC_SEGMENT_BLOCKS; b++)
             bc_block_acc_free(&parts[b]);
-    free(parts);
-    free(off);
+    bc_free(parts);
+    bc_free(off);
     bc_block_acc_free(&seg);
     bc_sampler_free(smp);
     return rc;
@@ -538,7 +546,7 @@ static void put(wbuf *w, const void *src, size_t n)
         size_t cap = w->cap ? w->cap : 4096;
         while (cap < w->n + n)
             cap *= 2;
-        unsigned char *q = realloc(w->p, cap);
+        unsigned char *q = bc_realloc(w->p, cap);
         if (!q) {
             w->oom = 1;
             return;
@@ -572,6 +580,8 @@ int bc_run_state_pack(const bc_run_state *s, void **buf, size_t *len, bc_error *
     *len = 0;
     if (*(const unsigned char *)&one != 1)
         return bc_error_set(err, BC_EINVAL, "checkpoints need a little-endian machine");
+    if (s->acc.oom)
+        return bc_error_set(err, BC_ENOMEM, "out of memory growing a histogram");
     wbuf w = {0};
     const uint64_t head[] = {STATE_MAGIC, sh->n_outputs, sh->years, sh->n_series, sh->nx, sh->p,
                              sh->block, s->runs, s->seed, (uint64_t)s->sampler, s->nseg,
@@ -598,7 +608,7 @@ int bc_run_state_pack(const bc_run_state *s, void **buf, size_t *len, bc_error *
     put_u64(&w, a->nonfinite);
     put_u64(&w, a->first_nonfinite);
     if (w.oom) {
-        free(w.p);
+        bc_free(w.p);
         return bc_error_set(err, BC_ENOMEM, "out of memory packing the run's state");
     }
     *buf = w.p;
@@ -615,7 +625,8 @@ typedef struct rbuf {
 static void get(rbuf *r, void *dst, size_t n)
 {
     if (r->bad || r->n - r->at < n) {
-        r->bad = 1;
+        if (!r->bad) /* a failed allocation (2) stays the reason */
+            r->bad = 1;
         memset(dst, 0, n);
         return;
     }
@@ -708,7 +719,7 @@ int bc_run_state_unpack(const bc_model *m, const bc_run_config *cfg, const void 
         }
         h->e = (int)meta[0];
         if (meta[2] > 0) {
-            h->c = calloc((size_t)meta[2], sizeof *h->c);
+            h->c = bc_calloc((size_t)meta[2], sizeof *h->c);
             if (!h->c) {
                 r.bad = 2;
                 break;

@@ -6,6 +6,7 @@
 
 #include <gsl/gsl_math.h>
 
+#include "alloc_int.h"
 #include "model_int.h"
 
 void bc_model_free(bc_model *m)
@@ -15,27 +16,27 @@ void bc_model_free(bc_model *m)
     if (m->type && m->type->free_impl)
         m->type->free_impl(m->impl);
     for (size_t i = 0; i < m->n_inputs; i++) {
-        free((char *)m->inputs[i].name);
+        bc_free((char *)m->inputs[i].name);
         bc_dist_free(&m->inputs[i].dist);
     }
-    free(m->inputs);
+    bc_free(m->inputs);
     for (size_t o = 0; o < m->n_outputs; o++) {
         if (m->output_ids)
-            free(m->output_ids[o]);
+            bc_free(m->output_ids[o]);
         if (m->output_names)
-            free(m->output_names[o]);
+            bc_free(m->output_names[o]);
     }
-    free(m->output_ids);
-    free(m->output_names);
-    free(m->corr);
+    bc_free(m->output_ids);
+    bc_free(m->output_names);
+    bc_free(m->corr);
     for (size_t i = 0; i < m->n_overrides; i++)
-        free(m->overrides[i]);
-    free(m->overrides);
-    free(m->id);
-    free(m->title);
-    free(m->filename);
-    free(m->text);
-    free(m);
+        bc_free(m->overrides[i]);
+    bc_free(m->overrides);
+    bc_free(m->id);
+    bc_free(m->title);
+    bc_free(m->filename);
+    bc_free(m->text);
+    bc_free(m);
 }
 
 const char *bc_model_id(const bc_model *m) { return m->id; }
@@ -175,23 +176,23 @@ void bc_model_copula_matrix(const bc_model *m, const size_t *ids, size_t k, gsl_
 
 bc_eval *bc_eval_alloc(const bc_model *m, int detail)
 {
-    bc_eval *e = calloc(1, sizeof *e);
+    bc_eval *e = bc_calloc(1, sizeof *e);
     if (!e)
         return NULL;
     size_t n = m->n_outputs, H = m->years;
     e->n_outputs = n;
     e->years = H;
     /* one array: avg_gain, npv, gain (bc_model_eval relies on it) */
-    e->avg_gain = calloc(n * (2 + H), sizeof(double));
+    e->avg_gain = bc_calloc(n * (2 + H), sizeof(double));
     e->npv = e->avg_gain ? e->avg_gain + n : NULL;
     e->gain = e->avg_gain ? e->avg_gain + 2 * n : NULL;
-    e->break_even_year = calloc(n, sizeof(int));
+    e->break_even_year = bc_calloc(n, sizeof(int));
     int ok = e->avg_gain && e->break_even_year;
     if (detail) {
-        e->fte = calloc(n * H, sizeof(double));
-        e->investment = calloc(n * H, sizeof(double));
-        e->benefit_savings = calloc(n * H, sizeof(double));
-        e->other_savings = calloc(n * H, sizeof(double));
+        e->fte = bc_calloc(n * H, sizeof(double));
+        e->investment = bc_calloc(n * H, sizeof(double));
+        e->benefit_savings = bc_calloc(n * H, sizeof(double));
+        e->other_savings = bc_calloc(n * H, sizeof(double));
         ok = ok && e->fte && e->investment && e->benefit_savings && e->other_savings;
     }
     if (!ok) {
@@ -205,11 +206,11 @@ void bc_eval_free(bc_eval *e)
 {
     if (!e)
         return;
-    free(e->avg_gain); /* gain and npv too */
-    free(e->break_even_year);
-    free(e->fte);
-    free(e->investment);
-    free(e->benefit_savings);
-    free(e->other_savings);
-    free(e);
+    bc_free(e->avg_gain); /* gain and npv too */
+    bc_free(e->break_even_year);
+    bc_free(e->fte);
+    bc_free(e->investment);
+    bc_free(e->benefit_savings);
+    bc_free(e->other_savings);
+    bc_free(e);
 }

@@ -12,6 +12,7 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
 
+#include "alloc_int.h"
 #include "model_int.h"
 #include "yaml_int.h"
 
@@ -40,8 +41,8 @@ static uint64_t hash_name(const char *s)
 
 static void name_map_free(name_map *t)
 {
-    free(t->key);
-    free(t->val);
+    bc_free(t->key);
+    bc_free(t->val);
     memset(t, 0, sizeof *t);
 }
 
@@ -71,8 +72,8 @@ static int name_map_put(name_map *t, const char *name, size_t val, long *old)
     if (2 * (t->n + 1) > t->cap) {
         name_map big = {0};
         big.cap = t->cap ? 2 * t->cap : 64;
-        big.key = calloc(big.cap, sizeof *big.key);
-        big.val = malloc(big.cap * sizeof *big.val);
+        big.key = bc_calloc(big.cap, sizeof *big.key);
+        big.val = bc_malloc(big.cap * sizeof *big.val);
         if (!big.key || !big.val) {
             name_map_free(&big);
             return BC_ENOMEM;
@@ -133,7 +134,7 @@ static int oom(ctx *c)
 static char *dupstr(const char *s)
 {
     size_t n = strlen(s) + 1;
-    char *d = malloc(n);
+    char *d = bc_malloc(n);
     if (d)
         memcpy(d, s, n);
     return d;
@@ -320,7 +321,7 @@ static int get_dist(ctx *c, const bc_ynode *n, const char *name, bc_dist *out)
                 rc = perr(c, v, "%s must be a non-empty list of numbers", what);
                 goto out;
             }
-            double *arr = malloc(v->n * sizeof *arr);
+            double *arr = bc_malloc(v->n * sizeof *arr);
             if (!arr) {
                 rc = oom(c);
                 goto out;
@@ -379,8 +380,8 @@ static int get_dist(ctx *c, const bc_ynode *n, const char *name, bc_dist *out)
         rc = perr(c, where, "%s: %s", name, bc_errmsg(&derr));
     }
 out:
-    free(vals);
-    free(wts);
+    bc_free(vals);
+    bc_free(wts);
     return rc;
 }
 
@@ -400,7 +401,7 @@ static int add_input(ctx *c, const bc_ynode *n, const char *name, bounds b, size
     bc_model *m = c->m;
     if (m->n_inputs == c->cap_inputs) {
         size_t cap = c->cap_inputs ? 2 * c->cap_inputs : 32;
-        bc_input *in = realloc(m->inputs, cap * sizeof *in);
+        bc_input *in = bc_realloc(m->inputs, cap * sizeof *in);
         if (!in)
             return oom(c);
         m->inputs = in;
@@ -474,7 +475,7 @@ static int parse_unemployment(ctx *c, const bc_ynode *n)
         /* the H yearly shocks, one input group of standard normals */
         bc_model *m = c->m;
         if (m->n_inputs == c->cap_inputs) {
-            bc_input *in = realloc(m->inputs, (c->cap_inputs + 32) * sizeof *in);
+            bc_input *in = bc_realloc(m->inputs, (c->cap_inputs + 32) * sizeof *in);
             if (!in)
                 return oom(c);
             m->inputs = in;
@@ -550,7 +551,7 @@ static int parse_savings(ctx *c, const bc_ynode *n, const char *pid, bc_proposal
     snprintf(what, sizeof what, "%s.savings", pid);
     if (n->type != BC_Y_SEQ)
         return perr(c, n, "%s must be a list, found %s", what, type_name(n));
-    pr->savings = calloc(n->n ? n->n : 1, sizeof *pr->savings);
+    pr->savings = bc_calloc(n->n ? n->n : 1, sizeof *pr->savings);
     if (!pr->savings)
         return oom(c);
     name_map names = {0};
@@ -684,7 +685,7 @@ static int parse_correlations(ctx *c, const bc_ynode *n)
     if (n->type != BC_Y_SEQ)
         return perr(c, n, "correlations must be a list of [input, input, rho], found %s",
                     type_name(n));
-    m->corr = calloc(n->n ? n->n : 1, sizeof *m->corr);
+    m->corr = bc_calloc(n->n ? n->n : 1, sizeof *m->corr);
     if (!m->corr)
         return oom(c);
     /* names to input indices, and the pairs given so far (as "I J" with
@@ -693,7 +694,7 @@ static int parse_correlations(ctx *c, const bc_ynode *n)
     char *pair_keys = NULL;
     const size_t key_size = 2 * 21 + 2; /* two 64-bit decimals, a space, a NUL */
     int rc = BC_OK;
-    if (n->n && !(pair_keys = malloc(n->n * key_size)))
+    if (n->n && !(pair_keys = bc_malloc(n->n * key_size)))
         rc = oom(c);
     for (size_t i = 0; !rc && i < m->n_inputs; i++) {
         long old;
@@ -757,29 +758,31 @@ static int parse_correlations(ctx *c, const bc_ynode *n)
     }
     name_map_free(&inputs);
     name_map_free(&pairs);
-    free(pair_keys);
+    bc_free(pair_keys);
     if (rc || m->n_corr == 0)
         return rc;
 
     /* The matrix the sampler factors (with GSL) must be positive definite.
      * When it is not, name the inputs of its first leading block that is
      * not. */
-    size_t *ids = malloc(m->n_inputs * sizeof *ids);
+    size_t *ids = bc_malloc(m->n_inputs * sizeof *ids);
     if (!ids)
         return oom(c);
     size_t k = bc_model_correlated_inputs(m, ids);
     if (k > BC_MAX_CORRELATED) {
-        free(ids);
+        bc_free(ids);
         return perr(c, n,
                     "the correlations name %zu inputs; at most %d can be correlated (the "
                     "copula's matrix grows with the square of their number)",
                     k, BC_MAX_CORRELATED);
     }
-    gsl_matrix *a = gsl_matrix_alloc(k, k);
-    if (!a) {
-        free(ids);
+    double *abuf = bc_malloc(k * k * sizeof *abuf);
+    if (!abuf) {
+        bc_free(ids);
         return oom(c);
     }
+    gsl_matrix_view av = gsl_matrix_view_array(abuf, k, k);
+    gsl_matrix *a = &av.matrix;
     bc_model_copula_matrix(m, ids, k, a);
     if (gsl_linalg_cholesky_decomp1(a) != GSL_SUCCESS) {
         bc_model_copula_matrix(m, ids, k, a);
@@ -796,8 +799,8 @@ static int parse_correlations(ctx *c, const bc_ynode *n)
                   "not positive definite)",
                   list);
     }
-    gsl_matrix_free(a);
-    free(ids);
+    bc_free(abuf);
+    bc_free(ids);
     return rc;
 }
 
@@ -811,16 +814,16 @@ static int grow_proposals(ctx *c, size_t total)
     bc_model *m = c->m;
     const size_t old = bc->n_proposals, H = m->years;
     const size_t cap = old == 0 ? (total < 64 ? total : 64) : (2 * old < total ? 2 * old : total);
-    bc_proposal *pr = realloc(bc->proposals, cap * sizeof *pr);
+    bc_proposal *pr = bc_realloc(bc->proposals, cap * sizeof *pr);
     if (pr)
         bc->proposals = pr;
-    double *y = realloc(bc->yearly, cap * 2 * H * sizeof *y);
+    double *y = bc_realloc(bc->yearly, cap * 2 * H * sizeof *y);
     if (y)
         bc->yearly = y;
-    char **ids = realloc(m->output_ids, (cap + 1) * sizeof *ids);
+    char **ids = bc_realloc(m->output_ids, (cap + 1) * sizeof *ids);
     if (ids)
         m->output_ids = ids;
-    char **names = realloc(m->output_names, (cap + 1) * sizeof *names);
+    char **names = bc_realloc(m->output_names, (cap + 1) * sizeof *names);
     if (names)
         m->output_names = names;
     if (!pr || !y || !ids || !names)
@@ -930,10 +933,10 @@ int bc_model_load_string(const char *text, size_t len, const char *filename, bc_
         rc = bc_error_set(err, BC_EINVAL, "%s:1:1: the model file is empty", filename);
         goto done;
     }
-    c.m = calloc(1, sizeof *c.m);
-    c.bc = calloc(1, sizeof *c.bc);
+    c.m = bc_calloc(1, sizeof *c.m);
+    c.bc = bc_calloc(1, sizeof *c.bc);
     if (!c.m || !c.bc) {
-        free(c.bc);
+        bc_free(c.bc);
         rc = oom(&c);
         goto done;
     }
@@ -943,7 +946,7 @@ int bc_model_load_string(const char *text, size_t len, const char *filename, bc_
     name_map_free(&c.ids);
     if (!rc) {
         c.m->filename = dupstr(filename);
-        c.m->text = malloc(len + 1);
+        c.m->text = bc_malloc(len + 1);
         if (!c.m->filename || !c.m->text)
             rc = oom(&c);
         else {
@@ -978,7 +981,7 @@ int bc_model_load_file(const char *path, bc_model **out, bc_error *err)
                 break;
             }
             cap = cap ? 2 * cap : 65536;
-            char *nb = realloc(buf, cap + 1);
+            char *nb = bc_realloc(buf, cap + 1);
             if (!nb) {
                 rc = bc_error_set(err, BC_ENOMEM, "%s: out of memory", path);
                 break;
@@ -996,6 +999,6 @@ int bc_model_load_file(const char *path, bc_model **out, bc_error *err)
     fclose(fp);
     if (!rc)
         rc = bc_model_load_string(buf ? buf : "", len, path, out, err);
-    free(buf);
+    bc_free(buf);
     return rc;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_int.h"
 #include "model_int.h"
 
 /* The longest name and assignment quoted whole in a message. */
@@ -115,7 +116,7 @@ int bc_model_set(bc_model *m, const char *assignment, bc_error *err)
                             QUOTE_MAX, assignment);
     const char *spec = eq + 1;
     size_t nlen = (size_t)(end - start);
-    char *name = malloc(nlen + 1);
+    char *name = bc_malloc(nlen + 1);
     if (!name)
         return bc_error_set(err, BC_ENOMEM, "out of memory");
     memcpy(name, start, nlen);
@@ -168,8 +169,8 @@ int bc_model_set(bc_model *m, const char *assignment, bc_error *err)
 
     /* allocate everything before changing the model */
     size_t alen = strlen(assignment);
-    copy = malloc(alen + 1);
-    char **list = copy ? realloc(m->overrides, (m->n_overrides + 1) * sizeof *list) : NULL;
+    copy = bc_malloc(alen + 1);
+    char **list = copy ? bc_realloc(m->overrides, (m->n_overrides + 1) * sizeof *list) : NULL;
     if (!list) {
         rc = bc_error_set(err, BC_ENOMEM, "out of memory");
         goto out;
@@ -184,8 +185,8 @@ int bc_model_set(bc_model *m, const char *assignment, bc_error *err)
     in->line = in->col = 0;
 out:
     bc_dist_free(&d);
-    free(copy);
-    free(name);
+    bc_free(copy);
+    bc_free(name);
     return rc;
 }
 

@@ -4,13 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_int.h"
+
 /* Evaluate the base case with details; the caller frees both. */
 static int base_eval(const bc_model *m, double **x, bc_eval **e, bc_error *err)
 {
-    *x = malloc(bc_model_dim(m) * sizeof **x);
+    *x = bc_malloc(bc_model_dim(m) * sizeof **x);
     *e = bc_eval_alloc(m, 1);
     if (!*x || !*e) {
-        free(*x);
+        bc_free(*x);
         bc_eval_free(*e);
         *x = NULL;
         *e = NULL;
@@ -90,7 +92,7 @@ int bc_report_base_text(FILE *fp, const bc_model *m, bc_error *err)
                 mean_of(B, H) + mean_of(L, H), mean_of(B, H), e->avg_gain[o],
                 mean_of(e->fte + o * H, H));
     }
-    free(x);
+    bc_free(x);
     bc_eval_free(e);
     return finish(fp, err);
 }
@@ -117,7 +119,7 @@ int bc_report_base_csv(FILE *fp, const bc_model *m, bc_error *err)
             }
             fputc('\n', fp);
         }
-    free(x);
+    bc_free(x);
     bc_eval_free(e);
     return finish(fp, err);
 }

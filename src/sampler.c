@@ -15,6 +15,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_gamma.h>
 
+#include "alloc_int.h"
 #include "model_int.h"
 
 /* Philox streams: independent sequences under the same seed. */
@@ -293,16 +294,16 @@ void bc_sampler_free(bc_sampler *s)
 {
     if (!s)
         return;
-    free(s->input_of);
-    free(s->offset_of);
-    free(s->dist);
-    free(s->table);
-    free(s->tables);
-    free(s->x0);
-    free(s->corr_comp);
-    free(s->chol);
-    free(s->lhs_keys);
-    free(s);
+    bc_free(s->input_of);
+    bc_free(s->offset_of);
+    bc_free(s->dist);
+    bc_free(s->table);
+    bc_free(s->tables);
+    bc_free(s->x0);
+    bc_free(s->corr_comp);
+    bc_free(s->chol);
+    bc_free(s->lhs_keys);
+    bc_free(s);
 }
 
 /* The copula: the correlated components (each a scalar uncertain input) and
@@ -312,15 +313,14 @@ static int setup_copula(bc_sampler *s, bc_error *err)
     const bc_model *m = s->m;
     if (bc_model_n_correlations(m) == 0)
         return BC_OK;
-    size_t *ids = malloc(bc_model_n_inputs(m) * sizeof *ids);
+    size_t *ids = bc_malloc(bc_model_n_inputs(m) * sizeof *ids);
     if (!ids)
         return bc_error_set(err, BC_ENOMEM, "out of memory");
     size_t nc = bc_model_correlated_inputs(m, ids);
-    s->corr_comp = malloc(nc * sizeof *s->corr_comp);
-    s->chol = malloc(nc * nc * sizeof *s->chol);
-    gsl_matrix *a = gsl_matrix_alloc(nc, nc);
+    s->corr_comp = bc_malloc(nc * sizeof *s->corr_comp);
+    s->chol = bc_malloc(nc * nc * sizeof *s->chol);
     int rc = BC_OK;
-    if (!s->corr_comp || !s->chol || !a) {
+    if (!s->corr_comp || !s->chol) {
         rc = bc_error_set(err, BC_ENOMEM, "out of memory");
         goto done;
     }
@@ -334,18 +334,19 @@ static int setup_copula(bc_sampler *s, bc_error *err)
         }
         s->corr_comp[i] = k;
     }
-    bc_model_copula_matrix(m, ids, nc, a);
-    if (gsl_linalg_cholesky_decomp1(a) != GSL_SUCCESS) {
+    /* factorised in place: GSL leaves the factor in the lower triangle */
+    gsl_matrix_view av = gsl_matrix_view_array(s->chol, nc, nc);
+    bc_model_copula_matrix(m, ids, nc, &av.matrix);
+    if (gsl_linalg_cholesky_decomp1(&av.matrix) != GSL_SUCCESS) {
         rc = bc_error_set(err, BC_EINVAL, "the correlation matrix is not positive definite");
         goto done;
     }
     for (size_t i = 0; i < nc; i++)
-        for (size_t j = 0; j < nc; j++)
-            s->chol[i * nc + j] = j <= i ? gsl_matrix_get(a, i, j) : 0.0;
+        for (size_t j = i + 1; j < nc; j++)
+            s->chol[i * nc + j] = 0.0;
     s->nc = nc;
 done:
-    gsl_matrix_free(a);
-    free(ids);
+    bc_free(ids);
     return rc;
 }
 
@@ -356,7 +357,7 @@ int bc_sampler_alloc(const bc_model *m, bc_sampler_kind kind, uint64_t seed, uin
     gsl_set_error_handler_off();
     if (runs == 0)
         return bc_error_set(err, BC_EINVAL, "the number of runs must be at least 1");
-    bc_sampler *s = calloc(1, sizeof *s);
+    bc_sampler *s = bc_calloc(1, sizeof *s);
     if (!s)
         return bc_error_set(err, BC_ENOMEM, "out of memory");
     s->m = m;
@@ -373,12 +374,12 @@ int bc_sampler_alloc(const bc_model *m, bc_sampler_kind kind, uint64_t seed, uin
         }
     }
     s->d = d;
-    s->input_of = malloc((d ? d : 1) * sizeof *s->input_of);
-    s->offset_of = malloc((d ? d : 1) * sizeof *s->offset_of);
-    s->dist = malloc((d ? d : 1) * sizeof *s->dist);
-    s->table = calloc(d ? d : 1, sizeof *s->table);
-    s->tables = malloc((nt ? nt : 1) * sizeof *s->tables);
-    s->x0 = malloc((bc_model_dim(m) ? bc_model_dim(m) : 1) * sizeof *s->x0);
+    s->input_of = bc_malloc((d ? d : 1) * sizeof *s->input_of);
+    s->offset_of = bc_malloc((d ? d : 1) * sizeof *s->offset_of);
+    s->dist = bc_malloc((d ? d : 1) * sizeof *s->dist);
+    s->table = bc_calloc(d ? d : 1, sizeof *s->table);
+    s->tables = bc_malloc((nt ? nt : 1) * sizeof *s->tables);
+    s->x0 = bc_malloc((bc_model_dim(m) ? bc_model_dim(m) : 1) * sizeof *s->x0);
     if (!s->input_of || !s->offset_of || !s->dist || !s->table || !s->tables || !s->x0) {
         bc_sampler_free(s);
         return bc_error_set(err, BC_ENOMEM, "out of memory");
@@ -416,7 +417,7 @@ int bc_sampler_alloc(const bc_model *m, bc_sampler_kind kind, uint64_t seed, uin
         while (bits < 64 && (bits >= 64 ? 0 : (1ULL << bits)) < runs)
             bits += 2;
         s->lhs_half_bits = bits / 2;
-        s->lhs_keys = malloc((d ? d : 1) * LHS_ROUNDS * sizeof *s->lhs_keys);
+        s->lhs_keys = bc_malloc((d ? d : 1) * LHS_ROUNDS * sizeof *s->lhs_keys);
         if (!s->lhs_keys)
             rc = bc_error_set(err, BC_ENOMEM, "out of memory");
         for (size_t c = 0; !rc && c < d; c++) {

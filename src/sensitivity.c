@@ -16,6 +16,7 @@
 #include "bcsim/engine.h"
 #include "bcsim/sampler.h"
 #include "bcsim/sobolseq.h"
+#include "alloc_int.h"
 #include "model_int.h"
 
 /* Philox streams of the project: 0-2 the run sampler, 3 the Sobol' shift. */
@@ -80,36 +81,36 @@ typedef struct ws {
 
 static void ws_free(ws *w)
 {
-    free(w->u);
-    free(w->ua);
-    free(w->x);
-    free(w->xa);
-    free(w->xb);
-    free(w->fa);
-    free(w->fb);
-    free(w->fab);
-    free(w->t);
-    free(w->xs);
-    free(w->v);
-    free(w->be);
+    bc_free(w->u);
+    bc_free(w->ua);
+    bc_free(w->x);
+    bc_free(w->xa);
+    bc_free(w->xb);
+    bc_free(w->fa);
+    bc_free(w->fb);
+    bc_free(w->fab);
+    bc_free(w->t);
+    bc_free(w->xs);
+    bc_free(w->v);
+    bc_free(w->be);
 }
 
 static int ws_init(ws *w, const design *g)
 {
     memset(w, 0, sizeof *w);
-    w->u = malloc(2 * g->d * sizeof *w->u);
-    w->ua = malloc(g->d * sizeof *w->ua);
-    w->x = malloc(g->dim * sizeof *w->x);
-    w->xa = malloc(g->dim * sizeof *w->xa);
-    w->xb = malloc(g->dim * sizeof *w->xb);
-    w->fa = malloc(g->ny * sizeof *w->fa);
-    w->fb = malloc(g->ny * sizeof *w->fb);
-    w->fab = malloc(g->k * g->ny * sizeof *w->fab);
-    w->t = malloc(g->ny * g->T * sizeof *w->t);
+    w->u = bc_malloc(2 * g->d * sizeof *w->u);
+    w->ua = bc_malloc(g->d * sizeof *w->ua);
+    w->x = bc_malloc(g->dim * sizeof *w->x);
+    w->xa = bc_malloc(g->dim * sizeof *w->xa);
+    w->xb = bc_malloc(g->dim * sizeof *w->xb);
+    w->fa = bc_malloc(g->ny * sizeof *w->fa);
+    w->fb = bc_malloc(g->ny * sizeof *w->fb);
+    w->fab = bc_malloc(g->k * g->ny * sizeof *w->fab);
+    w->t = bc_malloc(g->ny * g->T * sizeof *w->t);
     const size_t nb = g->k + 2;
-    w->xs = malloc((g->dim ? g->dim : 1) * nb * sizeof *w->xs);
-    w->v = malloc(g->O * (2 + bc_model_years(g->m)) * nb * sizeof *w->v);
-    w->be = malloc(g->O * nb * sizeof *w->be);
+    w->xs = bc_malloc((g->dim ? g->dim : 1) * nb * sizeof *w->xs);
+    w->v = bc_malloc(g->O * (2 + bc_model_years(g->m)) * nb * sizeof *w->v);
+    w->be = bc_malloc(g->O * nb * sizeof *w->be);
     return w->u && w->ua && w->x && w->xa && w->xb && w->fa && w->fb && w->fab && w->t &&
                    w->xs && w->v && w->be
                ? 0
@@ -269,14 +270,14 @@ void bc_sobol_result_free(bc_sobol_result *r)
 {
     if (!r)
         return;
-    free(r->group_input);
-    free(r->mean);
-    free(r->variance);
-    free(r->first);
-    free(r->total);
-    free(r->first_ci);
-    free(r->total_ci);
-    free(r);
+    bc_free(r->group_input);
+    bc_free(r->mean);
+    bc_free(r->variance);
+    bc_free(r->first);
+    bc_free(r->total);
+    bc_free(r->first_ci);
+    bc_free(r->total_ci);
+    bc_free(r);
 }
 
 int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result **out,
@@ -307,7 +308,7 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
     g.dim = bc_model_dim(m);
     g.O = bc_model_n_outputs(m);
     g.ny = 3 * g.O;
-    bc_sobol_result *res = calloc(1, sizeof *res);
+    bc_sobol_result *res = bc_calloc(1, sizeof *res);
     ws *wss = NULL;
     double *parts = NULL, *total = NULL, *wave = NULL, *boot_first = NULL, *boot_total = NULL, *col = NULL;
     int nt = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
@@ -321,10 +322,10 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
         goto done;
     }
     /* groups: runs of components of the same input */
-    g.g0 = malloc(g.d * sizeof *g.g0);
-    g.g1 = malloc(g.d * sizeof *g.g1);
-    res->group_input = malloc(g.d * sizeof *res->group_input);
-    g.shift = malloc(g.ny * sizeof *g.shift);
+    g.g0 = bc_malloc(g.d * sizeof *g.g0);
+    g.g1 = bc_malloc(g.d * sizeof *g.g1);
+    res->group_input = bc_malloc(g.d * sizeof *res->group_input);
+    g.shift = bc_malloc(g.ny * sizeof *g.shift);
     if (!g.g0 || !g.g1 || !res->group_input || !g.shift) {
         rc = bc_error_set(err, BC_ENOMEM, "out of memory");
         goto done;
@@ -352,10 +353,10 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
 
     /* shift: the base case, so that sums of squares do not cancel */
     {
-        double *x0 = malloc((g.dim ? g.dim : 1) * sizeof *x0);
+        double *x0 = bc_malloc((g.dim ? g.dim : 1) * sizeof *x0);
         bc_eval *e0 = bc_eval_alloc(m, 0);
         if (!x0 || !e0) {
-            free(x0);
+            bc_free(x0);
             bc_eval_free(e0);
             rc = bc_error_set(err, BC_ENOMEM, "out of memory");
             goto done;
@@ -365,7 +366,7 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
         bc_model_base_inputs(m, x0);
         bc_model_eval(m, x0, e0);
         take_y(&g, e0->avg_gain, 1, 0, g.shift); /* a bc_eval: avg_gain, then npv */
-        free(x0);
+        bc_free(x0);
         bc_eval_free(e0);
     }
 
@@ -376,11 +377,11 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
     const uint64_t wf = cfg->combine ? cfg->wave_first : 0;
     const uint64_t we = cfg->combine ? (cfg->wave_end < nwaves ? cfg->wave_end : nwaves) : nwaves;
     const uint64_t nmine = we > wf ? we - wf : 0;
-    wss = calloc((size_t)nt, sizeof *wss);
-    parts = malloc(WAVE_BLOCKS * R * L * sizeof *parts);
-    total = calloc(R * L, sizeof *total);
+    wss = bc_calloc((size_t)nt, sizeof *wss);
+    parts = bc_malloc(WAVE_BLOCKS * R * L * sizeof *parts);
+    total = bc_calloc(R * L, sizeof *total);
     /* combined elsewhere: keep every wave's sums; else one wave at a time */
-    wave = malloc((cfg->combine ? (nmine ? nmine : 1) : 1) * R * L * sizeof *wave);
+    wave = bc_malloc((cfg->combine ? (nmine ? nmine : 1) : 1) * R * L * sizeof *wave);
     int ok = wss && parts && total && wave;
     for (int t = 0; ok && t < nt; t++)
         ok = ws_init(&wss[t], &g) == 0;
@@ -426,10 +427,10 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
     res->n_y = g.ny;
     res->bootstrap = g.boot;
     res->level = cfg->level;
-    res->mean = malloc(g.ny * sizeof(double));
-    res->variance = malloc(g.ny * sizeof(double));
-    res->first = malloc(g.k * g.ny * sizeof(double));
-    res->total = malloc(g.k * g.ny * sizeof(double));
+    res->mean = bc_malloc(g.ny * sizeof(double));
+    res->variance = bc_malloc(g.ny * sizeof(double));
+    res->first = bc_malloc(g.k * g.ny * sizeof(double));
+    res->total = bc_malloc(g.k * g.ny * sizeof(double));
     if (!res->mean || !res->variance || !res->first || !res->total) {
         rc = bc_error_set(err, BC_ENOMEM, "out of memory");
         goto done;
@@ -437,11 +438,11 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
     estimate(&g, total, res->first, res->total, res->mean, res->variance, 1);
     if (g.boot > 0) {
         const size_t KY = g.k * g.ny;
-        boot_first = malloc((size_t)g.boot * KY * sizeof *boot_first);
-        boot_total = malloc((size_t)g.boot * KY * sizeof *boot_total);
-        col = malloc((size_t)g.boot * sizeof *col);
-        res->first_ci = malloc(KY * 2 * sizeof(double));
-        res->total_ci = malloc(KY * 2 * sizeof(double));
+        boot_first = bc_malloc((size_t)g.boot * KY * sizeof *boot_first);
+        boot_total = bc_malloc((size_t)g.boot * KY * sizeof *boot_total);
+        col = bc_malloc((size_t)g.boot * sizeof *col);
+        res->first_ci = bc_malloc(KY * 2 * sizeof(double));
+        res->total_ci = bc_malloc(KY * 2 * sizeof(double));
         if (!boot_first || !boot_total || !col || !res->first_ci || !res->total_ci) {
             rc = bc_error_set(err, BC_ENOMEM, "out of memory");
             goto done;
@@ -466,16 +467,16 @@ done:
     if (wss)
         for (int t = 0; t < nt; t++)
             ws_free(&wss[t]);
-    free(wss);
-    free(parts);
-    free(total);
-    free(wave);
-    free(boot_first);
-    free(boot_total);
-    free(col);
-    free(g.g0);
-    free(g.g1);
-    free(g.shift);
+    bc_free(wss);
+    bc_free(parts);
+    bc_free(total);
+    bc_free(wave);
+    bc_free(boot_first);
+    bc_free(boot_total);
+    bc_free(col);
+    bc_free(g.g0);
+    bc_free(g.g1);
+    bc_free(g.shift);
     bc_sobolseq_free(g.seq);
     bc_sampler_free(g.smp);
     if (rc) {
@@ -490,12 +491,12 @@ void bc_tornado_free(bc_tornado *t)
 {
     if (!t)
         return;
-    free(t->group_input);
-    free(t->base);
-    free(t->low);
-    free(t->high);
-    free(t->order);
-    free(t);
+    bc_free(t->group_input);
+    bc_free(t->base);
+    bc_free(t->low);
+    bc_free(t->high);
+    bc_free(t->order);
+    bc_free(t);
 }
 
 int bc_tornado_compute(const bc_model *m, double plo, double phi, bc_tornado **out,
@@ -509,16 +510,16 @@ int bc_tornado_compute(const bc_model *m, double plo, double phi, bc_tornado **o
     if (rc)
         return rc;
     const size_t d = bc_sampler_dim(s), O = bc_model_n_outputs(m), dim = bc_model_dim(m);
-    bc_tornado *t = calloc(1, sizeof *t);
-    double *x = malloc((dim ? dim : 1) * sizeof *x);
+    bc_tornado *t = bc_calloc(1, sizeof *t);
+    double *x = bc_malloc((dim ? dim : 1) * sizeof *x);
     bc_eval *e = bc_eval_alloc(m, 0);
     if (!t || !x || !e)
         goto oom;
-    t->group_input = malloc((d ? d : 1) * sizeof *t->group_input);
-    t->base = malloc(O * sizeof *t->base);
-    t->low = malloc((d ? d : 1) * O * sizeof *t->low);
-    t->high = malloc((d ? d : 1) * O * sizeof *t->high);
-    t->order = malloc((d ? d : 1) * O * sizeof *t->order);
+    t->group_input = bc_malloc((d ? d : 1) * sizeof *t->group_input);
+    t->base = bc_malloc(O * sizeof *t->base);
+    t->low = bc_malloc((d ? d : 1) * O * sizeof *t->low);
+    t->high = bc_malloc((d ? d : 1) * O * sizeof *t->high);
+    t->order = bc_malloc((d ? d : 1) * O * sizeof *t->order);
     if (!t->group_input || !t->base || !t->low || !t->high || !t->order)
         goto oom;
     t->n_outputs = O;
@@ -554,13 +555,13 @@ int bc_tornado_compute(const bc_model *m, double plo, double phi, bc_tornado **o
             ord[j] = i;
         }
     }
-    free(x);
+    bc_free(x);
     bc_eval_free(e);
     bc_sampler_free(s);
     *out = t;
     return BC_OK;
 oom:
-    free(x);
+    bc_free(x);
     bc_eval_free(e);
     bc_sampler_free(s);
     bc_tornado_free(t);
@@ -578,13 +579,17 @@ int bc_regression_compute(const bc_summary *s, double *src, double *r2, bc_error
         r2[y] = 0;
     if (nx == 0)
         return BC_OK;
-    gsl_matrix *a = gsl_matrix_alloc(nx, nx);
-    gsl_vector *b = gsl_vector_alloc(nx), *beta = gsl_vector_alloc(nx);
+    /* the matrix and vectors in one allocation of ours, so that an
+     * allocation failure is seen (and injected) like every other */
+    double *buf = bc_malloc((nx * nx + 2 * nx) * sizeof *buf);
+    if (!buf)
+        return bc_error_set(err, BC_ENOMEM, "out of memory");
+    gsl_matrix_view av = gsl_matrix_view_array(buf, nx, nx);
+    gsl_vector_view bv = gsl_vector_view_array(buf + nx * nx, nx);
+    gsl_vector_view betav = gsl_vector_view_array(buf + nx * nx + nx, nx);
+    gsl_matrix *a = &av.matrix;
+    gsl_vector *b = &bv.vector, *beta = &betav.vector;
     int rc = BC_OK;
-    if (!a || !b || !beta) {
-        rc = bc_error_set(err, BC_ENOMEM, "out of memory");
-        goto done;
-    }
     for (size_t i = 0; i < nx; i++)
         for (size_t j = 0; j < nx; j++)
             gsl_matrix_set(a, i, j, C[i * p + j]);
@@ -609,8 +614,6 @@ int bc_regression_compute(const bc_summary *s, double *src, double *r2, bc_error
         r2[y] = fit / syy;
     }
 done:
-    gsl_matrix_free(a);
-    gsl_vector_free(b);
-    gsl_vector_free(beta);
+    bc_free(buf);
     return rc;
 }

@@ -7,6 +7,8 @@
 
 #include <Random123/philox.h>
 
+#include "alloc_int.h"
+
 /* Generated at configure time by CMakeLists.txt from
  * boost/random/detail/sobol_table.hpp: bc_sobol_poly[BC_SOBOL_MAX_DIM - 1]
  * (primitive polynomial j, bit i = coefficient of z^i) and
@@ -69,12 +71,12 @@ int bc_sobolseq_alloc(size_t dim, uint64_t seed, bc_sobolseq **out, bc_error *er
         return bc_error_set(err, BC_EINVAL,
                             "Sobol' dimension %zu is out of range: it must be 1 to %d", dim,
                             BC_SOBOL_MAX_DIM);
-    bc_sobolseq *s = calloc(1, sizeof *s);
+    bc_sobolseq *s = bc_calloc(1, sizeof *s);
     if (!s)
         return bc_error_set(err, BC_ENOMEM, "out of memory for a Sobol' sequence");
     s->dim = dim;
-    s->v = malloc(dim * BITS * sizeof *s->v);
-    s->mask = malloc(dim * sizeof *s->mask);
+    s->v = bc_malloc(dim * BITS * sizeof *s->v);
+    s->mask = bc_malloc(dim * sizeof *s->mask);
     if (!s->v || !s->mask) {
         bc_sobolseq_free(s);
         return bc_error_set(err, BC_ENOMEM, "out of memory for a Sobol' sequence of dimension %zu",
@@ -95,9 +97,9 @@ void bc_sobolseq_free(bc_sobolseq *s)
 {
     if (!s)
         return;
-    free(s->v);
-    free(s->mask);
-    free(s);
+    bc_free(s->v);
+    bc_free(s->mask);
+    bc_free(s);
 }
 
 size_t bc_sobolseq_dim(const bc_sobolseq *s)

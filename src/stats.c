@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_int.h"
 #include "simd_int.h"
 #include "stats_int.h"
 
@@ -78,7 +79,7 @@ static int fhist_cover(bc_fhist *h, int64_t *base, int64_t lo, int64_t hi)
     if (h->cap == 0 || lo < *base || hi >= *base + (int64_t)h->cap) {
         const size_t span = (size_t)(hi - lo + 1), size = h->narrow ? 4 : 8;
         const size_t cap = 2 * span > 1024 ? 2 * span : 1024;
-        char *c = calloc(cap, size);
+        char *c = bc_calloc(cap, size);
         if (!c)
             return -1;
         const int64_t nbase = lo - (int64_t)(cap - span) / 2;
@@ -86,7 +87,7 @@ static int fhist_cover(bc_fhist *h, int64_t *base, int64_t lo, int64_t hi)
         if (h->n)
             memcpy(c + (size_t)(h->k0 - nbase) * size, old + (size_t)(h->k0 - *base) * size,
                    h->n * size);
-        free(old);
+        bc_free(old);
         if (h->narrow)
             h->c32 = (uint32_t *)(void *)c;
         else
@@ -167,13 +168,13 @@ int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh, int narrow)
 {
     memset(t, 0, sizeof *t);
     size_t S = sh->n_series, O = sh->n_outputs;
-    t->hist = calloc(S, sizeof *t->hist);
-    t->min = malloc(S * sizeof *t->min);
-    t->max = malloc(S * sizeof *t->max);
-    t->be = calloc(O, sizeof *t->be);
-    t->loss = calloc(O, sizeof *t->loss);
-    t->be_year = calloc(O * (sh->years + 1), sizeof *t->be_year);
-    t->bases = calloc(S, sizeof *t->bases);
+    t->hist = bc_calloc(S, sizeof *t->hist);
+    t->min = bc_malloc(S * sizeof *t->min);
+    t->max = bc_malloc(S * sizeof *t->max);
+    t->be = bc_calloc(O, sizeof *t->be);
+    t->loss = bc_calloc(O, sizeof *t->loss);
+    t->be_year = bc_calloc(O * (sh->years + 1), sizeof *t->be_year);
+    t->bases = bc_calloc(S, sizeof *t->bases);
     if (!t->hist || !t->min || !t->max || !t->be || !t->loss || !t->be_year || !t->bases)
         return -1;
     t->narrow = narrow;
@@ -191,16 +192,16 @@ void bc_thread_acc_free(bc_thread_acc *t, const bc_stats_shape *sh)
 {
     if (t->hist)
         for (size_t s = 0; s < sh->n_series; s++) {
-            free(t->hist[s].c);
-            free(t->hist[s].c32);
+            bc_free(t->hist[s].c);
+            bc_free(t->hist[s].c32);
         }
-    free(t->hist);
-    free(t->min);
-    free(t->max);
-    free(t->be);
-    free(t->loss);
-    free(t->be_year);
-    free(t->bases);
+    bc_free(t->hist);
+    bc_free(t->min);
+    bc_free(t->max);
+    bc_free(t->be);
+    bc_free(t->loss);
+    bc_free(t->be_year);
+    bc_free(t->bases);
     memset(t, 0, sizeof *t);
 }
 
@@ -252,8 +253,8 @@ void bc_thread_acc_reset(const bc_stats_shape *sh, bc_thread_acc *t)
 {
     const size_t O = sh->n_outputs, H = sh->years;
     for (size_t k = 0; k < sh->n_series; k++) {
-        free(t->hist[k].c);
-        free(t->hist[k].c32);
+        bc_free(t->hist[k].c);
+        bc_free(t->hist[k].c32);
         memset(&t->hist[k], 0, sizeof t->hist[k]);
         t->hist[k].e = E0;
         t->hist[k].narrow = t->narrow;
@@ -272,20 +273,22 @@ void bc_thread_acc_reset(const bc_stats_shape *sh, bc_thread_acc *t)
 
 int bc_block_acc_init(bc_block_acc *b, const bc_stats_shape *sh)
 {
+    /* one allocation, carved: mean, m2, rmean, rcom */
+    const size_t ns = sh->n_series, p = sh->p ? sh->p : 1;
     memset(b, 0, sizeof *b);
-    b->mean = calloc(sh->n_series, sizeof *b->mean);
-    b->m2 = calloc(sh->n_series, sizeof *b->m2);
-    b->rmean = calloc(sh->p ? sh->p : 1, sizeof *b->rmean);
-    b->rcom = calloc(sh->p ? sh->p * sh->p : 1, sizeof *b->rcom);
-    return b->mean && b->m2 && b->rmean && b->rcom ? 0 : -1;
+    double *all = bc_calloc(2 * ns + p + p * p, sizeof *all);
+    if (!all)
+        return -1;
+    b->mean = all;
+    b->m2 = all + ns;
+    b->rmean = all + 2 * ns;
+    b->rcom = all + 2 * ns + p;
+    return 0;
 }
 
 void bc_block_acc_free(bc_block_acc *b)
 {
-    free(b->mean);
-    free(b->m2);
-    free(b->rmean);
-    free(b->rcom);
+    bc_free(b->mean); /* the one allocation of bc_block_acc_init */
     memset(b, 0, sizeof *b);
 }
 
@@ -311,17 +314,17 @@ int bc_block_ws_init(bc_block_ws *w, const bc_stats_shape *sh)
 {
     w->zs = stride(sh->block);
     w->used = 0;
-    w->v = malloc(sh->n_series * w->zs * sizeof *w->v);
-    w->z = malloc((sh->p ? sh->p : 1) * w->zs * sizeof *w->z);
-    w->scratch = malloc(sh->block * sizeof *w->scratch);
+    w->v = bc_malloc(sh->n_series * w->zs * sizeof *w->v);
+    w->z = bc_malloc((sh->p ? sh->p : 1) * w->zs * sizeof *w->z);
+    w->scratch = bc_malloc(sh->block * sizeof *w->scratch);
     return w->v && w->z && w->scratch ? 0 : -1;
 }
 
 void bc_block_ws_free(bc_block_ws *w)
 {
-    free(w->v);
-    free(w->z);
-    free(w->scratch);
+    bc_free(w->v);
+    bc_free(w->z);
+    bc_free(w->scratch);
     w->v = w->z = w->scratch = NULL;
 }
 
@@ -565,38 +568,38 @@ void bc_summary_free(bc_summary *s)
         return;
     bc_series *all[3] = {&s->avg_gain, &s->npv, &s->gain};
     for (int i = 0; i < 3; i++) {
-        free(all[i]->mean);
-        free(all[i]->sd);
-        free(all[i]->min);
-        free(all[i]->max);
-        free(all[i]->q);
-        free(all[i]->edges);
-        free(all[i]->counts);
+        bc_free(all[i]->mean);
+        bc_free(all[i]->sd);
+        bc_free(all[i]->min);
+        bc_free(all[i]->max);
+        bc_free(all[i]->q);
+        bc_free(all[i]->edges);
+        bc_free(all[i]->counts);
     }
-    free(s->be_prob);
-    free(s->be_se);
-    free(s->loss_prob);
-    free(s->loss_se);
-    free(s->be_year_counts);
-    free(s->reg_mean);
-    free(s->reg_cov);
-    free(s->sample_inputs);
-    free(s->sample_avg_gain);
-    free(s);
+    bc_free(s->be_prob);
+    bc_free(s->be_se);
+    bc_free(s->loss_prob);
+    bc_free(s->loss_se);
+    bc_free(s->be_year_counts);
+    bc_free(s->reg_mean);
+    bc_free(s->reg_cov);
+    bc_free(s->sample_inputs);
+    bc_free(s->sample_avg_gain);
+    bc_free(s);
 }
 
 static int series_alloc(bc_series *r, size_t n, int hist)
 {
     r->n = n;
-    r->mean = calloc(n, sizeof(double));
-    r->sd = calloc(n, sizeof(double));
-    r->min = calloc(n, sizeof(double));
-    r->max = calloc(n, sizeof(double));
-    r->q = calloc(n * BC_NQ, sizeof(double));
+    r->mean = bc_calloc(n, sizeof(double));
+    r->sd = bc_calloc(n, sizeof(double));
+    r->min = bc_calloc(n, sizeof(double));
+    r->max = bc_calloc(n, sizeof(double));
+    r->q = bc_calloc(n * BC_NQ, sizeof(double));
     int ok = r->mean && r->sd && r->min && r->max && r->q;
     if (hist) {
-        r->edges = calloc(n * (BC_HIST_BINS + 1), sizeof(double));
-        r->counts = calloc(n * BC_HIST_BINS, sizeof(uint64_t));
+        r->edges = bc_calloc(n * (BC_HIST_BINS + 1), sizeof(double));
+        r->counts = bc_calloc(n * BC_HIST_BINS, sizeof(uint64_t));
         ok = ok && r->edges && r->counts;
     }
     return ok ? 0 : -1;
@@ -622,7 +625,7 @@ static int finish_series(const bc_stats_shape *sh, bc_thread_acc *threads, int n
         e++;
     }
     size_t span = (size_t)(kmax - kmin + 1);
-    uint64_t *c = calloc(span, sizeof *c);
+    uint64_t *c = bc_calloc(span, sizeof *c);
     if (!c)
         return -1;
     for (int i = 0; i < nt; i++) {
@@ -660,7 +663,7 @@ static int finish_series(const bc_stats_shape *sh, bc_thread_acc *threads, int n
         for (size_t j = 0; j < span; j++)
             counts[j / per] += c[j];
     }
-    free(c);
+    bc_free(c);
     return 0;
 }
 
@@ -668,7 +671,7 @@ int bc_stats_summarise(const bc_stats_shape *sh, const bc_block_acc *total,
                        bc_thread_acc *threads, int n_threads, uint64_t runs, bc_summary **out)
 {
     const size_t O = sh->n_outputs, H = sh->years, p = sh->p;
-    bc_summary *r = calloc(1, sizeof *r);
+    bc_summary *r = bc_calloc(1, sizeof *r);
     *out = NULL;
     if (!r)
         return -1;
@@ -677,13 +680,13 @@ int bc_stats_summarise(const bc_stats_shape *sh, const bc_block_acc *total,
     r->years = H;
     r->n_reg_x = sh->nx;
     r->n_reg_y = 2 * O;
-    r->be_prob = calloc(O, sizeof(double));
-    r->be_se = calloc(O, sizeof(double));
-    r->loss_prob = calloc(O, sizeof(double));
-    r->loss_se = calloc(O, sizeof(double));
-    r->be_year_counts = calloc(O * (H + 1), sizeof(uint64_t));
-    r->reg_mean = calloc(p ? p : 1, sizeof(double));
-    r->reg_cov = calloc(p ? p * p : 1, sizeof(double));
+    r->be_prob = bc_calloc(O, sizeof(double));
+    r->be_se = bc_calloc(O, sizeof(double));
+    r->loss_prob = bc_calloc(O, sizeof(double));
+    r->loss_se = bc_calloc(O, sizeof(double));
+    r->be_year_counts = bc_calloc(O * (H + 1), sizeof(uint64_t));
+    r->reg_mean = bc_calloc(p ? p : 1, sizeof(double));
+    r->reg_cov = bc_calloc(p ? p * p : 1, sizeof(double));
     if (!r->be_prob || !r->be_se || !r->loss_prob || !r->loss_se || !r->be_year_counts || !r->reg_mean || !r->reg_cov ||
         series_alloc(&r->avg_gain, O, 1) || series_alloc(&r->npv, O, 1) ||
         series_alloc(&r->gain, O * H, 1))

@@ -51,7 +51,8 @@ typedef struct bc_thread_acc {
 typedef struct bc_block_acc {
     uint64_t n;
     double *mean, *m2;       /* [n_series] Welford */
-    double *rmean, *rcom;    /* [p], [p * p]: regression means and co-moments */
+    double *rmean, *rcom;    /* [p], [p * p]: regression means and co-moments; all
+                                four in one allocation (mean is its start) */
 } bc_block_acc;
 
 /* Per-thread scratch: the current block's series values and regression

@@ -5,6 +5,7 @@
 
 #include <yaml.h>
 
+#include "alloc_int.h"
 #include "yaml_int.h"
 
 void bc_yaml_free(bc_ynode *node)
@@ -13,15 +14,15 @@ void bc_yaml_free(bc_ynode *node)
         return;
     for (size_t i = 0; i < node->n; i++)
         bc_yaml_free(node->kids[i]);
-    free(node->kids);
-    free(node);
+    bc_free(node->kids);
+    bc_free(node);
 }
 
 static int add_kid(bc_ynode *parent, bc_ynode *kid)
 {
     if (parent->n == parent->cap) {
         size_t cap = parent->cap ? 2 * parent->cap : 8;
-        bc_ynode **k = realloc(parent->kids, cap * sizeof *k);
+        bc_ynode **k = bc_realloc(parent->kids, cap * sizeof *k);
         if (!k)
             return BC_ENOMEM;
         parent->kids = k;
@@ -35,7 +36,7 @@ static int add_kid(bc_ynode *parent, bc_ynode *kid)
  * scalar rather than two (10^5 proposals hold 1.4 million scalars). */
 static bc_ynode *new_node(bc_ytype type, const yaml_mark_t *mark, size_t len)
 {
-    bc_ynode *n = calloc(1, sizeof *n + len + 1);
+    bc_ynode *n = bc_calloc(1, sizeof *n + len + 1);
     if (n) {
         n->type = type;
         n->line = (int)mark->line + 1;
