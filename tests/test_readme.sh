@@ -50,4 +50,14 @@ for f in "$tmp"/yaml.*.yaml; do
 done
 [ "$nyaml" -ge 1 ] && ok || bad "no README model file found"
 
+# the source map names every file of src/ and src/cli/ (but private headers),
+# and no file that is gone
+for f in "$src"/src/*.c "$src"/src/cli/*.c; do
+  rel=${f#"$src"/}
+  grep -qF "| \`$rel\` |" "$src/README.md" && ok || bad "the README's source map does not list $rel"
+done
+while read -r rel; do
+  [ -e "$src/$rel" ] && ok || bad "the README's source map lists $rel, which is not there"
+done < <(grep -oE '^\| `src/[^`]+` \|' "$src/README.md" | sed -E 's/^\| `([^`]+)` \|$/\1/')
+
 summary
