@@ -142,14 +142,6 @@ const char *const *bc_model_builtin_names(void)
     return builtin_names;
 }
 
-static char *dupstr(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = bc_malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
 
 int bc_model_builtin(const char *name, bc_model **out, bc_error *err)
 {
@@ -173,9 +165,9 @@ int bc_model_builtin(const char *name, bc_model **out, bc_error *err)
     m->discount_rate = 0;
     m->disc[0] = 1; /* (1+r)^-0 */
     m->impl = bc_malloc(def->consts_size);
-    m->id = dupstr(def->name);
-    m->title = dupstr(def->title);
-    m->text = dupstr(def->text);
+    m->id = bc_strdup(def->name);
+    m->title = bc_strdup(def->title);
+    m->text = bc_strdup(def->text);
     m->filename = bc_malloc(strlen("builtin:") + strlen(def->name) + 1);
     m->inputs = bc_calloc(def->dim, sizeof *m->inputs);
     m->output_ids = bc_calloc(1, sizeof *m->output_ids);
@@ -190,8 +182,8 @@ int bc_model_builtin(const char *name, bc_model **out, bc_error *err)
     /* From here bc_model_free releases whatever is set: zeroed names and
      * distributions are safe to free. */
     m->n_outputs = 1;
-    m->output_ids[0] = dupstr("f");
-    m->output_names[0] = dupstr("f(x)");
+    m->output_ids[0] = bc_strdup("f");
+    m->output_names[0] = bc_strdup("f(x)");
     if (!m->output_ids[0] || !m->output_names[0])
         goto nomem;
     m->n_inputs = def->dim;
@@ -200,7 +192,7 @@ int bc_model_builtin(const char *name, bc_model **out, bc_error *err)
         bc_input *in = &m->inputs[i];
         char buf[32];
         snprintf(buf, sizeof buf, "x%zu", i + 1);
-        if (!(in->name = dupstr(buf)))
+        if (!(in->name = bc_strdup(buf)))
             goto nomem;
         in->offset = i;
         in->dim = 1;

@@ -320,6 +320,26 @@ done:
     return rc;
 }
 
+/* The memory type in which to read strings of file type ft: C's strings in
+ * ft's character set, variable-length when ft's are (*var = 1), else of ft's
+ * size (*size) plus a terminating NUL. H5I_INVALID_HID when HDF5 fails. */
+static hid_t str_memtype(hid_t ft, htri_t *var, size_t *size)
+{
+    *var = H5Tis_variable_str(ft);
+    *size = H5Tget_size(ft);
+    H5T_cset_t cset = H5Tget_cset(ft);
+    hid_t mt = H5I_INVALID_HID;
+    if (*var < 0 || cset < 0 || *size == 0 || (mt = H5Tcopy(H5T_C_S1)) < 0)
+        return H5I_INVALID_HID;
+    if (H5Tset_cset(mt, cset) < 0 ||
+        (*var ? H5Tset_size(mt, H5T_VARIABLE) < 0
+              : H5Tset_size(mt, *size + 1) < 0 || H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0)) {
+        H5Tclose(mt);
+        return H5I_INVALID_HID;
+    }
+    return mt;
+}
+
 /* Root attribute `name` as a new string; variable- or fixed-length. */
 int bc_h5_attr_read_str(const bc_h5ctx *c, const char *name, char **out)
 {
@@ -330,17 +350,15 @@ int bc_h5_attr_read_str(const bc_h5ctx *c, const char *name, char **out)
     int rc = attr_open(c, NULL, name, H5T_STRING, 1, &a, &ft, what);
     if (rc)
         return rc;
-    htri_t var = H5Tis_variable_str(ft);
-    H5T_cset_t cset = H5Tget_cset(ft);
-    size_t size = H5Tget_size(ft);
-    if (var < 0 || cset < 0 || size == 0 || (mt = H5Tcopy(H5T_C_S1)) < 0 ||
-        H5Tset_cset(mt, cset) < 0) {
+    htri_t var;
+    size_t size;
+    if ((mt = str_memtype(ft, &var, &size)) < 0) {
         rc = bc_h5_fail(c, "cannot get the string type of attribute %s", name);
         goto done;
     }
     if (var) {
         char *p = NULL;
-        if (H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Aread(a, mt, &p) < 0) {
+        if (H5Aread(a, mt, &p) < 0) {
             rc = bc_h5_fail(c, "cannot read attribute %s", name);
             goto done;
         }
@@ -352,8 +370,7 @@ int bc_h5_attr_read_str(const bc_h5ctx *c, const char *name, char **out)
             rc = bc_error_set(c->err, BC_ENOMEM, "out of memory");
             goto done;
         }
-        if (H5Tset_size(mt, size + 1) < 0 || H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0 ||
-            H5Aread(a, mt, buf) < 0) {
+        if (H5Aread(a, mt, buf) < 0) {
             rc = bc_h5_fail(c, "cannot read attribute %s", name);
             goto done;
         }
@@ -595,11 +612,9 @@ int bc_h5_read_strs(const bc_h5ctx *c, const char *name, size_t want, size_t *n,
     int rc = ds_open(c, name, H5T_STRING, 1, &want, &dim, &cnt, &ds, &ft);
     if (rc)
         return rc;
-    htri_t var = H5Tis_variable_str(ft);
-    H5T_cset_t cset = H5Tget_cset(ft);
-    size_t size = H5Tget_size(ft);
-    if (var < 0 || cset < 0 || size == 0 || (mt = H5Tcopy(H5T_C_S1)) < 0 ||
-        H5Tset_cset(mt, cset) < 0) {
+    htri_t var;
+    size_t size;
+    if ((mt = str_memtype(ft, &var, &size)) < 0) {
         rc = bc_h5_fail(c, "cannot get the string type of dataset %s", name);
         goto done;
     }
@@ -611,11 +626,6 @@ int bc_h5_read_strs(const bc_h5ctx *c, const char *name, size_t want, size_t *n,
         !(var ? (void *)(p = bc_calloc(cnt ? cnt : 1, sizeof *p))
               : (void *)(b = bc_malloc(cnt * (size + 1) + 1)))) {
         rc = bc_error_set(c->err, BC_ENOMEM, "out of memory reading %s", name);
-        goto done;
-    }
-    if (var ? H5Tset_size(mt, H5T_VARIABLE) < 0
-            : H5Tset_size(mt, size + 1) < 0 || H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0) {
-        rc = bc_h5_fail(c, "cannot make the string type for dataset %s", name);
         goto done;
     }
     /* After a failed read of variable-length strings, HDF5 1.10 leaves those
