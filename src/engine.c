@@ -298,6 +298,65 @@ static int absorb_threads(bc_run_state *s, thread_ws *ws, int nt)
     return 0;
 }
 
+/* What one segment's blocks [b0, b0 + nwave) share while threads run them. */
+typedef struct seg_job {
+    const bc_model *m;
+    const bc_sampler *smp;
+    const bc_stats_shape *sh;
+    const size_t *off;        /* component k's place in a run's inputs */
+    double *samp_x, *samp_y;  /* saved samples, or NULL */
+    uint64_t N, B;            /* runs, runs per block */
+} seg_job;
+
+/* Run blocks [b0, b0 + nwave) of a segment on nt threads, block j's partial
+ * into parts[j] (the order of the fold is the caller's). */
+static void run_blocks(const seg_job *job, thread_ws *ws, bc_block_acc *parts, int nt,
+                       uint64_t b0, long nwave)
+{
+    const bc_model *m = job->m;
+    const bc_sampler *smp = job->smp;
+    const bc_stats_shape *shp = job->sh;
+    const size_t *off = job->off;
+    double *samp_x = job->samp_x, *samp_y = job->samp_y;
+    const uint64_t N = job->N, B = job->B;
+    const size_t d = shp->nx, O = shp->n_outputs;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) default(none) \
+    shared(ws, parts, smp, m, shp, samp_x, samp_y, off) firstprivate(b0, nwave, B, N, d, O)
+    for (long j = 0; j < nwave; j++) {
+        thread_ws *t = &ws[omp_get_thread_num()];
+        bc_block_acc *part = &parts[j];
+        const uint64_t r0 = (b0 + (uint64_t)j) * B;
+        const uint64_t r1 = N - r0 > B ? r0 + B : N; /* r0 < N; r0 + B may wrap */
+        bc_block_acc_reset(part, shp);
+        const size_t zs = t->bw.zs;
+        for (uint64_t c0 = r0; c0 < r1;) { /* c0 + CHUNK may wrap near 2^64 */
+            const size_t n = r1 - c0 < CHUNK ? (size_t)(r1 - c0) : CHUNK;
+            /* draws: into the chunk's inputs and the block's regression
+             * variables; the model: into the block's series */
+            double *zin = bc_block_ws_inputs(&t->bw), *ser = bc_block_ws_series(&t->bw);
+            for (size_t i = 0; i < n; i++) {
+                bc_sampler_inputs(smp, c0 + i, t->x, t->u);
+                for (size_t k = 0; k < d; k++) {
+                    const double v = t->x[off[k]];
+                    t->xc[off[k] * CHUNK + i] = v;
+                    zin[k * zs + i] = v;
+                    if (samp_x)
+                        samp_x[(c0 + i) * d + k] = v;
+                }
+            }
+            const bc_batch_out out = {.v = ser, .ldv = zs, .be = t->be, .ldb = CHUNK};
+            bc_model_eval_batch(m, t->xc, CHUNK, n, &out);
+            if (samp_y)
+                for (size_t i = 0; i < n; i++)
+                    for (size_t o = 0; o < O; o++)
+                        samp_y[(c0 + i) * O + o] = ser[o * zs + i];
+            bc_stats_add_runs(shp, &t->acc, &t->bw, t->be, CHUNK, n, c0);
+            c0 += n;
+        }
+        bc_block_finish(shp, &t->acc, part, &t->bw);
+    }
+}
+
 int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state *s,
                       uint64_t seg_end, bc_error *err)
 {
@@ -320,7 +379,7 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
         return bc_error_set(err, BC_EINVAL, "the state belongs to another model");
     }
     const uint64_t N = cfg->runs, B = s->block;
-    const size_t d = sh.nx, O = sh.n_outputs;
+    const size_t d = sh.nx;
     size_t *off = bc_malloc((d ? d : 1) * sizeof *off); /* component k's place in x */
     for (size_t k = 0; off && k < d; k++)
         off[k] = bc_sampler_offset_of(smp, k);
@@ -350,41 +409,8 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
         const uint64_t b0 = s->next * BC_SEGMENT_BLOCKS;
         const uint64_t b1 = b0 + BC_SEGMENT_BLOCKS < nblocks ? b0 + BC_SEGMENT_BLOCKS : nblocks;
         const long nwave = (long)(b1 - b0);
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) default(none) \
-    shared(ws, parts, smp, m, sh, samp_x, samp_y, off) firstprivate(b0, nwave, B, N, d, O)
-        for (long j = 0; j < nwave; j++) {
-            thread_ws *t = &ws[omp_get_thread_num()];
-            bc_block_acc *part = &parts[j];
-            const uint64_t r0 = (b0 + (uint64_t)j) * B;
-            const uint64_t r1 = N - r0 > B ? r0 + B : N; /* r0 < N; r0 + B may wrap */
-            bc_block_acc_reset(part, &sh);
-            const size_t zs = t->bw.zs;
-            for (uint64_t c0 = r0; c0 < r1;) { /* c0 + CHUNK may wrap near 2^64 */
-                const size_t n = r1 - c0 < CHUNK ? (size_t)(r1 - c0) : CHUNK;
-                /* draws: into the chunk's inputs and the block's regression
-                 * variables; the model: into the block's series */
-                double *zin = bc_block_ws_inputs(&t->bw), *ser = bc_block_ws_series(&t->bw);
-                for (size_t i = 0; i < n; i++) {
-                    bc_sampler_inputs(smp, c0 + i, t->x, t->u);
-                    for (size_t k = 0; k < d; k++) {
-                        const double v = t->x[off[k]];
-                        t->xc[off[k] * CHUNK + i] = v;
-                        zin[k * zs + i] = v;
-                        if (samp_x)
-                            samp_x[(c0 + i) * d + k] = v;
-                    }
-                }
-                const bc_batch_out out = {.v = ser, .ldv = zs, .be = t->be, .ldb = CHUNK};
-                bc_model_eval_batch(m, t->xc, CHUNK, n, &out);
-                if (samp_y)
-                    for (size_t i = 0; i < n; i++)
-                        for (size_t o = 0; o < O; o++)
-                            samp_y[(c0 + i) * O + o] = ser[o * zs + i];
-                bc_stats_add_runs(&sh, &t->acc, &t->bw, t->be, CHUNK, n, c0);
-                c0 += n;
-            }
-            bc_block_finish(&sh, &t->acc, part, &t->bw);
-        }
+        const seg_job job = {m, smp, &sh, off, samp_x, samp_y, N, B};
+        run_blocks(&job, ws, parts, nt, b0, nwave);
         /* a histogram that could not grow (in a thread's block) fails the
          * run here, before the segment is kept */
         for (int t = 0; t < nt; t++)
