@@ -266,6 +266,140 @@ uint64_t bc_sobol_n_waves(const bc_sobol_config *cfg)
     return (nblocks + WAVE_BLOCKS - 1) / WAVE_BLOCKS;
 }
 
+/* The configuration's refusals, before anything is made. */
+static int sobol_check(const bc_sobol_config *cfg, bc_error *err)
+{
+    if (cfg->n < 2)
+        return bc_error_set(err, BC_EINVAL, "N must be at least 2 base samples");
+    if (cfg->bootstrap < 0 || cfg->bootstrap > 100000)
+        return bc_error_set(err, BC_EINVAL, "the bootstrap replicates must be 0 to 100000");
+    if (cfg->bootstrap > 0 && !(cfg->level > 0 && cfg->level < 1))
+        return bc_error_set(err, BC_EINVAL, "the interval level must lie in (0, 1)");
+    if (cfg->bootstrap > 0 && cfg->bootstrap < 10)
+        return bc_error_set(err, BC_EINVAL,
+                            "at least 10 bootstrap replicates are needed for an interval");
+    return BC_OK;
+}
+
+/* The design's groups, runs of components of the same input (g->k of them,
+ * each input's index in res->group_input), and the shift of every result
+ * by the base case, so that sums of squares do not cancel. */
+static int design_groups(design *g, bc_sobol_result *res, bc_error *err)
+{
+    /* groups: runs of components of the same input */
+    g->g0 = bc_malloc(g->d * sizeof *g->g0);
+    g->g1 = bc_malloc(g->d * sizeof *g->g1);
+    res->group_input = bc_malloc(g->d * sizeof *res->group_input);
+    g->shift = bc_malloc(g->ny * sizeof *g->shift);
+    if (!g->g0 || !g->g1 || !res->group_input || !g->shift) {
+        return bc_error_set(err, BC_ENOMEM, "out of memory");
+    }
+    for (size_t c = 0; c < g->d; c++) {
+        size_t in = bc_sampler_input_of(g->smp, c);
+        if (g->k == 0 || res->group_input[g->k - 1] != in) {
+            res->group_input[g->k] = in;
+            g->g0[g->k] = c;
+            g->k++;
+        }
+        g->g1[g->k - 1] = c + 1;
+    }
+    g->T = T_FIXED + 2 * g->k;
+    /* shift: the base case, so that sums of squares do not cancel */
+    {
+        double *x0 = bc_malloc((g->dim ? g->dim : 1) * sizeof *x0);
+        bc_eval *e0 = bc_eval_alloc(g->m, 0);
+        if (!x0 || !e0) {
+            bc_free(x0);
+            bc_eval_free(e0);
+            return bc_error_set(err, BC_ENOMEM, "out of memory");
+        }
+        for (size_t y = 0; y < g->ny; y++)
+            g->shift[y] = 0;
+        bc_model_base_inputs(g->m, x0);
+        bc_model_eval(g->m, x0, e0);
+        take_y(g, e0->avg_gain, 1, 0, g->shift); /* a bc_eval: avg_gain, then npv */
+        bc_free(x0);
+        bc_eval_free(e0);
+    }
+    return BC_OK;
+}
+
+/* The bootstrap's percentile intervals at cfg->level from the replicates'
+ * sums (total + r L, r = 1 .. g->boot), into res->first_ci and total_ci. */
+static int sobol_intervals(const design *g, const bc_sobol_config *cfg, const double *total,
+                           size_t L, bc_sobol_result *res, bc_error *err)
+{
+    const size_t KY = g->k * g->ny;
+    double *boot_first = bc_malloc((size_t)g->boot * KY * sizeof *boot_first);
+    double *boot_total = bc_malloc((size_t)g->boot * KY * sizeof *boot_total);
+    double *col = bc_malloc((size_t)g->boot * sizeof *col);
+    res->first_ci = bc_malloc(KY * 2 * sizeof(double));
+    res->total_ci = bc_malloc(KY * 2 * sizeof(double));
+    int rc = BC_OK;
+    if (!boot_first || !boot_total || !col || !res->first_ci || !res->total_ci) {
+        rc = bc_error_set(err, BC_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int r = 0; r < g->boot; r++)
+        estimate(g, total + (size_t)(r + 1) * L, boot_first + (size_t)r * KY,
+                 boot_total + (size_t)r * KY, NULL, NULL, 0);
+    const double plo = (1 - cfg->level) / 2, phi = (1 + cfg->level) / 2;
+    for (size_t q = 0; q < KY; q++) {
+        for (int pass = 0; pass < 2; pass++) {
+            const double *src = pass ? boot_total : boot_first;
+            double *ci = pass ? res->total_ci : res->first_ci;
+            for (int r = 0; r < g->boot; r++)
+                col[r] = src[(size_t)r * KY + q];
+            qsort(col, (size_t)g->boot, sizeof *col, cmp_double);
+            ci[2 * q] = percentile(col, (size_t)g->boot, plo);
+            ci[2 * q + 1] = percentile(col, (size_t)g->boot, phi);
+        }
+    }
+done:
+    bc_free(boot_first);
+    bc_free(boot_total);
+    bc_free(col);
+    return rc;
+}
+
+/* Waves [wf, we) of the design's blocks on nt threads, each wave's sums
+ * (R replicates of L) into `wave` (one a wave when combined elsewhere, else
+ * one slot added to `total` in wave order). */
+static int run_waves(const design *g, const bc_sobol_config *cfg, ws *wss, double *parts,
+                     double *total, double *wave, int nt, uint64_t wf, uint64_t we,
+                     uint64_t nblocks, size_t R, size_t L, bc_error *err)
+{
+    const uint64_t B = cfg->block ? cfg->block : BC_SOBOL_DEFAULT_BLOCK, N = cfg->n;
+    for (uint64_t wv = wf; wv < we; wv++) {
+        if (cfg->stop && *cfg->stop) {
+            return bc_error_set(err, BC_EINTR, "interrupted");
+        }
+        const uint64_t w0 = wv * WAVE_BLOCKS;
+        const uint64_t w1 = w0 + WAVE_BLOCKS < nblocks ? w0 + WAVE_BLOCKS : nblocks;
+        const long nwave = (long)(w1 - w0);
+        const design *gp = g;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) default(none) \
+    shared(wss, parts, gp) firstprivate(w0, nwave, B, N, R, L)
+        for (long j = 0; j < nwave; j++) {
+            uint64_t i0 = (w0 + (uint64_t)j) * B, i1 = i0 + B < N ? i0 + B : N;
+            block_run(gp, &wss[omp_get_thread_num()], parts + (size_t)j * R * L, i0, i1);
+        }
+        /* the wave's blocks summed in block order, then the waves in wave
+         * order into the total: a wave is the unit computed elsewhere (MPI) */
+        double *wsum = cfg->combine ? wave + (wv - wf) * R * L : wave;
+        memset(wsum, 0, R * L * sizeof *wsum);
+        for (long j = 0; j < nwave; j++)
+            for (size_t q = 0; q < R * L; q++)
+                wsum[q] += parts[(size_t)j * R * L + q];
+        if (!cfg->combine)
+            for (size_t q = 0; q < R * L; q++)
+                total[q] += wsum[q];
+        if (cfg->progress)
+            cfg->progress(cfg->progress_user, w1 * B < N ? w1 * B : N, we * WAVE_BLOCKS * B < N ? we * WAVE_BLOCKS * B : N);
+    }
+    return BC_OK;
+}
+
 void bc_sobol_result_free(bc_sobol_result *r)
 {
     if (!r)
@@ -285,15 +419,9 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
 {
     *out = NULL;
     gsl_set_error_handler_off();
-    if (cfg->n < 2)
-        return bc_error_set(err, BC_EINVAL, "N must be at least 2 base samples");
-    if (cfg->bootstrap < 0 || cfg->bootstrap > 100000)
-        return bc_error_set(err, BC_EINVAL, "the bootstrap replicates must be 0 to 100000");
-    if (cfg->bootstrap > 0 && !(cfg->level > 0 && cfg->level < 1))
-        return bc_error_set(err, BC_EINVAL, "the interval level must lie in (0, 1)");
-    if (cfg->bootstrap > 0 && cfg->bootstrap < 10)
-        return bc_error_set(err, BC_EINVAL,
-                            "at least 10 bootstrap replicates are needed for an interval");
+    int rc = sobol_check(cfg, err);
+    if (rc)
+        return rc;
     pois_init();
 
     design g;
@@ -301,7 +429,7 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
     g.m = m;
     g.seed = cfg->seed;
     g.boot = cfg->bootstrap;
-    int rc = bc_sampler_alloc(m, BC_SAMPLER_MC, cfg->seed, 1, &g.smp, err);
+    rc = bc_sampler_alloc(m, BC_SAMPLER_MC, cfg->seed, 1, &g.smp, err);
     if (rc)
         return rc;
     g.d = bc_sampler_dim(g.smp);
@@ -310,7 +438,7 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
     g.ny = 3 * g.O;
     bc_sobol_result *res = bc_calloc(1, sizeof *res);
     ws *wss = NULL;
-    double *parts = NULL, *total = NULL, *wave = NULL, *boot_first = NULL, *boot_total = NULL, *col = NULL;
+    double *parts = NULL, *total = NULL, *wave = NULL;
     int nt = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
     if (!res) {
         rc = bc_error_set(err, BC_ENOMEM, "out of memory");
@@ -321,25 +449,8 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
                           "the model has no uncertain inputs: there is nothing to analyse");
         goto done;
     }
-    /* groups: runs of components of the same input */
-    g.g0 = bc_malloc(g.d * sizeof *g.g0);
-    g.g1 = bc_malloc(g.d * sizeof *g.g1);
-    res->group_input = bc_malloc(g.d * sizeof *res->group_input);
-    g.shift = bc_malloc(g.ny * sizeof *g.shift);
-    if (!g.g0 || !g.g1 || !res->group_input || !g.shift) {
-        rc = bc_error_set(err, BC_ENOMEM, "out of memory");
+    if ((rc = design_groups(&g, res, err)))
         goto done;
-    }
-    for (size_t c = 0; c < g.d; c++) {
-        size_t in = bc_sampler_input_of(g.smp, c);
-        if (g.k == 0 || res->group_input[g.k - 1] != in) {
-            res->group_input[g.k] = in;
-            g.g0[g.k] = c;
-            g.k++;
-        }
-        g.g1[g.k - 1] = c + 1;
-    }
-    g.T = T_FIXED + 2 * g.k;
 
     res->sampler = cfg->sampler;
     if (cfg->sampler == BC_SOBOL_QMC) {
@@ -351,24 +462,6 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
         }
     }
 
-    /* shift: the base case, so that sums of squares do not cancel */
-    {
-        double *x0 = bc_malloc((g.dim ? g.dim : 1) * sizeof *x0);
-        bc_eval *e0 = bc_eval_alloc(m, 0);
-        if (!x0 || !e0) {
-            bc_free(x0);
-            bc_eval_free(e0);
-            rc = bc_error_set(err, BC_ENOMEM, "out of memory");
-            goto done;
-        }
-        for (size_t y = 0; y < g.ny; y++)
-            g.shift[y] = 0;
-        bc_model_base_inputs(m, x0);
-        bc_model_eval(m, x0, e0);
-        take_y(&g, e0->avg_gain, 1, 0, g.shift); /* a bc_eval: avg_gain, then npv */
-        bc_free(x0);
-        bc_eval_free(e0);
-    }
 
     const size_t L = 1 + g.ny * g.T, R = (size_t)g.boot + 1;
     const uint64_t B = cfg->block ? cfg->block : BC_SOBOL_DEFAULT_BLOCK, N = cfg->n;
@@ -389,34 +482,8 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
         rc = bc_error_set(err, BC_ENOMEM, "out of memory setting up the Sobol' design");
         goto done;
     }
-    for (uint64_t wv = wf; wv < we; wv++) {
-        if (cfg->stop && *cfg->stop) {
-            rc = bc_error_set(err, BC_EINTR, "interrupted");
-            goto done;
-        }
-        const uint64_t w0 = wv * WAVE_BLOCKS;
-        const uint64_t w1 = w0 + WAVE_BLOCKS < nblocks ? w0 + WAVE_BLOCKS : nblocks;
-        const long nwave = (long)(w1 - w0);
-        const design *gp = &g;
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) default(none) \
-    shared(wss, parts, gp) firstprivate(w0, nwave, B, N, R, L)
-        for (long j = 0; j < nwave; j++) {
-            uint64_t i0 = (w0 + (uint64_t)j) * B, i1 = i0 + B < N ? i0 + B : N;
-            block_run(gp, &wss[omp_get_thread_num()], parts + (size_t)j * R * L, i0, i1);
-        }
-        /* the wave's blocks summed in block order, then the waves in wave
-         * order into the total: a wave is the unit computed elsewhere (MPI) */
-        double *wsum = cfg->combine ? wave + (wv - wf) * R * L : wave;
-        memset(wsum, 0, R * L * sizeof *wsum);
-        for (long j = 0; j < nwave; j++)
-            for (size_t q = 0; q < R * L; q++)
-                wsum[q] += parts[(size_t)j * R * L + q];
-        if (!cfg->combine)
-            for (size_t q = 0; q < R * L; q++)
-                total[q] += wsum[q];
-        if (cfg->progress)
-            cfg->progress(cfg->progress_user, w1 * B < N ? w1 * B : N, we * WAVE_BLOCKS * B < N ? we * WAVE_BLOCKS * B : N);
-    }
+    if ((rc = run_waves(&g, cfg, wss, parts, total, wave, nt, wf, we, nblocks, R, L, err)))
+        goto done;
     if (cfg->combine && (rc = cfg->combine(cfg->combine_user, wave, nmine, R * L, total, err)))
         goto done;
 
@@ -436,33 +503,8 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
         goto done;
     }
     estimate(&g, total, res->first, res->total, res->mean, res->variance, 1);
-    if (g.boot > 0) {
-        const size_t KY = g.k * g.ny;
-        boot_first = bc_malloc((size_t)g.boot * KY * sizeof *boot_first);
-        boot_total = bc_malloc((size_t)g.boot * KY * sizeof *boot_total);
-        col = bc_malloc((size_t)g.boot * sizeof *col);
-        res->first_ci = bc_malloc(KY * 2 * sizeof(double));
-        res->total_ci = bc_malloc(KY * 2 * sizeof(double));
-        if (!boot_first || !boot_total || !col || !res->first_ci || !res->total_ci) {
-            rc = bc_error_set(err, BC_ENOMEM, "out of memory");
-            goto done;
-        }
-        for (int r = 0; r < g.boot; r++)
-            estimate(&g, total + (size_t)(r + 1) * L, boot_first + (size_t)r * KY,
-                     boot_total + (size_t)r * KY, NULL, NULL, 0);
-        const double plo = (1 - cfg->level) / 2, phi = (1 + cfg->level) / 2;
-        for (size_t q = 0; q < KY; q++) {
-            for (int pass = 0; pass < 2; pass++) {
-                const double *src = pass ? boot_total : boot_first;
-                double *ci = pass ? res->total_ci : res->first_ci;
-                for (int r = 0; r < g.boot; r++)
-                    col[r] = src[(size_t)r * KY + q];
-                qsort(col, (size_t)g.boot, sizeof *col, cmp_double);
-                ci[2 * q] = percentile(col, (size_t)g.boot, plo);
-                ci[2 * q + 1] = percentile(col, (size_t)g.boot, phi);
-            }
-        }
-    }
+    if (g.boot > 0 && (rc = sobol_intervals(&g, cfg, total, L, res, err)))
+        goto done;
 done:
     if (wss)
         for (int t = 0; t < nt; t++)
@@ -471,9 +513,6 @@ done:
     bc_free(parts);
     bc_free(total);
     bc_free(wave);
-    bc_free(boot_first);
-    bc_free(boot_total);
-    bc_free(col);
     bc_free(g.g0);
     bc_free(g.g1);
     bc_free(g.shift);
