@@ -32,6 +32,26 @@ static int add_kid(bc_ynode *parent, bc_ynode *kid)
     return BC_OK;
 }
 
+/* libyaml's failure as FILE:LINE:COL: YAML syntax error: ... */
+static int syntax_error(const yaml_parser_t *parser, const char *file, bc_error *err)
+{
+    /* An unclosed flow bracket is noticed later, possibly at the end
+     * of the file: report where it opened. Otherwise report the
+     * problem's place, and name where the enclosing construct began. */
+    const yaml_mark_t *pm = &parser->problem_mark, *cm = &parser->context_mark;
+    int flow = parser->context && strstr(parser->context, "flow") != NULL;
+    const yaml_mark_t *at = flow ? cm : pm, *other = flow ? pm : cm;
+    char where[80] = "";
+    if (parser->context)
+        snprintf(where, sizeof where, " (%s %d:%d)", flow ? "noticed at" : "which began at",
+                 (int)other->line + 1, (int)other->column + 1);
+    return bc_error_set(err, parser->error == YAML_MEMORY_ERROR ? BC_ENOMEM : BC_EINVAL,
+                        "%s:%d:%d: YAML syntax error: %s%s%s%s", file, (int)at->line + 1,
+                        (int)at->column + 1, parser->problem ? parser->problem : "unknown",
+                        parser->context ? " " : "", parser->context ? parser->context : "",
+                        where);
+}
+
 /* A node with room for `len` bytes of text and a NUL: one allocation per
  * scalar rather than two (10^5 proposals hold 1.4 million scalars). */
 static bc_ynode *new_node(bc_ytype type, const yaml_mark_t *mark, size_t len)
@@ -61,21 +81,7 @@ int bc_yaml_parse(const char *text, size_t len, const char *file, bc_ynode **roo
 
     while (!done) {
         if (!yaml_parser_parse(&parser, &ev)) {
-            /* An unclosed flow bracket is noticed later, possibly at the end
-             * of the file: report where it opened. Otherwise report the
-             * problem's place, and name where the enclosing construct began. */
-            const yaml_mark_t *pm = &parser.problem_mark, *cm = &parser.context_mark;
-            int flow = parser.context && strstr(parser.context, "flow") != NULL;
-            const yaml_mark_t *at = flow ? cm : pm, *other = flow ? pm : cm;
-            char where[80] = "";
-            if (parser.context)
-                snprintf(where, sizeof where, " (%s %d:%d)", flow ? "noticed at" : "which began at",
-                         (int)other->line + 1, (int)other->column + 1);
-            rc = bc_error_set(err, parser.error == YAML_MEMORY_ERROR ? BC_ENOMEM : BC_EINVAL,
-                              "%s:%d:%d: YAML syntax error: %s%s%s%s", file, (int)at->line + 1,
-                              (int)at->column + 1, parser.problem ? parser.problem : "unknown",
-                              parser.context ? " " : "", parser.context ? parser.context : "",
-                              where);
+            rc = syntax_error(&parser, file, err);
             break;
         }
         const yaml_mark_t *mk = &ev.start_mark;
