@@ -122,69 +122,148 @@ static int number(bc_error *err, const char *text, const char *tok, double *out)
     }
 }
 
-int bc_dist_parse_spec(const char *text, bc_dist *out, bc_error *err)
-{
+/* What reading the parameters of one spec has found so far. */
+typedef struct spec_read {
+    const char *text;          /* the whole spec, for messages */
+    const char *kname;
     bc_dist_params p;
-    memset(&p, 0, sizeof p);
-    memset(out, 0, sizeof *out);
-    double *vals = NULL, *wts = NULL;
-    size_t len = strlen(text);
-    char *copy = bc_malloc(len + 1);
-    if (!copy)
-        return bc_error_set(err, BC_ENOMEM, "out of memory");
-    memcpy(copy, text, len + 1);
-    int rc = BC_OK;
-    char *s = trim(copy);
+    double *vals, *wts;        /* a discrete's pairs, room for one per token */
+    size_t n_pos, n_pairs;
+    int named;                 /* a named parameter was seen: no more positional */
+    bc_error *err;
+} spec_read;
 
-    if (*s == '\0') {
-        rc = bad(err, text, "expected a number or KIND:PARAMETERS such as pert:0,0.1,0.2");
-        goto out;
-    }
-    char *colon = strchr(s, ':');
-    if (!colon) {
-        double v;
-        int r = read_number(s, &v);
-        if (r == 2)
-            rc = bad(err, text, "'%.60s' is not a finite number", s);
-        else if (r)
-            rc = bad(err, text,
-                     "'%.60s' is not a number (expected a number or KIND:PARAMETERS such as "
-                     "pert:0,0.1,0.2)",
-                     s);
-        else
-            bc_dist_fixed(out, v);
-        goto out;
-    }
+/* A spec without a colon: a fixed value. */
+static int parse_fixed(const char *text, const char *s, bc_dist *out, bc_error *err)
+{
+    double v;
+    int r = read_number(s, &v);
+    if (r == 2)
+        return bad(err, text, "'%.60s' is not a finite number", s);
+    if (r)
+        return bad(err, text,
+                   "'%.60s' is not a number (expected a number or KIND:PARAMETERS such as "
+                   "pert:0,0.1,0.2)",
+                   s);
+    bc_dist_fixed(out, v);
+    return BC_OK;
+}
 
-    *colon = '\0';
-    const char *kname = trim(s);
-    if (bc_dist_kind_from_name(kname, &p.kind)) {
-        char kinds[160] = "";
-        for (int k = BC_DIST_UNIFORM; k < BC_DIST_KIND_COUNT; k++) {
-            append(kinds, sizeof kinds, k == BC_DIST_UNIFORM ? "" : ", ");
-            append(kinds, sizeof kinds, bc_dist_kind_name((bc_dist_kind)k));
+/* The kind before the colon, or a failure listing the kinds. */
+static int parse_kind(spec_read *r, const char *kname)
+{
+    if (!bc_dist_kind_from_name(kname, &r->p.kind)) {
+        r->kname = bc_dist_kind_name(r->p.kind);
+        return BC_OK;
+    }
+    char kinds[160] = "";
+    for (int k = BC_DIST_UNIFORM; k < BC_DIST_KIND_COUNT; k++) {
+        append(kinds, sizeof kinds, k == BC_DIST_UNIFORM ? "" : ", ");
+        append(kinds, sizeof kinds, bc_dist_kind_name((bc_dist_kind)k));
+    }
+    return bad(r->err, r->text, "unknown distribution '%.40s' (expected one of %s)", kname, kinds);
+}
+
+/* KEY=VALUE. */
+static int parse_named(spec_read *r, char *tok, char *eq)
+{
+    *eq = '\0';
+    const char *kn = trim(tok), *val = trim(eq + 1);
+    int key = bc_dist_key_from_name(kn);
+    if (key < 0 || key >= BC_P_SCALAR_COUNT || !bc_dist_key_allowed(r->p.kind, (bc_dist_key)key)) {
+        char keys[160];
+        key_list(r->p.kind, keys, sizeof keys);
+        return bad(r->err, r->text, "unknown key '%.40s' in a %s distribution (expected: %s)", kn,
+                   r->kname, keys);
+    }
+    if (r->p.given & BIT(key))
+        return bad(r->err, r->text, "'%s' is given twice", kn);
+    int rc = number(r->err, r->text, val, &r->p.v[key]);
+    if (rc)
+        return rc;
+    r->p.given |= BIT(key);
+    r->named = 1;
+    return BC_OK;
+}
+
+/* A discrete's VALUE/WEIGHT. */
+static int parse_pair(spec_read *r, char *tok)
+{
+    char *slash = strchr(tok, '/');
+    if (!slash)
+        return bad(r->err, r->text,
+                   "discrete scenarios are value/weight pairs such as 0.1/2, found '%.60s'", tok);
+    *slash = '\0';
+    int rc;
+    if ((rc = number(r->err, r->text, trim(tok), &r->vals[r->n_pairs])) ||
+        (rc = number(r->err, r->text, trim(slash + 1), &r->wts[r->n_pairs])))
+        return rc;
+    r->n_pairs++;
+    return BC_OK;
+}
+
+/* The next parameter in the kind's order. */
+static int parse_positional(spec_read *r, const char *tok)
+{
+    const int *order = positional[r->p.kind];
+    if (order[r->n_pos] < 0) {
+        char keys[160] = "";
+        size_t most = 0;
+        while (order[most] >= 0)
+            most++;
+        for (size_t j = 0; j < most; j++) {
+            append(keys, sizeof keys, j ? ", " : "");
+            append(keys, sizeof keys, bc_dist_key_name((bc_dist_key)order[j]));
         }
-        rc = bad(err, text, "unknown distribution '%.40s' (expected one of %s)", kname, kinds);
-        goto out;
+        return bad(r->err, r->text,
+                   "too many parameters: '%.60s' is number %zu, but a %s distribution takes "
+                   "at most %zu in order (%s); give others by name",
+                   tok, r->n_pos + 1, r->kname, most, keys);
     }
-    kname = bc_dist_kind_name(p.kind);
+    int key = order[r->n_pos++];
+    int rc = number(r->err, r->text, tok, &r->p.v[key]);
+    if (rc)
+        return rc;
+    r->p.given |= BIT(key);
+    return BC_OK;
+}
+
+/* Token i (from 0) of the comma-separated parameters. */
+static int parse_token(spec_read *r, char *tok, size_t i)
+{
+    tok = trim(tok);
+    if (*tok == '\0')
+        return bad(r->err, r->text, "parameter %zu is empty", i + 1);
+    char *eq = strchr(tok, '=');
+    if (eq)
+        return parse_named(r, tok, eq);
+    if (r->named)
+        return bad(r->err, r->text,
+                   "positional parameter '%.60s' after a named one (named parameters go last)",
+                   tok);
+    if (r->p.kind == BC_DIST_DISCRETE)
+        return parse_pair(r, tok);
+    return parse_positional(r, tok);
+}
+
+/* KIND:PARAMETERS, with the colon at `colon` in the writable s. */
+static int parse_kind_params(spec_read *r, char *s, char *colon, bc_dist *out)
+{
+    *colon = '\0';
+    int rc = parse_kind(r, trim(s));
+    if (rc)
+        return rc;
     char *params = trim(colon + 1);
 
-    /* room for one value/weight pair per comma-separated token */
     size_t n_tokens = *params ? 1 : 0;
     for (const char *c = params; *c; c++)
         n_tokens += *c == ',';
-    if (p.kind == BC_DIST_DISCRETE && n_tokens > 0) {
-        vals = bc_malloc(n_tokens * sizeof *vals);
-        wts = bc_malloc(n_tokens * sizeof *wts);
-        if (!vals || !wts) {
-            rc = bc_error_set(err, BC_ENOMEM, "out of memory");
-            goto out;
-        }
+    if (r->p.kind == BC_DIST_DISCRETE && n_tokens > 0) {
+        r->vals = bc_malloc(n_tokens * sizeof *r->vals);
+        r->wts = bc_malloc(n_tokens * sizeof *r->wts);
+        if (!r->vals || !r->wts)
+            return bc_error_set(r->err, BC_ENOMEM, "out of memory");
     }
-
-    size_t n_pos = 0, n_pairs = 0;
-    int named = 0;
     char *next = params;
     for (size_t i = 0; i < n_tokens; i++) {
         char *tok = next, *comma = strchr(next, ',');
@@ -192,101 +271,53 @@ int bc_dist_parse_spec(const char *text, bc_dist *out, bc_error *err)
             *comma = '\0';
             next = comma + 1;
         }
-        tok = trim(tok);
-        if (*tok == '\0') {
-            rc = bad(err, text, "parameter %zu is empty", i + 1);
-            goto out;
-        }
-        char *eq = strchr(tok, '=');
-        if (eq) {
-            *eq = '\0';
-            const char *kn = trim(tok), *val = trim(eq + 1);
-            int key = bc_dist_key_from_name(kn);
-            if (key < 0 || key >= BC_P_SCALAR_COUNT ||
-                !bc_dist_key_allowed(p.kind, (bc_dist_key)key)) {
-                char keys[160];
-                key_list(p.kind, keys, sizeof keys);
-                rc = bad(err, text, "unknown key '%.40s' in a %s distribution (expected: %s)", kn,
-                         kname, keys);
-                goto out;
-            }
-            if (p.given & BIT(key)) {
-                rc = bad(err, text, "'%s' is given twice", kn);
-                goto out;
-            }
-            if ((rc = number(err, text, val, &p.v[key])))
-                goto out;
-            p.given |= BIT(key);
-            named = 1;
-            continue;
-        }
-        if (named) {
-            rc = bad(err, text,
-                     "positional parameter '%.60s' after a named one (named parameters go "
-                     "last)",
-                     tok);
-            goto out;
-        }
-        if (p.kind == BC_DIST_DISCRETE) {
-            char *slash = strchr(tok, '/');
-            if (!slash) {
-                rc = bad(err, text,
-                         "discrete scenarios are value/weight pairs such as 0.1/2, found "
-                         "'%.60s'",
-                         tok);
-                goto out;
-            }
-            *slash = '\0';
-            if ((rc = number(err, text, trim(tok), &vals[n_pairs])) ||
-                (rc = number(err, text, trim(slash + 1), &wts[n_pairs])))
-                goto out;
-            n_pairs++;
-            continue;
-        }
-        if (positional[p.kind][n_pos] < 0) {
-            char keys[160];
-            size_t most = 0;
-            while (positional[p.kind][most] >= 0)
-                most++;
-            keys[0] = '\0';
-            for (size_t j = 0; j < most; j++) {
-                append(keys, sizeof keys, j ? ", " : "");
-                append(keys, sizeof keys, bc_dist_key_name((bc_dist_key)positional[p.kind][j]));
-            }
-            rc = bad(err, text,
-                     "too many parameters: '%.60s' is number %zu, but a %s distribution takes "
-                     "at most %zu in order (%s); give others by name",
-                     tok, n_pos + 1, kname, most, keys);
-            goto out;
-        }
-        int key = positional[p.kind][n_pos++];
-        if ((rc = number(err, text, tok, &p.v[key])))
-            goto out;
-        p.given |= BIT(key);
+        if ((rc = parse_token(r, tok, i)))
+            return rc;
     }
 
-    if (p.kind == BC_DIST_DISCRETE) {
-        if (n_pairs == 0) {
-            rc = bad(err, text, "a discrete distribution needs at least one value/weight pair");
-            goto out;
-        }
-        p.values = vals;
-        p.weights = wts;
-        p.n_values = p.n_weights = n_pairs;
-        p.given |= BIT(BC_P_VALUES) | BIT(BC_P_WEIGHTS);
+    if (r->p.kind == BC_DIST_DISCRETE) {
+        if (r->n_pairs == 0)
+            return bad(r->err, r->text,
+                       "a discrete distribution needs at least one value/weight pair");
+        r->p.values = r->vals;
+        r->p.weights = r->wts;
+        r->p.n_values = r->p.n_weights = r->n_pairs;
+        r->p.given |= BIT(BC_P_VALUES) | BIT(BC_P_WEIGHTS);
     }
     bc_error derr;
     bc_error_clear(&derr);
-    rc = bc_dist_init(out, &p, NULL, &derr);
+    rc = bc_dist_init(out, &r->p, NULL, &derr);
     if (rc == BC_EINVAL)
-        rc = bad(err, text, "%s", derr.msg);
-    else if (rc)
-        rc = bc_error_set(err, rc, "%s", derr.msg);
-out:
+        return bad(r->err, r->text, "%s", derr.msg);
+    if (rc)
+        return bc_error_set(r->err, rc, "%s", derr.msg);
+    return BC_OK;
+}
+
+int bc_dist_parse_spec(const char *text, bc_dist *out, bc_error *err)
+{
+    spec_read r;
+    memset(&r, 0, sizeof r);
+    r.text = text;
+    r.err = err;
+    memset(out, 0, sizeof *out);
+    size_t len = strlen(text);
+    char *copy = bc_malloc(len + 1);
+    if (!copy)
+        return bc_error_set(err, BC_ENOMEM, "out of memory");
+    memcpy(copy, text, len + 1);
+    char *s = trim(copy), *colon = strchr(s, ':');
+    int rc;
+    if (*s == '\0')
+        rc = bad(err, text, "expected a number or KIND:PARAMETERS such as pert:0,0.1,0.2");
+    else if (!colon)
+        rc = parse_fixed(text, s, out, err);
+    else
+        rc = parse_kind_params(&r, s, colon, out);
     if (rc)
         memset(out, 0, sizeof *out);
-    bc_free(vals);
-    bc_free(wts);
+    bc_free(r.vals);
+    bc_free(r.wts);
     bc_free(copy);
     return rc;
 }

@@ -1,5 +1,9 @@
 /* model_yaml.c: read a business-case model file (MODEL.md section 6) into a
- * checked bc_model. Every error names FILE:LINE:COL. */
+ * checked bc_model. Every error names FILE:LINE:COL. This file holds the
+ * reading of the file's structure (horizon, discount rate, unemployment,
+ * proposals and their savings lines), of numbers, names and distributions,
+ * and the table from names to indices; the correlations and the check of
+ * their copula are in model_yaml_corr.c. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -9,26 +13,12 @@
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
-#include <gsl/gsl_linalg.h>
-#include <gsl/gsl_matrix.h>
 
 #include "alloc_int.h"
-#include "model_int.h"
-#include "yaml_int.h"
+#include "model_yaml_int.h"
 
 /* The largest model file read, in bytes. */
 #define MAX_FILE_BYTES (16u << 20)
-
-/* A hash table from names to indices, for the duplicate checks and the
- * look-ups of correlated inputs: linear in the size of the file, where
- * comparing each name with every earlier one took 28 s for 10^5 proposals.
- * Open addressing over a power-of-two table kept at most half full; the keys
- * belong to the caller and must outlive the table. */
-typedef struct name_map {
-    const char **key;          /* NULL: empty slot */
-    size_t *val;
-    size_t cap, n;
-} name_map;
 
 /* FNV-1a, 64 bits */
 static uint64_t hash_name(const char *s)
@@ -39,7 +29,7 @@ static uint64_t hash_name(const char *s)
     return h;
 }
 
-static void name_map_free(name_map *t)
+void bc_name_map_free(bc_name_map *t)
 {
     bc_free(t->key);
     bc_free(t->val);
@@ -47,7 +37,7 @@ static void name_map_free(name_map *t)
 }
 
 /* The slot of `name`: where it is, or the empty slot where it would go. */
-static size_t name_map_slot(const name_map *t, const char *name)
+static size_t name_map_slot(const bc_name_map *t, const char *name)
 {
     size_t i = (size_t)hash_name(name) & (t->cap - 1);
     while (t->key[i] && strcmp(t->key[i], name) != 0)
@@ -56,7 +46,7 @@ static size_t name_map_slot(const name_map *t, const char *name)
 }
 
 /* The value of `name`, or -1. */
-static long name_map_get(const name_map *t, const char *name)
+long bc_name_map_get(const bc_name_map *t, const char *name)
 {
     if (!t->cap)
         return -1;
@@ -66,16 +56,16 @@ static long name_map_get(const name_map *t, const char *name)
 
 /* Add name -> val, unless the name is there: then *old is its value and the
  * table is unchanged. *old is -1 when the name is new. BC_OK or BC_ENOMEM. */
-static int name_map_put(name_map *t, const char *name, size_t val, long *old)
+int bc_name_map_put(bc_name_map *t, const char *name, size_t val, long *old)
 {
     *old = -1;
     if (2 * (t->n + 1) > t->cap) {
-        name_map big = {0};
+        bc_name_map big = {0};
         big.cap = t->cap ? 2 * t->cap : 64;
         big.key = bc_calloc(big.cap, sizeof *big.key);
         big.val = bc_malloc(big.cap * sizeof *big.val);
         if (!big.key || !big.val) {
-            name_map_free(&big);
+            bc_name_map_free(&big);
             return BC_ENOMEM;
         }
         for (size_t i = 0; i < t->cap; i++)
@@ -85,7 +75,7 @@ static int name_map_put(name_map *t, const char *name, size_t val, long *old)
                 big.val[j] = t->val[i];
             }
         big.n = t->n;
-        name_map_free(t);
+        bc_name_map_free(t);
         *t = big;
     }
     size_t i = name_map_slot(t, name);
@@ -99,23 +89,7 @@ static int name_map_put(name_map *t, const char *name, size_t val, long *old)
     return BC_OK;
 }
 
-typedef struct ctx {
-    const char *file;
-    bc_error *err;
-    bc_model *m;
-    bc_bcase *bc;
-    size_t cap_inputs;
-    name_map ids;              /* proposal ids seen so far */
-} ctx;
-
-/* Report an error at a node's position. Always returns BC_EINVAL. */
-static int perr(ctx *c, const bc_ynode *n, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int perr(ctx *c, const bc_ynode *n, const char *fmt, ...)
+int bc_myaml_perr(bc_myaml_ctx *c, const bc_ynode *n, const char *fmt, ...)
 {
     char msg[768];
     va_list ap;
@@ -126,35 +100,26 @@ static int perr(ctx *c, const bc_ynode *n, const char *fmt, ...)
                         n ? n->col : 1, msg);
 }
 
-static int oom(ctx *c)
+int bc_myaml_oom(bc_myaml_ctx *c)
 {
     return bc_error_set(c->err, BC_ENOMEM, "%s: out of memory", c->file);
 }
 
-static char *dupstr(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = bc_malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
-static const char *type_name(const bc_ynode *n)
+const char *bc_myaml_type_name(const bc_ynode *n)
 {
     return n->type == BC_Y_MAP ? "a mapping" : n->type == BC_Y_SEQ ? "a list" : "a scalar";
 }
 
 /* Check that `n` is a mapping whose keys are all in `keys` (NULL-terminated)
  * and unique; store each value node in found[index of key]. */
-static int map_keys(ctx *c, const bc_ynode *n, const char *what, const char *const *keys,
+static int map_keys(bc_myaml_ctx *c, const bc_ynode *n, const char *what, const char *const *keys,
                     const bc_ynode **found)
 {
     size_t nk = 0;
     while (keys[nk])
         found[nk++] = NULL;
     if (n->type != BC_Y_MAP)
-        return perr(c, n, "%s must be a mapping, found %s", what, type_name(n));
+        return bc_myaml_perr(c, n, "%s must be a mapping, found %s", what, bc_myaml_type_name(n));
     for (size_t i = 0; i + 1 < n->n; i += 2) {
         const bc_ynode *k = n->kids[i];
         size_t j = 0;
@@ -166,72 +131,73 @@ static int map_keys(ctx *c, const bc_ynode *n, const char *what, const char *con
                 strncat(list, q ? ", " : "", sizeof list - strlen(list) - 1);
                 strncat(list, keys[q], sizeof list - strlen(list) - 1);
             }
-            return perr(c, k, "unknown key '%s' in %s (expected one of: %s)", k->str, what,
-                        list);
+            return bc_myaml_perr(c, k, "unknown key '%s' in %s (expected one of: %s)", k->str, what,
+                                 list);
         }
         if (found[j])
-            return perr(c, k, "duplicate key '%s' in %s", k->str, what);
+            return bc_myaml_perr(c, k, "duplicate key '%s' in %s", k->str, what);
         found[j] = n->kids[i + 1];
     }
     return BC_OK;
 }
 
-static int missing(ctx *c, const bc_ynode *map, const char *what, const char *key)
+static int missing(bc_myaml_ctx *c, const bc_ynode *map, const char *what, const char *key)
 {
-    return perr(c, map, "%s is missing the required key '%s'", what, key);
+    return bc_myaml_perr(c, map, "%s is missing the required key '%s'", what, key);
 }
 
 /* A plain scalar that is a finite number. */
-static int get_number(ctx *c, const bc_ynode *n, const char *what, double *out)
+int bc_myaml_get_number(bc_myaml_ctx *c, const bc_ynode *n, const char *what, double *out)
 {
     if (n->type != BC_Y_SCALAR)
-        return perr(c, n, "%s must be a number, found %s", what, type_name(n));
+        return bc_myaml_perr(c, n, "%s must be a number, found %s", what, bc_myaml_type_name(n));
     if (!n->plain)
-        return perr(c, n, "%s must be a number, found the quoted string \"%.60s\"", what,
-                    n->str);
+        return bc_myaml_perr(c, n, "%s must be a number, found the quoted string \"%.60s\"", what,
+                             n->str);
     char *end = NULL;
     errno = 0;
     double v = strtod(n->str, &end);
     if (n->len == 0 || end != n->str + n->len || n->str[0] == ' ')
-        return perr(c, n, "%s must be a number, found '%.60s'", what, n->str);
+        return bc_myaml_perr(c, n, "%s must be a number, found '%.60s'", what, n->str);
     /* strtod also reads hex floats, which YAML does not: refuse them */
     if (strchr(n->str, 'x') || strchr(n->str, 'X'))
-        return perr(c, n, "%s must be a number, found '%.60s'", what, n->str);
+        return bc_myaml_perr(c, n, "%s must be a number, found '%.60s'", what, n->str);
     /* strtod accepts "nan", "inf"; YAML's .nan/.inf fail above */
     if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1))
-        return perr(c, n, "%s must be a finite number, found '%.60s'", what, n->str);
+        return bc_myaml_perr(c, n, "%s must be a finite number, found '%.60s'", what, n->str);
     *out = v;
     return BC_OK;
 }
 
-static int get_int(ctx *c, const bc_ynode *n, const char *what, long lo, long hi, long *out)
+static int get_int(bc_myaml_ctx *c, const bc_ynode *n, const char *what, long lo, long hi,
+                   long *out)
 {
     double v;
-    int rc = get_number(c, n, what, &v);
+    int rc = bc_myaml_get_number(c, n, what, &v);
     if (rc)
         return rc;
     if (v != floor(v) || v < (double)lo || v > (double)hi)
-        return perr(c, n, "%s must be a whole number from %ld to %ld, found '%.60s'", what, lo,
-                    hi, n->str);
+        return bc_myaml_perr(c, n, "%s must be a whole number from %ld to %ld, found '%.60s'", what,
+                             lo, hi, n->str);
     *out = (long)v;
     return BC_OK;
 }
 
-static int get_string(ctx *c, const bc_ynode *n, const char *what, char **out)
+static int get_string(bc_myaml_ctx *c, const bc_ynode *n, const char *what, char **out)
 {
     if (n->type != BC_Y_SCALAR)
-        return perr(c, n, "%s must be a string, found %s", what, type_name(n));
+        return bc_myaml_perr(c, n, "%s must be a string, found %s", what, bc_myaml_type_name(n));
     if (n->len == 0 || strlen(n->str) != n->len)
-        return perr(c, n, "%s must be a non-empty string without NUL bytes", what);
-    *out = dupstr(n->str);
-    return *out ? BC_OK : oom(c);
+        return bc_myaml_perr(c, n, "%s must be a non-empty string without NUL bytes", what);
+    *out = bc_strdup(n->str);
+    return *out ? BC_OK : bc_myaml_oom(c);
 }
 
 /* Identifiers: [A-Za-z_][A-Za-z0-9_-]*, at most 64 characters. */
-static int get_ident(ctx *c, const bc_ynode *n, const char *what, char **out)
+static int get_ident(bc_myaml_ctx *c, const bc_ynode *n, const char *what, char **out)
 {
     if (n->type != BC_Y_SCALAR)
-        return perr(c, n, "%s must be a name, found %s", what, type_name(n));
+        return bc_myaml_perr(c, n, "%s must be a name, found %s", what, bc_myaml_type_name(n));
     const char *s = n->str;
     int ok = n->len > 0 && n->len <= 64 && strlen(s) == n->len &&
              (s[0] == '_' || (s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z'));
@@ -239,33 +205,57 @@ static int get_ident(ctx *c, const bc_ynode *n, const char *what, char **out)
         ok = s[i] == '_' || s[i] == '-' || (s[i] >= 'A' && s[i] <= 'Z') ||
              (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9');
     if (!ok)
-        return perr(c, n,
-                    "%s '%.64s' is not a valid name (letters, digits, '_' and '-', starting "
-                    "with a letter or '_', at most 64 characters)",
-                    what, s);
-    *out = dupstr(s);
-    return *out ? BC_OK : oom(c);
+        return bc_myaml_perr(
+            c, n,
+            "%s '%.64s' is not a valid name (letters, digits, '_' and '-', starting "
+            "with a letter or '_', at most 64 characters)",
+            what, s);
+    *out = bc_strdup(s);
+    return *out ? BC_OK : bc_myaml_oom(c);
 }
 
 /* A list of exactly `count` numbers. */
-static int get_vector(ctx *c, const bc_ynode *n, const char *what, size_t count, double *out)
+static int get_vector(bc_myaml_ctx *c, const bc_ynode *n, const char *what, size_t count,
+                      double *out)
 {
     if (n->type != BC_Y_SEQ)
-        return perr(c, n, "%s must be a list of %zu numbers, found %s", what, count,
-                    type_name(n));
+        return bc_myaml_perr(c, n, "%s must be a list of %zu numbers, found %s", what, count,
+                             bc_myaml_type_name(n));
     if (n->n != count)
-        return perr(c, n, "%s must have %zu entries (one per year of the horizon), found %zu",
-                    what, count, n->n);
+        return bc_myaml_perr(c, n,
+                             "%s must have %zu entries (one per year of the horizon), found %zu",
+                             what, count, n->n);
     for (size_t i = 0; i < count; i++) {
-        int rc = get_number(c, n->kids[i], what, &out[i]);
+        int rc = bc_myaml_get_number(c, n->kids[i], what, &out[i]);
         if (rc)
             return rc;
     }
     return BC_OK;
 }
 
+/* A beta distribution's mapping `n` must not give both mean/sd and
+ * alpha/beta: if it does, blame the key of the later group. */
+static int beta_one_form(bc_myaml_ctx *c, const bc_ynode *n, const char *name)
+{
+    const bc_ynode *ms = NULL, *ab = NULL;
+    for (size_t i = 0; i + 1 < n->n; i += 2) {
+        const char *k = n->kids[i]->str;
+        if (!ms && (strcmp(k, "mean") == 0 || strcmp(k, "sd") == 0))
+            ms = n->kids[i];
+        if (!ab && (strcmp(k, "alpha") == 0 || strcmp(k, "beta") == 0))
+            ab = n->kids[i];
+    }
+    if (ms && ab)
+        return bc_myaml_perr(
+            c, ms->line > ab->line || (ms->line == ab->line && ms->col > ab->col) ? ms : ab,
+            "%s: a beta distribution takes either mean and sd, or alpha and beta, "
+            "not both",
+            name);
+    return BC_OK;
+}
+
 /* A distribution mapping {dist: KIND, ...}. */
-static int get_dist(ctx *c, const bc_ynode *n, const char *name, bc_dist *out)
+static int get_dist(bc_myaml_ctx *c, const bc_ynode *n, const char *name, bc_dist *out)
 {
     const bc_ynode *at[BC_P_KEY_COUNT] = {0};
     const bc_ynode *kind_node = bc_yaml_get(n, "dist");
@@ -274,24 +264,27 @@ static int get_dist(ctx *c, const bc_ynode *n, const char *name, bc_dist *out)
     double *vals = NULL, *wts = NULL;
 
     if (!kind_node)
-        return perr(c, n, "%s: a distribution needs the key 'dist' (one of uniform, normal, "
-                          "lognormal, triangular, pert, beta, gamma, discrete)",
-                    name);
+        return bc_myaml_perr(c, n,
+                             "%s: a distribution needs the key 'dist' (one of uniform, normal, "
+                             "lognormal, triangular, pert, beta, gamma, discrete)",
+                             name);
     if (kind_node->type != BC_Y_SCALAR)
-        return perr(c, kind_node, "%s: 'dist' must be the name of a distribution, found %s",
-                    name, type_name(kind_node));
+        return bc_myaml_perr(c, kind_node,
+                             "%s: 'dist' must be the name of a distribution, found %s", name,
+                             bc_myaml_type_name(kind_node));
     if (bc_dist_kind_from_name(kind_node->str, &p.kind))
-        return perr(c, kind_node,
-                    "%s: unknown distribution '%.40s' (expected uniform, normal, lognormal, "
-                    "triangular, pert, beta, gamma or discrete)",
-                    name, kind_node->str);
+        return bc_myaml_perr(
+            c, kind_node,
+            "%s: unknown distribution '%.40s' (expected uniform, normal, lognormal, "
+            "triangular, pert, beta, gamma or discrete)",
+            name, kind_node->str);
     const char *kname = bc_dist_kind_name(p.kind);
     int rc = BC_OK;
     for (size_t i = 0; i + 1 < n->n; i += 2) {
         const bc_ynode *k = n->kids[i], *v = n->kids[i + 1];
         if (k == kind_node || v == kind_node || strcmp(k->str, "dist") == 0) {
             if (v != kind_node) {
-                rc = perr(c, k, "%s: duplicate key 'dist'", name);
+                rc = bc_myaml_perr(c, k, "%s: duplicate key 'dist'", name);
                 goto out; /* values or weights may be allocated already */
             }
             continue;
@@ -304,12 +297,13 @@ static int get_dist(ctx *c, const bc_ynode *n, const char *name, bc_dist *out)
                     strncat(list, list[0] ? ", " : "", sizeof list - strlen(list) - 1);
                     strncat(list, bc_dist_key_name((bc_dist_key)q), sizeof list - strlen(list) - 1);
                 }
-            rc = perr(c, k, "%s: unknown key '%.40s' in a %s distribution (expected: dist, %s)",
-                      name, k->str, kname, list);
+            rc = bc_myaml_perr(c, k,
+                               "%s: unknown key '%.40s' in a %s distribution (expected: dist, %s)",
+                               name, k->str, kname, list);
             goto out;
         }
         if (at[key]) {
-            rc = perr(c, k, "%s: duplicate key '%s'", name, k->str);
+            rc = bc_myaml_perr(c, k, "%s: duplicate key '%s'", name, k->str);
             goto out;
         }
         at[key] = v;
@@ -318,12 +312,12 @@ static int get_dist(ctx *c, const bc_ynode *n, const char *name, bc_dist *out)
         snprintf(what, sizeof what, "%s: '%s'", name, k->str);
         if (key == BC_P_VALUES || key == BC_P_WEIGHTS) {
             if (v->type != BC_Y_SEQ || v->n == 0) {
-                rc = perr(c, v, "%s must be a non-empty list of numbers", what);
+                rc = bc_myaml_perr(c, v, "%s must be a non-empty list of numbers", what);
                 goto out;
             }
             double *arr = bc_malloc(v->n * sizeof *arr);
             if (!arr) {
-                rc = oom(c);
+                rc = bc_myaml_oom(c);
                 goto out;
             }
             if (key == BC_P_VALUES) {
@@ -336,37 +330,20 @@ static int get_dist(ctx *c, const bc_ynode *n, const char *name, bc_dist *out)
                 p.n_weights = v->n;
             }
             for (size_t j = 0; j < v->n; j++)
-                if ((rc = get_number(c, v->kids[j], what, &arr[j])))
+                if ((rc = bc_myaml_get_number(c, v->kids[j], what, &arr[j])))
                     goto out;
-        } else if ((rc = get_number(c, v, what, &p.v[key]))) {
+        } else if ((rc = bc_myaml_get_number(c, v, what, &p.v[key]))) {
             goto out;
         }
     }
-    if (p.kind == BC_DIST_BETA) {
-        /* mean/sd and alpha/beta together: blame the key of the later group */
-        const bc_ynode *ms = NULL, *ab = NULL;
-        for (size_t i = 0; i + 1 < n->n; i += 2) {
-            const char *k = n->kids[i]->str;
-            if (!ms && (strcmp(k, "mean") == 0 || strcmp(k, "sd") == 0))
-                ms = n->kids[i];
-            if (!ab && (strcmp(k, "alpha") == 0 || strcmp(k, "beta") == 0))
-                ab = n->kids[i];
-        }
-        if (ms && ab) {
-            rc = perr(c, ms->line > ab->line || (ms->line == ab->line && ms->col > ab->col) ? ms
-                                                                                            : ab,
-                      "%s: a beta distribution takes either mean and sd, or alpha and beta, "
-                      "not both",
-                      name);
-            goto out;
-        }
-    }
+    if (p.kind == BC_DIST_BETA && (rc = beta_one_form(c, n, name)))
+        goto out;
     if (wts)
         for (size_t j = 0; j < p.n_weights; j++)
             if (!(wts[j] > 0)) {
-                rc = perr(c, at[BC_P_WEIGHTS]->kids[j],
-                          "%s: discrete weights must be positive, weight %zu is %g", name, j + 1,
-                          wts[j]);
+                rc = bc_myaml_perr(c, at[BC_P_WEIGHTS]->kids[j],
+                                   "%s: discrete weights must be positive, weight %zu is %g", name,
+                                   j + 1, wts[j]);
                 goto out;
             }
     int bad = -1;
@@ -374,10 +351,10 @@ static int get_dist(ctx *c, const bc_ynode *n, const char *name, bc_dist *out)
     bc_error_clear(&derr);
     rc = bc_dist_init(out, &p, &bad, &derr);
     if (rc == BC_ENOMEM)
-        rc = oom(c);
+        rc = bc_myaml_oom(c);
     else if (rc) {
         const bc_ynode *where = bad >= 0 && at[bad] ? at[bad] : n;
-        rc = perr(c, where, "%s: %s", name, bc_errmsg(&derr));
+        rc = bc_myaml_perr(c, where, "%s: %s", name, bc_errmsg(&derr));
     }
 out:
     bc_free(vals);
@@ -395,7 +372,7 @@ static const bounds ANY = {-INFINITY, INFINITY, 0};
 
 /* Append an input named `name` (a number or a distribution at node n) and
  * check that every value it can take lies within `b`. */
-static int add_input(ctx *c, const bc_ynode *n, const char *name, bounds b, size_t dim,
+static int add_input(bc_myaml_ctx *c, const bc_ynode *n, const char *name, bounds b, size_t dim,
                      size_t *offset)
 {
     bc_model *m = c->m;
@@ -403,7 +380,7 @@ static int add_input(ctx *c, const bc_ynode *n, const char *name, bounds b, size
         size_t cap = c->cap_inputs ? 2 * c->cap_inputs : 32;
         bc_input *in = bc_realloc(m->inputs, cap * sizeof *in);
         if (!in)
-            return oom(c);
+            return bc_myaml_oom(c);
         m->inputs = in;
         c->cap_inputs = cap;
     }
@@ -414,16 +391,16 @@ static int add_input(ctx *c, const bc_ynode *n, const char *name, bounds b, size
         rc = get_dist(c, n, name, &in->dist);
     } else {
         double v;
-        rc = get_number(c, n, name, &v);
+        rc = bc_myaml_get_number(c, n, name, &v);
         if (!rc)
             bc_dist_fixed(&in->dist, v);
     }
     if (rc)
         return rc;
-    in->name = dupstr(name);
+    in->name = bc_strdup(name);
     if (!in->name) {
         bc_dist_free(&in->dist);
-        return oom(c);
+        return bc_myaml_oom(c);
     }
     in->dim = dim;
     in->offset = m->dim;
@@ -439,11 +416,11 @@ static int add_input(ctx *c, const bc_ynode *n, const char *name, bounds b, size
     in->lo_strict = b.lo_strict;
     bc_error berr;
     if (bc_input_check(in, &in->dist, &berr))
-        return perr(c, n, "%s", berr.msg);
+        return bc_myaml_perr(c, n, "%s", berr.msg);
     return BC_OK;
 }
 
-static int parse_unemployment(ctx *c, const bc_ynode *n)
+static int parse_unemployment(bc_myaml_ctx *c, const bc_ynode *n)
 {
     static const char *const keys[] = {"drift", "volatility", NULL};
     const bc_ynode *f[2] = {0};
@@ -466,10 +443,10 @@ static int parse_unemployment(ctx *c, const bc_ynode *n)
     }
     bc->volatility = 0;
     if (f[1]) {
-        if ((rc = get_number(c, f[1], "unemployment.volatility", &bc->volatility)))
+        if ((rc = bc_myaml_get_number(c, f[1], "unemployment.volatility", &bc->volatility)))
             return rc;
         if (bc->volatility < 0)
-            return perr(c, f[1], "unemployment.volatility must be >= 0");
+            return bc_myaml_perr(c, f[1], "unemployment.volatility must be >= 0");
     }
     if (bc->volatility > 0) {
         /* the H yearly shocks, one input group of standard normals */
@@ -477,7 +454,7 @@ static int parse_unemployment(ctx *c, const bc_ynode *n)
         if (m->n_inputs == c->cap_inputs) {
             bc_input *in = bc_realloc(m->inputs, (c->cap_inputs + 32) * sizeof *in);
             if (!in)
-                return oom(c);
+                return bc_myaml_oom(c);
             m->inputs = in;
             c->cap_inputs += 32;
         }
@@ -490,10 +467,10 @@ static int parse_unemployment(ctx *c, const bc_ynode *n)
         p.v[BC_P_SD] = 1;
         p.given = (1u << BC_P_MEAN) | (1u << BC_P_SD);
         if (bc_dist_init(&in->dist, &p, NULL, c->err))
-            return perr(c, f[1], "internal error making the shocks");
-        in->name = dupstr("unemployment.shocks");
+            return bc_myaml_perr(c, f[1], "internal error making the shocks");
+        in->name = bc_strdup("unemployment.shocks");
         if (!in->name)
-            return oom(c);
+            return bc_myaml_oom(c);
         in->dim = c->m->years;
         in->offset = m->dim;
         in->line = f[1]->line;
@@ -508,8 +485,8 @@ static int parse_unemployment(ctx *c, const bc_ynode *n)
 
 /* Savings line i of proposal `pid` (`what` is "PID.savings"); `names` holds
  * the names of the lines before it. */
-static int parse_saving(ctx *c, const bc_ynode *item, const char *what, const char *pid,
-                        bc_proposal *pr, size_t i, name_map *names)
+static int parse_saving(bc_myaml_ctx *c, const bc_ynode *item, const char *what, const char *pid,
+                        bc_proposal *pr, size_t i, bc_name_map *names)
 {
     static const char *const keys[] = {"name", "per", "amount", NULL};
     const bc_ynode *f[3];
@@ -523,10 +500,11 @@ static int parse_saving(ctx *c, const bc_ynode *item, const char *what, const ch
         return rc;
     pr->n_savings = i + 1;
     long seen;
-    if (name_map_put(names, sv->name, i, &seen))
-        return oom(c);
+    if (bc_name_map_put(names, sv->name, i, &seen))
+        return bc_myaml_oom(c);
     if (seen >= 0)
-        return perr(c, f[0], "duplicate savings line '%s' in proposal '%s'", sv->name, pid);
+        return bc_myaml_perr(c, f[0], "duplicate savings line '%s' in proposal '%s'", sv->name,
+                             pid);
     if (!f[1])
         return missing(c, item, "a savings line", "per");
     if (f[1]->type == BC_Y_SCALAR && strcmp(f[1]->str, "fte") == 0)
@@ -536,8 +514,9 @@ static int parse_saving(ctx *c, const bc_ynode *item, const char *what, const ch
     else if (f[1]->type == BC_Y_SCALAR && strcmp(f[1]->str, "year") == 0)
         sv->per = BC_PER_YEAR;
     else
-        return perr(c, f[1], "%s.%s: 'per' must be fte, exit or year, found '%.40s'", what,
-                    sv->name, f[1]->type == BC_Y_SCALAR ? f[1]->str : type_name(f[1]));
+        return bc_myaml_perr(c, f[1], "%s.%s: 'per' must be fte, exit or year, found '%.40s'", what,
+                             sv->name,
+                             f[1]->type == BC_Y_SCALAR ? f[1]->str : bc_myaml_type_name(f[1]));
     if (!f[2])
         return missing(c, item, "a savings line", "amount");
     char name[200];
@@ -545,20 +524,20 @@ static int parse_saving(ctx *c, const bc_ynode *item, const char *what, const ch
     return add_input(c, f[2], name, ANY, 1, &sv->x_amount);
 }
 
-static int parse_savings(ctx *c, const bc_ynode *n, const char *pid, bc_proposal *pr)
+static int parse_savings(bc_myaml_ctx *c, const bc_ynode *n, const char *pid, bc_proposal *pr)
 {
     char what[128];
     snprintf(what, sizeof what, "%s.savings", pid);
     if (n->type != BC_Y_SEQ)
-        return perr(c, n, "%s must be a list, found %s", what, type_name(n));
+        return bc_myaml_perr(c, n, "%s must be a list, found %s", what, bc_myaml_type_name(n));
     pr->savings = bc_calloc(n->n ? n->n : 1, sizeof *pr->savings);
     if (!pr->savings)
-        return oom(c);
-    name_map names = {0};
+        return bc_myaml_oom(c);
+    bc_name_map names = {0};
     int rc = BC_OK;
     for (size_t i = 0; i < n->n && !rc; i++)
         rc = parse_saving(c, n->kids[i], what, pid, pr, i, &names);
-    name_map_free(&names);
+    bc_name_map_free(&names);
     return rc;
 }
 
@@ -567,7 +546,7 @@ enum {
     K_DURATION, K_UNIT_COST, K_INDEX, K_SAVINGS, K_COUNT
 };
 
-static int parse_proposal(ctx *c, const bc_ynode *n, size_t p)
+static int parse_proposal(bc_myaml_ctx *c, const bc_ynode *n, size_t p)
 {
     static const char *const keys[] = {
         "id", "name", "investment", "investment_profile", "participants", "effect",
@@ -584,16 +563,16 @@ static int parse_proposal(ctx *c, const bc_ynode *n, size_t p)
         return rc;
     const char *id = m->output_ids[p];
     if (strcmp(id, "portfolio") == 0 || strcmp(id, "unemployment") == 0)
-        return perr(c, f[K_ID], "proposal id '%s' is reserved", id);
+        return bc_myaml_perr(c, f[K_ID], "proposal id '%s' is reserved", id);
     long seen;
-    if (name_map_put(&c->ids, id, p, &seen))
-        return oom(c);
+    if (bc_name_map_put(&c->ids, id, p, &seen))
+        return bc_myaml_oom(c);
     if (seen >= 0)
-        return perr(c, f[K_ID], "duplicate proposal id '%s'", id);
+        return bc_myaml_perr(c, f[K_ID], "duplicate proposal id '%s'", id);
     if (f[K_NAME])
         rc = get_string(c, f[K_NAME], "name", &m->output_names[p]);
     else
-        rc = (m->output_names[p] = dupstr(id)) ? BC_OK : oom(c);
+        rc = (m->output_names[p] = bc_strdup(id)) ? BC_OK : bc_myaml_oom(c);
     if (rc)
         return rc;
 
@@ -619,8 +598,8 @@ static int parse_proposal(ctx *c, const bc_ynode *n, size_t p)
         snprintf(name, sizeof name, "%s.%s", id, fields[i].field);
         const bc_ynode *v = f[fields[i].key];
         if (!v && fields[i].required)
-            return perr(c, n, "proposal '%s' is missing the required key '%s'", id,
-                        fields[i].field);
+            return bc_myaml_perr(c, n, "proposal '%s' is missing the required key '%s'", id,
+                                 fields[i].field);
         bc_ynode zero = {.type = BC_Y_SCALAR, .str = "0", .len = 1, .plain = 1,
                          .line = 0, .col = 0};
         if ((rc = add_input(c, v ? v : &zero, name, fields[i].b, 1, offs[i])))
@@ -642,173 +621,18 @@ static int parse_proposal(ctx *c, const bc_ynode *n, size_t p)
             return rc;
         for (size_t t = 0; t < m->years; t++)
             if (pr->index[t] < 0)
-                return perr(c, f[K_INDEX]->kids[t], "%s must not be negative", what);
+                return bc_myaml_perr(c, f[K_INDEX]->kids[t], "%s must not be negative", what);
     }
     if (f[K_SAVINGS] && (rc = parse_savings(c, f[K_SAVINGS], id, pr)))
         return rc;
     return BC_OK;
 }
 
-/* The index j of the first pivot of the Cholesky factorisation of the
- * symmetric k x k matrix a (row-major; overwritten) that is not positive, or
- * k if there is none. The leading (j+1) x (j+1) block is then the first that
- * is not positive definite: one O(k^3) pass instead of factoring every
- * leading block, O(k^4) (35 s for 1000 correlated inputs).
- * a = L L^T: L_jj = sqrt(a_jj - sum_{p<j} L_jp^2),
- *            L_ij = (a_ij - sum_{p<j} L_ip L_jp) / L_jj. */
-static size_t first_failing_pivot(double *a, size_t k)
-{
-    for (size_t j = 0; j < k; j++) {
-        double *rj = a + j * k;
-        double d = rj[j];
-        for (size_t q = 0; q < j; q++)
-            d -= rj[q] * rj[q];
-        if (!(d > 0))
-            return j;
-        d = sqrt(d);
-        rj[j] = d;
-        for (size_t i = j + 1; i < k; i++) {
-            double *ri = a + i * k, t = ri[j];
-            for (size_t q = 0; q < j; q++)
-                t -= ri[q] * rj[q];
-            ri[j] = t / d;
-        }
-    }
-    return k;
-}
-
-/* Correlations: [[a, b, rho], ...], then the Gaussian copula's matrix must be
- * positive definite. */
-static int parse_correlations(ctx *c, const bc_ynode *n)
-{
-    bc_model *m = c->m;
-    if (n->type != BC_Y_SEQ)
-        return perr(c, n, "correlations must be a list of [input, input, rho], found %s",
-                    type_name(n));
-    m->corr = bc_calloc(n->n ? n->n : 1, sizeof *m->corr);
-    if (!m->corr)
-        return oom(c);
-    /* names to input indices, and the pairs given so far (as "I J" with
-     * I < J), so that each correlation costs O(1) */
-    name_map inputs = {0}, pairs = {0};
-    char *pair_keys = NULL;
-    const size_t key_size = 2 * 21 + 2; /* two 64-bit decimals, a space, a NUL */
-    int rc = BC_OK;
-    if (n->n && !(pair_keys = bc_malloc(n->n * key_size)))
-        rc = oom(c);
-    for (size_t i = 0; !rc && i < m->n_inputs; i++) {
-        long old;
-        if (name_map_put(&inputs, m->inputs[i].name, i, &old))
-            rc = oom(c);
-    }
-    for (size_t i = 0; !rc && i < n->n; i++) {
-        const bc_ynode *e = n->kids[i];
-        if (e->type != BC_Y_SEQ || e->n != 3) {
-            rc = perr(c, e, "a correlation must be a list [input, input, rho]");
-            break;
-        }
-        long idx[2];
-        for (int j = 0; !rc && j < 2; j++) {
-            const bc_ynode *nm = e->kids[j];
-            if (nm->type != BC_Y_SCALAR) {
-                rc = perr(c, nm, "a correlation names an input, found %s", type_name(nm));
-                break;
-            }
-            idx[j] = name_map_get(&inputs, nm->str);
-            if (idx[j] < 0) {
-                rc = perr(c, nm, "unknown input '%.80s' in correlations", nm->str);
-                break;
-            }
-            const bc_input *in = &m->inputs[idx[j]];
-            if (in->dim != 1)
-                rc = perr(c, nm, "'%s' is an input group and cannot be correlated", in->name);
-            else if (!bc_dist_is_random(&in->dist))
-                rc = perr(c, nm, "'%s' is a fixed number; only uncertain inputs can be "
-                                 "correlated",
-                          in->name);
-        }
-        if (rc)
-            break;
-        if (idx[0] == idx[1]) {
-            rc = perr(c, e->kids[1], "an input cannot be correlated with itself");
-            break;
-        }
-        double rho;
-        if ((rc = get_number(c, e->kids[2], "a rank correlation", &rho)))
-            break;
-        if (!(rho > -1 && rho < 1)) {
-            rc = perr(c, e->kids[2], "a rank correlation must lie strictly between -1 and 1");
-            break;
-        }
-        char *key = pair_keys + i * key_size;
-        snprintf(key, key_size, "%ld %ld", idx[0] < idx[1] ? idx[0] : idx[1],
-                 idx[0] < idx[1] ? idx[1] : idx[0]);
-        long old;
-        if (name_map_put(&pairs, key, i, &old)) {
-            rc = oom(c);
-            break;
-        }
-        if (old >= 0) {
-            rc = perr(c, e, "the correlation of %s and %s is given twice",
-                      m->inputs[idx[0]].name, m->inputs[idx[1]].name);
-            break;
-        }
-        m->corr[i] = (bc_correlation){(size_t)idx[0], (size_t)idx[1], rho, e->line, e->col};
-        m->n_corr = i + 1;
-    }
-    name_map_free(&inputs);
-    name_map_free(&pairs);
-    bc_free(pair_keys);
-    if (rc || m->n_corr == 0)
-        return rc;
-
-    /* The matrix the sampler factors (with GSL) must be positive definite.
-     * When it is not, name the inputs of its first leading block that is
-     * not. */
-    size_t *ids = bc_malloc(m->n_inputs * sizeof *ids);
-    if (!ids)
-        return oom(c);
-    size_t k = bc_model_correlated_inputs(m, ids);
-    if (k > BC_MAX_CORRELATED) {
-        bc_free(ids);
-        return perr(c, n,
-                    "the correlations name %zu inputs; at most %d can be correlated (the "
-                    "copula's matrix grows with the square of their number)",
-                    k, BC_MAX_CORRELATED);
-    }
-    double *abuf = bc_malloc(k * k * sizeof *abuf);
-    if (!abuf) {
-        bc_free(ids);
-        return oom(c);
-    }
-    gsl_matrix_view av = gsl_matrix_view_array(abuf, k, k);
-    gsl_matrix *a = &av.matrix;
-    bc_model_copula_matrix(m, ids, k, a);
-    if (gsl_linalg_cholesky_decomp1(a) != GSL_SUCCESS) {
-        bc_model_copula_matrix(m, ids, k, a);
-        size_t size = first_failing_pivot(a->data, k) + 1;
-        if (size > k) /* GSL's rounding refused it, ours did not: blame all */
-            size = k;
-        char list[600] = "";
-        for (size_t r = 0; r < size; r++) {
-            strncat(list, r ? ", " : "", sizeof list - strlen(list) - 1);
-            strncat(list, m->inputs[ids[r]].name, sizeof list - strlen(list) - 1);
-        }
-        rc = perr(c, n,
-                  "the correlations among %s are not possible together (their matrix is "
-                  "not positive definite)",
-                  list);
-    }
-    bc_free(abuf);
-    bc_free(ids);
-    return rc;
-}
-
 /* Room for more proposals (twice as many, at most `total`): the proposals,
  * their years, and the outputs' ids and names (one more: the portfolio). New
  * entries are zero, so that a model given up half-read frees cleanly; the
  * proposals' pointers into `yearly` follow it when it moves. */
-static int grow_proposals(ctx *c, size_t total)
+static int grow_proposals(bc_myaml_ctx *c, size_t total)
 {
     bc_bcase *bc = c->bc;
     bc_model *m = c->m;
@@ -827,7 +651,7 @@ static int grow_proposals(ctx *c, size_t total)
     if (names)
         m->output_names = names;
     if (!pr || !y || !ids || !names)
-        return oom(c);
+        return bc_myaml_oom(c);
     memset(pr + old, 0, (cap - old) * sizeof *pr);
     memset(ids + old, 0, (cap + 1 - old) * sizeof *ids);
     memset(names + old, 0, (cap + 1 - old) * sizeof *names);
@@ -840,7 +664,7 @@ static int grow_proposals(ctx *c, size_t total)
     return BC_OK;
 }
 
-static int parse_root(ctx *c, const bc_ynode *root)
+static int parse_root(bc_myaml_ctx *c, const bc_ynode *root)
 {
     static const char *const keys[] = {"model", "title", "horizon", "discount_rate",
                                        "unemployment", "proposals", "correlations", NULL};
@@ -878,10 +702,10 @@ static int parse_root(ctx *c, const bc_ynode *root)
     }
     m->discount_rate = 0;
     if (f[R_DISCOUNT]) {
-        if ((rc = get_number(c, f[R_DISCOUNT], "discount_rate", &m->discount_rate)))
+        if ((rc = bc_myaml_get_number(c, f[R_DISCOUNT], "discount_rate", &m->discount_rate)))
             return rc;
         if (!(m->discount_rate > -1))
-            return perr(c, f[R_DISCOUNT], "discount_rate must be greater than -1");
+            return bc_myaml_perr(c, f[R_DISCOUNT], "discount_rate must be greater than -1");
     }
     for (size_t t = 0; t < m->years; t++)
         m->disc[t] = pow(1 + m->discount_rate, -(double)t);
@@ -893,9 +717,9 @@ static int parse_root(ctx *c, const bc_ynode *root)
     if (!ps)
         return missing(c, root, "the model file", "proposals");
     if (ps->type != BC_Y_SEQ)
-        return perr(c, ps, "proposals must be a list, found %s", type_name(ps));
+        return bc_myaml_perr(c, ps, "proposals must be a list, found %s", bc_myaml_type_name(ps));
     if (ps->n == 0)
-        return perr(c, ps, "proposals must be a non-empty list");
+        return bc_myaml_perr(c, ps, "proposals must be a non-empty list");
     /* The arrays grow with the proposals read, so that a long list of bad
      * items is refused at the first, not after an allocation sized by the list. */
     const size_t P = ps->n;
@@ -907,12 +731,12 @@ static int parse_root(ctx *c, const bc_ynode *root)
     }
     c->bc->n_proposals = P;
     m->n_outputs = P + 1;
-    m->output_ids[P] = dupstr("portfolio");
-    m->output_names[P] = dupstr("Portfolio (all proposals)");
+    m->output_ids[P] = bc_strdup("portfolio");
+    m->output_names[P] = bc_strdup("Portfolio (all proposals)");
     if (!m->output_ids[P] || !m->output_names[P])
-        return oom(c);
+        return bc_myaml_oom(c);
 
-    if (f[R_CORR] && (rc = parse_correlations(c, f[R_CORR])))
+    if (f[R_CORR] && (rc = bc_myaml_correlations(c, f[R_CORR])))
         return rc;
     return BC_OK;
 }
@@ -928,7 +752,7 @@ int bc_model_load_string(const char *text, size_t len, const char *filename, bc_
     int rc = bc_yaml_parse(text, len, filename, &root, err);
     if (rc)
         return rc;
-    ctx c = {.file = filename, .err = err};
+    bc_myaml_ctx c = {.file = filename, .err = err};
     if (!root || (root->type == BC_Y_SCALAR && root->plain && root->len == 0)) {
         rc = bc_error_set(err, BC_EINVAL, "%s:1:1: the model file is empty", filename);
         goto done;
@@ -937,18 +761,18 @@ int bc_model_load_string(const char *text, size_t len, const char *filename, bc_
     c.bc = bc_calloc(1, sizeof *c.bc);
     if (!c.m || !c.bc) {
         bc_free(c.bc);
-        rc = oom(&c);
+        rc = bc_myaml_oom(&c);
         goto done;
     }
     c.m->type = &bc_model_type_bcase;
     c.m->impl = c.bc;
     rc = parse_root(&c, root);
-    name_map_free(&c.ids);
+    bc_name_map_free(&c.ids);
     if (!rc) {
-        c.m->filename = dupstr(filename);
+        c.m->filename = bc_strdup(filename);
         c.m->text = bc_malloc(len + 1);
         if (!c.m->filename || !c.m->text)
-            rc = oom(&c);
+            rc = bc_myaml_oom(&c);
         else {
             memcpy(c.m->text, text, len);
             c.m->text[len] = '\0';

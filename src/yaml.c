@@ -65,14 +65,92 @@ static bc_ynode *new_node(bc_ytype type, const yaml_mark_t *mark, size_t len)
     return n;
 }
 
+/* The tree being built: the open collections, innermost last. */
+typedef struct tree_build {
+    const char *file;
+    bc_error *err;
+    bc_ynode *stack[BC_YAML_MAX_DEPTH + 1];
+    int depth;
+    bc_ynode *top;
+} tree_build;
+
+/* *out: the node of a scalar or of the start of a collection, once checked:
+ * no tags, no NUL in a scalar. */
+static int event_node(tree_build *t, const yaml_event_t *ev, bc_ynode **out)
+{
+    const yaml_mark_t *mk = &ev->start_mark;
+    int scalar = ev->type == YAML_SCALAR_EVENT;
+    const yaml_char_t *tag = scalar ? ev->data.scalar.tag
+                             : ev->type == YAML_SEQUENCE_START_EVENT ? ev->data.sequence_start.tag
+                                                                     : ev->data.mapping_start.tag;
+    if (tag)
+        return bc_error_set(t->err, BC_EINVAL,
+                            "%s:%d:%d: YAML tags (%s) are not allowed in model files", t->file,
+                            (int)mk->line + 1, (int)mk->column + 1, (const char *)tag);
+    /* A NUL (written "\0" in a quoted string) would cut the text short for
+     * every strcmp and strtod after this: "pert\0x" would read as pert.
+     * Model files are text; refuse it here, once. */
+    if (scalar && ev->data.scalar.length > 0 &&
+        memchr(ev->data.scalar.value, '\0', ev->data.scalar.length))
+        return bc_error_set(t->err, BC_EINVAL,
+                            "%s:%d:%d: a NUL character (\\0) in a string; model files hold "
+                            "text",
+                            t->file, (int)mk->line + 1, (int)mk->column + 1);
+    bc_ynode *node;
+    if (scalar) {
+        node = new_node(BC_Y_SCALAR, mk, ev->data.scalar.length);
+        if (node) {
+            node->len = ev->data.scalar.length;
+            node->str = node->text; /* NUL-terminated by calloc */
+            memcpy(node->str, ev->data.scalar.value, node->len);
+            node->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        }
+    } else {
+        node = new_node(ev->type == YAML_SEQUENCE_START_EVENT ? BC_Y_SEQ : BC_Y_MAP, mk, 0);
+    }
+    *out = node;
+    return node ? BC_OK : bc_error_set(t->err, BC_ENOMEM, "%s: out of memory", t->file);
+}
+
+/* A scalar or the start of a collection: its node attached to the open
+ * collection (or made the root), and a collection opened. */
+static int add_event_node(tree_build *t, const yaml_event_t *ev)
+{
+    bc_ynode *node;
+    int rc = event_node(t, ev, &node);
+    if (rc)
+        return rc;
+    if (t->depth > 0) {
+        bc_ynode *parent = t->stack[t->depth - 1];
+        if (parent->type == BC_Y_MAP && parent->n % 2 == 0 && node->type != BC_Y_SCALAR) {
+            rc = bc_error_set(t->err, BC_EINVAL, "%s:%d:%d: mapping keys must be strings",
+                              t->file, node->line, node->col);
+            bc_yaml_free(node);
+            return rc;
+        }
+        if (add_kid(parent, node)) {
+            bc_yaml_free(node);
+            return bc_error_set(t->err, BC_ENOMEM, "%s: out of memory", t->file);
+        }
+    } else {
+        t->top = node;
+    }
+    if (node->type != BC_Y_SCALAR) {
+        if (t->depth == BC_YAML_MAX_DEPTH)
+            return bc_error_set(t->err, BC_EINVAL, "%s:%d:%d: nesting deeper than %d levels",
+                                t->file, node->line, node->col, BC_YAML_MAX_DEPTH);
+        t->stack[t->depth++] = node;
+    }
+    return BC_OK;
+}
+
 int bc_yaml_parse(const char *text, size_t len, const char *file, bc_ynode **root,
                   bc_error *err)
 {
     yaml_parser_t parser;
     yaml_event_t ev;
-    bc_ynode *stack[BC_YAML_MAX_DEPTH + 1];
-    int depth = 0, docs = 0, rc = BC_OK, done = 0;
-    bc_ynode *top = NULL;
+    tree_build t = {.file = file, .err = err};
+    int docs = 0, rc = BC_OK, done = 0;
 
     *root = NULL;
     if (!yaml_parser_initialize(&parser))
@@ -85,7 +163,6 @@ int bc_yaml_parse(const char *text, size_t len, const char *file, bc_ynode **roo
             break;
         }
         const yaml_mark_t *mk = &ev.start_mark;
-        bc_ynode *node = NULL;
         switch (ev.type) {
         case YAML_STREAM_END_EVENT:
             done = 1;
@@ -106,78 +183,12 @@ int bc_yaml_parse(const char *text, size_t len, const char *file, bc_ynode **roo
             break;
         case YAML_SCALAR_EVENT:
         case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT: {
-            const yaml_char_t *tag = ev.type == YAML_SCALAR_EVENT ? ev.data.scalar.tag
-                                     : ev.type == YAML_SEQUENCE_START_EVENT
-                                         ? ev.data.sequence_start.tag
-                                         : ev.data.mapping_start.tag;
-            if (tag) {
-                rc = bc_error_set(err, BC_EINVAL,
-                                  "%s:%d:%d: YAML tags (%s) are not allowed in model files",
-                                  file, (int)mk->line + 1, (int)mk->column + 1,
-                                  (const char *)tag);
-                break;
-            }
-            /* A NUL (written "\0" in a quoted string) would cut the text
-             * short for every strcmp and strtod after this: "pert\0x" would
-             * read as pert. Model files are text; refuse it here, once. */
-            if (ev.type == YAML_SCALAR_EVENT && ev.data.scalar.length > 0 &&
-                memchr(ev.data.scalar.value, '\0', ev.data.scalar.length)) {
-                rc = bc_error_set(err, BC_EINVAL,
-                                  "%s:%d:%d: a NUL character (\\0) in a string; model files "
-                                  "hold text",
-                                  file, (int)mk->line + 1, (int)mk->column + 1);
-                break;
-            }
-            if (ev.type == YAML_SCALAR_EVENT) {
-                node = new_node(BC_Y_SCALAR, mk, ev.data.scalar.length);
-                if (!node) {
-                    rc = bc_error_set(err, BC_ENOMEM, "%s: out of memory", file);
-                    break;
-                }
-                node->len = ev.data.scalar.length;
-                node->str = node->text; /* NUL-terminated by calloc */
-                memcpy(node->str, ev.data.scalar.value, node->len);
-                node->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-            } else {
-                node = new_node(ev.type == YAML_SEQUENCE_START_EVENT ? BC_Y_SEQ : BC_Y_MAP, mk, 0);
-                if (!node) {
-                    rc = bc_error_set(err, BC_ENOMEM, "%s: out of memory", file);
-                    break;
-                }
-            }
-            /* attach to the parent, or make it the root */
-            if (depth > 0) {
-                bc_ynode *parent = stack[depth - 1];
-                if (parent->type == BC_Y_MAP && parent->n % 2 == 0 && node->type != BC_Y_SCALAR) {
-                    rc = bc_error_set(err, BC_EINVAL,
-                                      "%s:%d:%d: mapping keys must be strings", file,
-                                      node->line, node->col);
-                    bc_yaml_free(node);
-                    break;
-                }
-                if (add_kid(parent, node)) {
-                    bc_yaml_free(node);
-                    rc = bc_error_set(err, BC_ENOMEM, "%s: out of memory", file);
-                    break;
-                }
-            } else {
-                top = node;
-            }
-            if (node->type != BC_Y_SCALAR) {
-                if (depth == BC_YAML_MAX_DEPTH) {
-                    rc = bc_error_set(err, BC_EINVAL,
-                                      "%s:%d:%d: nesting deeper than %d levels", file,
-                                      node->line, node->col, BC_YAML_MAX_DEPTH);
-                    break;
-                }
-                stack[depth++] = node;
-            }
+        case YAML_MAPPING_START_EVENT:
+            rc = add_event_node(&t, &ev);
             break;
-        }
         case YAML_SEQUENCE_END_EVENT:
         case YAML_MAPPING_END_EVENT:
-            depth--;
+            t.depth--;
             break;
         default:
             break;
@@ -188,10 +199,10 @@ int bc_yaml_parse(const char *text, size_t len, const char *file, bc_ynode **roo
     }
     yaml_parser_delete(&parser);
     if (rc) {
-        bc_yaml_free(top);
+        bc_yaml_free(t.top);
         return rc;
     }
-    *root = top;
+    *root = t.top;
     return BC_OK;
 }
 
