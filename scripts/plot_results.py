@@ -13,7 +13,7 @@ docs/hdf5-layout.md) and draws, from whatever each file holds:
     <model>-fan                 fan chart of the gain by year (P5-P95, P25-P75,
                                 median)
     <model>-tornado             one-at-a-time tornado per output
-    <model>-sobol               Sobol' indices with bootstrap intervals for the
+    <model>-sobol               Sobol' indices with their intervals for the
                                 average gain and the break-even indicator
     <model>-break-even-year     distribution of the break-even year
 
@@ -57,7 +57,7 @@ except ImportError as _e:               # e.g. another python3 first on PATH
         sys.exit(f"{PROG}: {_e}; {NEEDS}")
     raise
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 KINDS = ("gain-distribution", "s-curve", "fan", "tornado", "sobol", "break-even-year")
 FORMATS = ("png", "pdf", "svg")
 
@@ -447,10 +447,11 @@ def footer_lines(d, kind=None, width_in=10.0):
     parts.append(f"sampler {a.get('sampler', '?')}")
     parts.append(f"seed {a.get('seed', '?')}")
     if study == "sobol" and kind == "sobol":
-        b = a.get("bootstrap")
+        b = a.get("replicates", a.get("bootstrap"))
         if b:
             lvl = a.get("confidence_level", 0.95)
-            parts.append(f"{_int(b)} bootstrap replicates, {lvl * 100:g} % intervals")
+            how = "bootstrap replicates" if "bootstrap" in a else "replicates"
+            parts.append(f"{_int(b)} {how}, {lvl * 100:g} % intervals")
     parts.append(d["file"])
     if a.get("bcsim_version"):
         parts.append(f"bcsim {a['bcsim_version']}")
@@ -1003,13 +1004,13 @@ def _legend_sobol(d):
     if s["first_ci"] is not None or s["total_ci"] is not None:
         lvl = d["attrs"].get("confidence_level", 0.95)
         items.append(Line2D([], [], color=INK, lw=1.1, marker="|", ms=7,
-                            label=f"{lvl * 100:g} % bootstrap interval"))
+                            label=f"{lvl * 100:g} % interval"))
     return items
 
 
 @_styled
 def plot_sobol(data, ax=None, output=None, quantity="avg_gain", xlim=None):
-    """Sobol' indices (first order and total, with bootstrap intervals) from
+    """Sobol' indices (first order and total, with their intervals) from
     /sensitivity/sobol, sorted by the total index, at most SOBOL_MAX_BARS
     inputs per panel.
 

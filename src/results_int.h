@@ -30,7 +30,9 @@ struct bc_results_file {
     char *study, *model_id, *title;    /* study "run" when not recorded */
     char *sampler, *created, *version; /* created, version "" when not recorded */
     uint64_t seed, runs;               /* runs: N of a Sobol' study */
-    uint64_t evaluations, bootstrap;   /* Sobol' studies; 0 when not recorded */
+    uint64_t evaluations, replicates;  /* Sobol' studies; 0 when not recorded */
+    int bootstrap_intervals;           /* a format 1 file: replicates counts bootstrap
+                                          replicates of percentile intervals */
     double level;                      /* Sobol' interval level; NaN when not recorded */
     int start_year;
     size_t n_out, years;         /* O and H */

@@ -223,8 +223,12 @@ static int load_root(const bc_h5ctx *c, bc_results_file *r)
     if ((rc = bc_h5_attr_has(c, "sobol_evaluations", &yes)) ||
         (yes &&
          (rc = bc_h5_attr_read_int(c, "sobol_evaluations", H5T_NATIVE_UINT64, &r->evaluations))) ||
-        (rc = bc_h5_attr_has(c, "bootstrap", &yes)) ||
-        (yes && (rc = bc_h5_attr_read_int(c, "bootstrap", H5T_NATIVE_UINT64, &r->bootstrap))) ||
+        (rc = bc_h5_attr_has(c, "replicates", &yes)) ||
+        (yes && (rc = bc_h5_attr_read_int(c, "replicates", H5T_NATIVE_UINT64, &r->replicates))) ||
+        /* format 1: Poisson bootstrap percentile intervals */
+        (rc = bc_h5_attr_has(c, "bootstrap", &r->bootstrap_intervals)) ||
+        (r->bootstrap_intervals &&
+         (rc = bc_h5_attr_read_int(c, "bootstrap", H5T_NATIVE_UINT64, &r->replicates))) ||
         (rc = bc_h5_attr_has(c, "confidence_level", &yes)) ||
         (yes && (rc = bc_h5_attr_read_f64(c, "confidence_level", &r->level))))
         return rc;

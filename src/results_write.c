@@ -607,12 +607,16 @@ static int write_sobol(const bc_h5ctx *c, const void *data)
                              "Variance-based Sobol' indices from an A/B/AB design: first order "
                              "(Saltelli 2010), total (Jansen 1999).")) ||
            (rc = bc_h5_attr_str(c, c->root, "the root group", "sobol_estimators",
-                                "first: Saltelli 2010; total: Jansen 1999")) ||
+                                "first: Saltelli 2010, centred on the mean of A and B; total: "
+                                "Jansen 1999")) ||
            (rc = bc_h5_attr_u64(c, c->root, "the root group", "sobol_n", r->n)) ||
            (rc = bc_h5_attr_u64(c, c->root, "the root group", "sobol_evaluations",
                                 r->evaluations)) ||
-           (rc = bc_h5_attr_u64(c, c->root, "the root group", "bootstrap",
-                                (uint64_t)r->bootstrap)) ||
+           (rc = bc_h5_attr_u64(c, c->root, "the root group", "replicates",
+                                (uint64_t)r->replicates)) ||
+           (r->replicates &&
+            (rc = bc_h5_attr_str(c, c->root, "the root group", "interval_method",
+                                 "Student t over independent replicates"))) ||
            (rc = bc_h5_attr_f64(c, c->root, "the root group", "confidence_level", r->level)) ||
            (rc = bc_h5_attr_i32(c, c->root, "the root group", "qmc_fell_back", r->qmc_fell_back)) ||
            (rc = bc_h5_dset_str(c, "/sensitivity/sobol/inputs", k, (const char *const *)gn,

@@ -1,5 +1,6 @@
-/* sensitivity.c: Sobol' indices (Saltelli 2010 first order, Jansen total)
- * from a streamed A/B/AB design with a Poisson bootstrap; the tornado; and
+/* sensitivity.c: Sobol' indices (Saltelli 2010 first order, centred on the
+ * mean; Jansen total) from a streamed A/B/AB design in independent
+ * replicates, whose spread gives Student t intervals; the tornado; and
  * standardised regression coefficients (see include/bcsim/sensitivity.h). */
 #include "bcsim/sensitivity.h"
 
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include <Random123/philox.h>
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
@@ -20,13 +22,15 @@
 #include "model_int.h"
 
 /* Philox streams of the project: 0-2 the run sampler, 3 the Sobol' shift. */
-enum { STREAM_SOBOL_MC = 4, STREAM_BOOTSTRAP = 5 };
+enum { STREAM_SOBOL_MC = 4 };
 
 #define WAVE_BLOCKS 16
 
-/* Sums kept per output quantity y, for the estimate and each replicate:
- * [0] fA, [1] fB, [2] fA^2, [3] fB^2, [4 + 2j] fB (fABj - fA), [5 + 2j] (fA - fABj)^2. */
+/* Sums kept per output quantity y and replicate: [0] fA, [1] fB, [2] fA^2,
+ * [3] fB^2, then per group j: [4 + 3j] fB (fABj - fA), [5 + 3j] (fA - fABj)^2,
+ * [6 + 3j] fABj - fA (which centres the first-order sum on the mean). */
 #define T_FIXED 4
+#define T_GROUP 3
 
 static inline philox4x64_ctr_t philox(uint64_t seed, uint64_t stream, uint64_t a, uint64_t b)
 {
@@ -40,36 +44,18 @@ static inline double to_unit(uint64_t r)
     return ((double)(r >> 12) + 0.5) * 0x1p-52;
 }
 
-/* Poisson(1) by inversion: cumulative e^-1 sum_{i<=k} 1/i!. */
-static double pois_cum[21];
-
-static void pois_init(void)
-{
-    double p = exp(-1.0), c = 0;
-    for (int k = 0; k <= 20; k++) {
-        c += p;
-        pois_cum[k] = c;
-        p /= k + 1;
-    }
-}
-
-static inline int poisson1(double u)
-{
-    int k = 0;
-    while (k < 20 && u > pois_cum[k])
-        k++;
-    return k;
-}
-
 typedef struct design {
     const bc_model *m;
     bc_sampler *smp;           /* transforms uniforms to inputs */
-    bc_sobolseq *seq;          /* NULL for Monte Carlo */
+    bc_sobolseq **seq;         /* [R] one digital shift a replicate; NULL for Monte Carlo */
     uint64_t seed;
     size_t d, k, O, ny, T, dim;
     size_t *g0, *g1;           /* [k] component range of each group */
     double *shift;             /* [ny] subtracted from outputs (the base case) */
-    int boot;                  /* replicates */
+    size_t R;                  /* replicates (1 when no interval is asked for) */
+    uint64_t *first;           /* [R + 1] replicate r: base samples [first[r], first[r + 1]) */
+    uint64_t *blk;             /* [R + 1] replicate r: blocks [blk[r], blk[r + 1]) */
+    uint64_t B;                /* base samples per block */
 } design;
 
 typedef struct ws {
@@ -129,13 +115,13 @@ static void take_y(const design *g, const double *v, size_t ld, size_t q, double
     }
 }
 
-/* Base sample i: fill w->t with its terms. */
-static void sample(const design *g, ws *w, uint64_t i)
+/* Base sample i, point i - first[rep] of replicate rep: fill w->t with its terms. */
+static void sample(const design *g, ws *w, size_t rep, uint64_t i)
 {
     const size_t d = g->d, ny = g->ny, T = g->T;
     double *u = w->u;
     if (g->seq) {
-        bc_sobolseq_point(g->seq, i, u);
+        bc_sobolseq_point(g->seq[rep], i - g->first[rep], u);
     } else {
         for (size_t c = 0; c < 2 * d; c += 4) {
             philox4x64_ctr_t r = philox(g->seed, STREAM_SOBOL_MC, i, c / 4);
@@ -186,38 +172,46 @@ static void sample(const design *g, ws *w, uint64_t i)
         t[2] = a * a;
         t[3] = b * b;
         for (size_t j = 0; j < g->k; j++) {
-            double ab = w->fab[j * ny + y];
-            t[T_FIXED + 2 * j] = b * (ab - a);
-            t[T_FIXED + 2 * j + 1] = (a - ab) * (a - ab);
+            double ab = w->fab[j * ny + y], *tj = t + T_FIXED + T_GROUP * j;
+            tj[0] = b * (ab - a);
+            tj[1] = (a - ab) * (a - ab);
+            tj[2] = ab - a;
         }
     }
 }
 
-/* A block's sums: [(boot + 1) * (1 + ny T)]: per replicate r (0 = the
- * estimate itself, weight 1) the weight total, then the ny T sums. */
-static void block_run(const design *g, ws *w, double *acc, uint64_t i0, uint64_t i1)
+/* Block b: its replicate *r and base samples [*i0, *i1). */
+static void block_range(const design *g, uint64_t b, size_t *r, uint64_t *i0, uint64_t *i1)
+{
+    size_t lo = 0, hi = g->R; /* the r with blk[r] <= b < blk[r + 1] */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (g->blk[mid] <= b)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    *r = lo;
+    *i0 = g->first[lo] + (b - g->blk[lo]) * g->B;
+    *i1 = *i0 + g->B < g->first[lo + 1] ? *i0 + g->B : g->first[lo + 1];
+}
+
+/* A block's sums, acc[1 + ny T]: its base samples, then the ny T sums. */
+static void block_run(const design *g, ws *w, double *acc, size_t r, uint64_t i0, uint64_t i1)
 {
     const size_t L = 1 + g->ny * g->T;
-    memset(acc, 0, (size_t)(g->boot + 1) * L * sizeof *acc);
+    memset(acc, 0, L * sizeof *acc);
     for (uint64_t i = i0; i < i1; i++) {
-        sample(g, w, i);
-        for (int r = 0; r <= g->boot; r++) {
-            double wt = 1;
-            if (r > 0) {
-                philox4x64_ctr_t q = philox(g->seed, STREAM_BOOTSTRAP, i, (uint64_t)(r - 1) / 4);
-                wt = poisson1(to_unit(q.v[(r - 1) % 4]));
-                if (wt == 0)
-                    continue;
-            }
-            double *a = acc + (size_t)r * L;
-            a[0] += wt;
-            for (size_t q = 0; q + 1 < L; q++)
-                a[1 + q] += wt * w->t[q];
-        }
+        sample(g, w, r, i);
+        acc[0] += 1;
+        for (size_t q = 0; q + 1 < L; q++)
+            acc[1 + q] += w->t[q];
     }
 }
 
-/* Indices from one replicate's sums. V = Var over A and B together. */
+/* Indices from one replicate's sums (or their total). V = Var over A and B
+ * together; the first-order sum is centred on the mean m of A and B:
+ * sum (fB - m)(fABj - fA) = sum fB (fABj - fA) - m sum (fABj - fA). */
 static void estimate(const design *g, const double *a, double *first, double *total,
                      double *mean, double *var, int bessel)
 {
@@ -232,11 +226,12 @@ static void estimate(const design *g, const double *a, double *first, double *to
         if (var)
             var[y] = v > 0 ? v : 0;
         for (size_t j = 0; j < g->k; j++) {
-            /* S_j = (1/N) sum fB (fABj - fA) / V;  ST_j = (1/2N) sum (fA - fABj)^2 / V */
+            /* S_j = (1/N) sum (fB - m)(fABj - fA) / V;  ST_j = (1/2N) sum (fA - fABj)^2 / V */
+            const double *tj = t + T_FIXED + T_GROUP * j;
             double S = 0, ST = 0;
             if (v > 0) {
-                S = t[T_FIXED + 2 * j] / W / v;
-                ST = t[T_FIXED + 2 * j + 1] / (2 * W) / v;
+                S = (tj[0] - m * tj[2]) / W / v;
+                ST = tj[1] / (2 * W) / v;
             }
             first[j * g->ny + y] = S;
             total[j * g->ny + y] = ST;
@@ -244,25 +239,36 @@ static void estimate(const design *g, const double *a, double *first, double *to
     }
 }
 
-static int cmp_double(const void *a, const void *b)
+/* The design's layout: replicate r holds base samples [first[r], first[r + 1])
+ * with first[r] = floor(r N / R), cut into blocks of at most B, numbered
+ * replicate after replicate from blk[r]. Returns the number of blocks; first
+ * and blk may be NULL. */
+static uint64_t layout(uint64_t N, size_t R, uint64_t B, uint64_t *first, uint64_t *blk)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    const uint64_t q = N / R, m = N % R;
+    uint64_t nb = 0, prev = 0;
+    for (size_t r = 0; r <= R; r++) {
+        const uint64_t f = q * r + m * r / R; /* floor(r N / R), without overflow */
+        if (r > 0)
+            nb += (f - prev + B - 1) / B;
+        if (first)
+            first[r] = f;
+        if (blk)
+            blk[r] = nb;
+        prev = f;
+    }
+    return nb;
 }
 
-/* Type-7 percentile of sorted v[n] at p. */
-static double percentile(const double *v, size_t n, double p)
+static size_t n_replicates(const bc_sobol_config *cfg)
 {
-    double h = (double)(n - 1) * p;
-    size_t lo = (size_t)floor(h);
-    size_t hi = lo + 1 < n ? lo + 1 : lo;
-    return v[lo] + (h - (double)lo) * (v[hi] - v[lo]);
+    return cfg->replicates >= 2 ? (size_t)cfg->replicates : 1;
 }
 
 uint64_t bc_sobol_n_waves(const bc_sobol_config *cfg)
 {
     const uint64_t B = cfg->block ? cfg->block : BC_SOBOL_DEFAULT_BLOCK;
-    const uint64_t nblocks = (cfg->n + B - 1) / B;
+    const uint64_t nblocks = layout(cfg->n, n_replicates(cfg), B, NULL, NULL);
     return (nblocks + WAVE_BLOCKS - 1) / WAVE_BLOCKS;
 }
 
@@ -271,13 +277,16 @@ static int sobol_check(const bc_sobol_config *cfg, bc_error *err)
 {
     if (cfg->n < 2)
         return bc_error_set(err, BC_EINVAL, "N must be at least 2 base samples");
-    if (cfg->bootstrap < 0 || cfg->bootstrap > 100000)
-        return bc_error_set(err, BC_EINVAL, "the bootstrap replicates must be 0 to 100000");
-    if (cfg->bootstrap > 0 && !(cfg->level > 0 && cfg->level < 1))
+    if (cfg->replicates < 0 || cfg->replicates == 1 || cfg->replicates > BC_SOBOL_MAX_REPLICATES)
+        return bc_error_set(err, BC_EINVAL, "the replicates must be 0 (no interval) or 2 to %d",
+                            BC_SOBOL_MAX_REPLICATES);
+    if (cfg->replicates > 0 && !(cfg->level > 0 && cfg->level < 1))
         return bc_error_set(err, BC_EINVAL, "the interval level must lie in (0, 1)");
-    if (cfg->bootstrap > 0 && cfg->bootstrap < 10)
+    if (cfg->replicates > 0 && cfg->n < 2 * (uint64_t)cfg->replicates)
         return bc_error_set(err, BC_EINVAL,
-                            "at least 10 bootstrap replicates are needed for an interval");
+                            "N (%llu) must be at least twice the replicates (%d): each replicate "
+                            "needs two base samples",
+                            (unsigned long long)cfg->n, cfg->replicates);
     return BC_OK;
 }
 
@@ -303,7 +312,7 @@ static int design_groups(design *g, bc_sobol_result *res, bc_error *err)
         }
         g->g1[g->k - 1] = c + 1;
     }
-    g->T = T_FIXED + 2 * g->k;
+    g->T = T_FIXED + T_GROUP * g->k;
     /* shift: the base case, so that sums of squares do not cancel */
     {
         double *x0 = bc_malloc((g->dim ? g->dim : 1) * sizeof *x0);
@@ -324,52 +333,87 @@ static int design_groups(design *g, bc_sobol_result *res, bc_error *err)
     return BC_OK;
 }
 
-/* The bootstrap's percentile intervals at cfg->level from the replicates'
- * sums (total + r L, r = 1 .. g->boot), into res->first_ci and total_ci. */
-static int sobol_intervals(const design *g, const bc_sobol_config *cfg, const double *total,
+/* The replicates' base samples and blocks (g->first, g->blk), and for QMC
+ * their digital shifts (or, when 2d exceeds the sequence's dimensions, Monte
+ * Carlo, said in res). */
+static int design_replicates(design *g, const bc_sobol_config *cfg, bc_sobol_result *res,
+                             bc_error *err)
+{
+    g->first = bc_malloc((g->R + 1) * sizeof *g->first);
+    g->blk = bc_malloc((g->R + 1) * sizeof *g->blk);
+    if (!g->first || !g->blk)
+        return bc_error_set(err, BC_ENOMEM, "out of memory");
+    layout(cfg->n, g->R, g->B, g->first, g->blk);
+    res->sampler = cfg->sampler;
+    if (cfg->sampler != BC_SOBOL_QMC)
+        return BC_OK;
+    if (2 * g->d > bc_sobolseq_max_dim()) {
+        res->sampler = BC_SOBOL_MC;
+        res->qmc_fell_back = 1;
+        return BC_OK;
+    }
+    if (!(g->seq = bc_calloc(g->R, sizeof *g->seq)))
+        return bc_error_set(err, BC_ENOMEM, "out of memory");
+    for (size_t r = 0; r < g->R; r++) {
+        int rc = bc_sobolseq_alloc_replicate(2 * g->d, cfg->seed, r, &g->seq[r], err);
+        if (rc)
+            return rc;
+    }
+    return BC_OK;
+}
+
+/* Intervals at cfg->level from the spread of the R replicates' estimates
+ * (sums[r L], each an independent study of its own base samples): the
+ * estimate from all of them plus or minus t_{R-1} sd / sqrt(R), into
+ * res->first_ci and total_ci. */
+static int sobol_intervals(const design *g, const bc_sobol_config *cfg, const double *sums,
                            size_t L, bc_sobol_result *res, bc_error *err)
 {
-    const size_t KY = g->k * g->ny;
-    double *boot_first = bc_malloc((size_t)g->boot * KY * sizeof *boot_first);
-    double *boot_total = bc_malloc((size_t)g->boot * KY * sizeof *boot_total);
-    double *col = bc_malloc((size_t)g->boot * sizeof *col);
+    const size_t KY = g->k * g->ny, R = g->R;
+    double *rep_first = bc_malloc(R * KY * sizeof *rep_first);
+    double *rep_total = bc_malloc(R * KY * sizeof *rep_total);
     res->first_ci = bc_malloc(KY * 2 * sizeof(double));
     res->total_ci = bc_malloc(KY * 2 * sizeof(double));
     int rc = BC_OK;
-    if (!boot_first || !boot_total || !col || !res->first_ci || !res->total_ci) {
+    if (!rep_first || !rep_total || !res->first_ci || !res->total_ci) {
         rc = bc_error_set(err, BC_ENOMEM, "out of memory");
         goto done;
     }
-    for (int r = 0; r < g->boot; r++)
-        estimate(g, total + (size_t)(r + 1) * L, boot_first + (size_t)r * KY,
-                 boot_total + (size_t)r * KY, NULL, NULL, 0);
-    const double plo = (1 - cfg->level) / 2, phi = (1 + cfg->level) / 2;
+    for (size_t r = 0; r < R; r++)
+        estimate(g, sums + r * L, rep_first + r * KY, rep_total + r * KY, NULL, NULL, 1);
+    const double tq = gsl_cdf_tdist_Pinv((1 + cfg->level) / 2, (double)(R - 1));
     for (size_t q = 0; q < KY; q++) {
         for (int pass = 0; pass < 2; pass++) {
-            const double *src = pass ? boot_total : boot_first;
+            const double *rep = pass ? rep_total : rep_first;
+            const double est = pass ? res->total[q] : res->first[q];
             double *ci = pass ? res->total_ci : res->first_ci;
-            for (int r = 0; r < g->boot; r++)
-                col[r] = src[(size_t)r * KY + q];
-            qsort(col, (size_t)g->boot, sizeof *col, cmp_double);
-            ci[2 * q] = percentile(col, (size_t)g->boot, plo);
-            ci[2 * q + 1] = percentile(col, (size_t)g->boot, phi);
+            double mean = 0, ss = 0;
+            for (size_t r = 0; r < R; r++)
+                mean += rep[r * KY + q];
+            mean /= (double)R;
+            for (size_t r = 0; r < R; r++)
+                ss += (rep[r * KY + q] - mean) * (rep[r * KY + q] - mean);
+            const double half = tq * sqrt(ss / (double)(R - 1) / (double)R);
+            ci[2 * q] = est - half;
+            ci[2 * q + 1] = est + half;
         }
     }
 done:
-    bc_free(boot_first);
-    bc_free(boot_total);
-    bc_free(col);
+    bc_free(rep_first);
+    bc_free(rep_total);
     return rc;
 }
 
-/* Waves [wf, we) of the design's blocks on nt threads, each wave's sums
- * (R replicates of L) into `wave` (one a wave when combined elsewhere, else
- * one slot added to `total` in wave order). */
+/* Waves [wf, we) of the design's nblocks blocks on nt threads: each block's
+ * sums (L) added to its replicate's in `wave` (R L, one a wave when combined
+ * elsewhere, else one added to `total` in wave order), blocks in block order. */
 static int run_waves(const design *g, const bc_sobol_config *cfg, ws *wss, double *parts,
                      double *total, double *wave, int nt, uint64_t wf, uint64_t we,
-                     uint64_t nblocks, size_t R, size_t L, bc_error *err)
+                     uint64_t nblocks, size_t L, bc_error *err)
 {
-    const uint64_t B = cfg->block ? cfg->block : BC_SOBOL_DEFAULT_BLOCK, N = cfg->n;
+    const size_t RL = g->R * L;
+    size_t r;
+    uint64_t i0, i1;
     for (uint64_t wv = wf; wv < we; wv++) {
         if (cfg->stop && *cfg->stop) {
             return bc_error_set(err, BC_EINTR, "interrupted");
@@ -379,23 +423,35 @@ static int run_waves(const design *g, const bc_sobol_config *cfg, ws *wss, doubl
         const long nwave = (long)(w1 - w0);
         const design *gp = g;
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) default(none) \
-    shared(wss, parts, gp) firstprivate(w0, nwave, B, N, R, L)
+    shared(wss, parts, gp) firstprivate(w0, nwave, L)
         for (long j = 0; j < nwave; j++) {
-            uint64_t i0 = (w0 + (uint64_t)j) * B, i1 = i0 + B < N ? i0 + B : N;
-            block_run(gp, &wss[omp_get_thread_num()], parts + (size_t)j * R * L, i0, i1);
+            size_t rj;
+            uint64_t j0, j1;
+            block_range(gp, w0 + (uint64_t)j, &rj, &j0, &j1);
+            block_run(gp, &wss[omp_get_thread_num()], parts + (size_t)j * L, rj, j0, j1);
         }
-        /* the wave's blocks summed in block order, then the waves in wave
-         * order into the total: a wave is the unit computed elsewhere (MPI) */
-        double *wsum = cfg->combine ? wave + (wv - wf) * R * L : wave;
-        memset(wsum, 0, R * L * sizeof *wsum);
-        for (long j = 0; j < nwave; j++)
-            for (size_t q = 0; q < R * L; q++)
-                wsum[q] += parts[(size_t)j * R * L + q];
+        /* the wave's blocks added to their replicates in block order, then
+         * the waves in wave order into the total: a wave is the unit
+         * computed elsewhere (MPI) */
+        double *wsum = cfg->combine ? wave + (wv - wf) * RL : wave;
+        memset(wsum, 0, RL * sizeof *wsum);
+        for (long j = 0; j < nwave; j++) {
+            block_range(g, w0 + (uint64_t)j, &r, &i0, &i1);
+            double *dst = wsum + r * L;
+            const double *src = parts + (size_t)j * L;
+            for (size_t q = 0; q < L; q++)
+                dst[q] += src[q];
+        }
         if (!cfg->combine)
-            for (size_t q = 0; q < R * L; q++)
+            for (size_t q = 0; q < RL; q++)
                 total[q] += wsum[q];
-        if (cfg->progress)
-            cfg->progress(cfg->progress_user, w1 * B < N ? w1 * B : N, we * WAVE_BLOCKS * B < N ? we * WAVE_BLOCKS * B : N);
+        if (cfg->progress) { /* base samples done, of those up to this share's end */
+            const uint64_t last = we * WAVE_BLOCKS < nblocks ? we * WAVE_BLOCKS : nblocks;
+            uint64_t upto;
+            block_range(g, last - 1, &r, &i0, &upto);
+            block_range(g, w1 - 1, &r, &i0, &i1);
+            cfg->progress(cfg->progress_user, i1, upto);
+        }
     }
     return BC_OK;
 }
@@ -422,13 +478,13 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
     int rc = sobol_check(cfg, err);
     if (rc)
         return rc;
-    pois_init();
 
     design g;
     memset(&g, 0, sizeof g);
     g.m = m;
     g.seed = cfg->seed;
-    g.boot = cfg->bootstrap;
+    g.R = n_replicates(cfg);
+    g.B = cfg->block ? cfg->block : BC_SOBOL_DEFAULT_BLOCK;
     rc = bc_sampler_alloc(m, BC_SAMPLER_MC, cfg->seed, 1, &g.smp, err);
     if (rc)
         return rc;
@@ -438,7 +494,7 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
     g.ny = 3 * g.O;
     bc_sobol_result *res = bc_calloc(1, sizeof *res);
     ws *wss = NULL;
-    double *parts = NULL, *total = NULL, *wave = NULL;
+    double *parts = NULL, *total = NULL, *wave = NULL, *pooled = NULL;
     int nt = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
     if (!res) {
         rc = bc_error_set(err, BC_ENOMEM, "out of memory");
@@ -452,26 +508,18 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
     if ((rc = design_groups(&g, res, err)))
         goto done;
 
-    res->sampler = cfg->sampler;
-    if (cfg->sampler == BC_SOBOL_QMC) {
-        if (2 * g.d > bc_sobolseq_max_dim()) {
-            res->sampler = BC_SOBOL_MC;
-            res->qmc_fell_back = 1;
-        } else if ((rc = bc_sobolseq_alloc(2 * g.d, cfg->seed, &g.seq, err))) {
-            goto done;
-        }
-    }
+    if ((rc = design_replicates(&g, cfg, res, err)))
+        goto done;
 
-
-    const size_t L = 1 + g.ny * g.T, R = (size_t)g.boot + 1;
-    const uint64_t B = cfg->block ? cfg->block : BC_SOBOL_DEFAULT_BLOCK, N = cfg->n;
-    const uint64_t nblocks = (N + B - 1) / B, nwaves = (nblocks + WAVE_BLOCKS - 1) / WAVE_BLOCKS;
+    const size_t L = 1 + g.ny * g.T, R = g.R;
+    const uint64_t N = cfg->n, nblocks = g.blk[R];
+    const uint64_t nwaves = (nblocks + WAVE_BLOCKS - 1) / WAVE_BLOCKS;
     /* this process's share of the waves: all, or [wave_first, wave_end) */
     const uint64_t wf = cfg->combine ? cfg->wave_first : 0;
     const uint64_t we = cfg->combine ? (cfg->wave_end < nwaves ? cfg->wave_end : nwaves) : nwaves;
     const uint64_t nmine = we > wf ? we - wf : 0;
     wss = bc_calloc((size_t)nt, sizeof *wss);
-    parts = bc_malloc(WAVE_BLOCKS * R * L * sizeof *parts);
+    parts = bc_malloc(WAVE_BLOCKS * L * sizeof *parts);
     total = bc_calloc(R * L, sizeof *total);
     /* combined elsewhere: keep every wave's sums; else one wave at a time */
     wave = bc_malloc((cfg->combine ? (nmine ? nmine : 1) : 1) * R * L * sizeof *wave);
@@ -482,7 +530,7 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
         rc = bc_error_set(err, BC_ENOMEM, "out of memory setting up the Sobol' design");
         goto done;
     }
-    if ((rc = run_waves(&g, cfg, wss, parts, total, wave, nt, wf, we, nblocks, R, L, err)))
+    if ((rc = run_waves(&g, cfg, wss, parts, total, wave, nt, wf, we, nblocks, L, err)))
         goto done;
     if (cfg->combine && (rc = cfg->combine(cfg->combine_user, wave, nmine, R * L, total, err)))
         goto done;
@@ -492,7 +540,7 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
     res->k = g.k;
     res->n_outputs = g.O;
     res->n_y = g.ny;
-    res->bootstrap = g.boot;
+    res->replicates = cfg->replicates;
     res->level = cfg->level;
     res->mean = bc_malloc(g.ny * sizeof(double));
     res->variance = bc_malloc(g.ny * sizeof(double));
@@ -502,8 +550,16 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
         rc = bc_error_set(err, BC_ENOMEM, "out of memory");
         goto done;
     }
-    estimate(&g, total, res->first, res->total, res->mean, res->variance, 1);
-    if (g.boot > 0 && (rc = sobol_intervals(&g, cfg, total, L, res, err)))
+    /* the estimate from every replicate's sums, added in replicate order */
+    if (!(pooled = bc_calloc(L, sizeof *pooled))) {
+        rc = bc_error_set(err, BC_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t r = 0; r < R; r++)
+        for (size_t q = 0; q < L; q++)
+            pooled[q] += total[r * L + q];
+    estimate(&g, pooled, res->first, res->total, res->mean, res->variance, 1);
+    if (R >= 2 && (rc = sobol_intervals(&g, cfg, total, L, res, err)))
         goto done;
 done:
     if (wss)
@@ -513,10 +569,16 @@ done:
     bc_free(parts);
     bc_free(total);
     bc_free(wave);
+    bc_free(pooled);
+    bc_free(g.first);
+    bc_free(g.blk);
+    if (g.seq)
+        for (size_t r = 0; r < g.R; r++)
+            bc_sobolseq_free(g.seq[r]);
+    bc_free(g.seq);
     bc_free(g.g0);
     bc_free(g.g1);
     bc_free(g.shift);
-    bc_sobolseq_free(g.seq);
     bc_sampler_free(g.smp);
     if (rc) {
         bc_sobol_result_free(res);

@@ -66,6 +66,12 @@ static void direction_numbers(size_t j, uint32_t *v)
 
 int bc_sobolseq_alloc(size_t dim, uint64_t seed, bc_sobolseq **out, bc_error *err)
 {
+    return bc_sobolseq_alloc_replicate(dim, seed, 0, out, err);
+}
+
+int bc_sobolseq_alloc_replicate(size_t dim, uint64_t seed, uint64_t replicate, bc_sobolseq **out,
+                                bc_error *err)
+{
     *out = NULL;
     if (dim == 0 || dim > BC_SOBOL_MAX_DIM)
         return bc_error_set(err, BC_EINVAL,
@@ -84,7 +90,7 @@ int bc_sobolseq_alloc(size_t dim, uint64_t seed, bc_sobolseq **out, bc_error *er
     }
     for (size_t j = 0; j < dim; j++) {
         direction_numbers(j, s->v + j * BITS);
-        philox4x64_ctr_t ctr = {{(uint64_t)j, 0, 0, 0}};
+        philox4x64_ctr_t ctr = {{(uint64_t)j, replicate, 0, 0}};
         philox4x64_key_t key = {{seed, STREAM_SOBOL_SHIFT}};
         philox4x64_ctr_t r = philox4x64(ctr, key);
         s->mask[j] = (uint32_t)(r.v[0] >> 32);

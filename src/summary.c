@@ -269,12 +269,13 @@ static void summary_sobol(const bc_results_file *r, FILE *fp)
     static const char *const qn[2] = {"avg_gain", "break_even"};
     fputs("\nTop drivers: total Sobol' indices ST", fp);
     if (r->total_ci) {
+        const char *how = r->bootstrap_intervals ? "bootstrap " : "";
         if (!isnan(r->level))
-            fprintf(fp, " with %g %% bootstrap intervals", 100 * r->level);
+            fprintf(fp, " with %g %% %sintervals", 100 * r->level, how);
         else
-            fputs(" with bootstrap intervals", fp);
-        if (r->bootstrap)
-            fprintf(fp, " (%llu replicates)", (unsigned long long)r->bootstrap);
+            fprintf(fp, " with %sintervals", how);
+        if (r->replicates)
+            fprintf(fp, " (%llu replicates)", (unsigned long long)r->replicates);
     }
     fputs("\n(avg_gain: the average annual gain; break_even: the indicator avg_gain >= 0)\n", fp);
     fprintf(fp, "  %-*s  %-10s  rank  %-32s %6s%s\n", w, "output", "quantity", "input", "ST",

@@ -66,7 +66,7 @@ study() { # NAME ARGS...: run the study with both builds and compare the files
 study default run "$src/models/aarhus-2026.yaml" -n 30000 --seed 3 --threads 2
 study lhs run "$src/models/aarhus-2026.yaml" -n 20000 --seed 5 --sampler lhs
 study kinds run "$tmp/kinds.yaml" -n 30000 --seed 7 --save-samples
-study sobol sobol "$tmp/kinds.yaml" -n 1024 --bootstrap 20 --seed 9
+study sobol sobol "$tmp/kinds.yaml" -n 1024 --replicates 16 --seed 9
 study overrides run "$src/models/aarhus-2026.yaml" -n 20000 --seed 11 \
   --set igu.investment=5.5 --set academics.effect=pert:0,0.1,0.2 --save-samples
 

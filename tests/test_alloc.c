@@ -352,7 +352,7 @@ static int call_merge(fixture *f)
 
 static int call_sobol(fixture *f)
 {
-    bc_sobol_config cfg = {.n = 64, .seed = 9, .threads = 1, .bootstrap = 10, .level = 0.9,
+    bc_sobol_config cfg = {.n = 64, .seed = 9, .threads = 1, .replicates = 4, .level = 0.9,
                            .block = 16};
     bc_sobol_result *r = (bc_sobol_result *)1;
     int rc = bc_sobol_run(f->model, &cfg, &r, NULL);
@@ -452,7 +452,7 @@ static const alloc_case cases[] = {
     {"run, LHS, saved samples", setup_light, call_run_lhs, teardown},
     {"run state resumed", setup_light, call_resume, teardown},
     {"run states merged", setup_light, call_merge, teardown},
-    {"Sobol' study with bootstrap", setup_light, call_sobol, teardown},
+    {"Sobol' study, 4 replicates", setup_light, call_sobol, teardown},
     {"tornado", setup_light, call_tornado, teardown},
     {"regression", setup_regression, call_regression, teardown},
     {"run analysed", setup_regression, call_analyse, teardown},

@@ -143,14 +143,15 @@ grep -q "x1 " "$tmp/ish.txt" && grep -q "Results: $tmp/ish.h5" "$tmp/ish.txt" &&
 expect 2 '' "unknown test model 'ishigame'" -- "$bcsim" sobol --model ishigame -o "$tmp/x.h5"
 expect 2 '' "no uncertain inputs" -- "$bcsim" sobol "$src/tests/models/fixed.yaml" -o "$tmp/x.h5"
 expect 2 '' "-n: '1' is not a number of base samples" -- "$bcsim" sobol --model ishigami -n 1 -o "$tmp/x.h5"
-expect 2 '' "--bootstrap: '5' is not" -- "$bcsim" sobol --model ishigami --bootstrap 5 -o "$tmp/x.h5"
+expect 2 '' "--replicates: '1' is not 0 or 2 to 1024" -- "$bcsim" sobol --model ishigami --replicates 1 -o "$tmp/x.h5"
+expect 2 '' "N \\(10\\) must be at least twice the replicates \\(16\\)" -- "$bcsim" sobol --model ishigami -n 10 -o "$tmp/x.h5"
 expect 2 '' "--sampler: 'lhs' is not qmc or mc" -- "$bcsim" sobol --model ishigami --sampler lhs -o "$tmp/x.h5"
 expect 2 '' "not both" -- "$bcsim" sobol "$model" --model ishigami -o "$tmp/x.h5"
 [ -e "$tmp/x.h5" ] && bad "a refused sobol left a file" || ok
 expect 2 '' "holds a 'sobol' study, not a run" -- "$bcsim" replay "$tmp/ish.h5" --run 0
 # thread count: bit-identical Sobol' files
-"$bcsim" sobol "$model" -n 2000 --bootstrap 30 --threads 1 -o "$tmp/s1.h5" --quiet --force
-"$bcsim" sobol "$model" -n 2000 --bootstrap 30 --threads 2 -o "$tmp/s2.h5" --quiet --force
+"$bcsim" sobol "$model" -n 2000 --replicates 20 --threads 1 -o "$tmp/s1.h5" --quiet --force
+"$bcsim" sobol "$model" -n 2000 --replicates 20 --threads 2 -o "$tmp/s2.h5" --quiet --force
 expect 0 'identical' '' -- "$py" "$src/tests/h5same.py" "$tmp/s1.h5" "$tmp/s2.h5"
 # a run file carries regression coefficients and a tornado
 expect 0 '' '' -- "$py" - "$tmp/r.h5" <<'PY'

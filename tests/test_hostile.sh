@@ -422,7 +422,7 @@ for f in extreme extreme-neg; do
   done
 done
 hostile "sobol extreme.yaml" 0 '' -- \
-  "$bcsim" sobol "$n/extreme.yaml" -n 512 --bootstrap 20 -o "$n/extreme-sobol.h5" --quiet
+  "$bcsim" sobol "$n/extreme.yaml" -n 512 --replicates 16 -o "$n/extreme-sobol.h5" --quiet
 check "sobol extreme: every dataset finite" $hpy finite "$n/extreme-sobol.h5"
 hostile "summary extreme" 0 '' -- "$bcsim" summary "$n/extreme-mc.h5"
 awk 'length($0) > 100 {bad=1} END {exit bad}' "$tmp/out" && ok || bad "summary of huge numbers wider than 100 columns"
@@ -496,7 +496,7 @@ if [ $can_mount -eq 1 ]; then
   # a Sobol' file of this model is about 60 KB: leave it less room
   head -c 32768 /dev/zero >"$d/full/filler" 2>/dev/null
   hostile "sobol into a full disk" 1 'No space left on device' -- \
-    "$bcsim" sobol "$model" -n 256 --bootstrap 0 -o "$d/full/so.h5" --quiet
+    "$bcsim" sobol "$model" -n 256 --replicates 0 -o "$d/full/so.h5" --quiet
   rm -f "$d/full/filler"
   hostile "merge into a full disk" 1 'No space left on device' -- \
     "$bcsim" merge "$r/shard0.h5" "$r/shard1.h5" -o "$d/full/m.h5" --quiet

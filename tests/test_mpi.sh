@@ -36,11 +36,11 @@ mpi 2 "$bcsim" run "$model" -n 0 -o "$tmp/bad.h5" >"$tmp/bad" 2>&1
 st=$?
 [ $st -ne 0 ] && [ ! -e "$tmp/bad.h5" ] && ok || bad "bad input under MPI gave $st"
 # Sobol' indices divided among ranks equal one process's, bit for bit
-"$bcsim" sobol "$model" -n 5000 --bootstrap 40 --threads 2 -o "$tmp/sob1.h5" --quiet
-check "mpirun -np 2 sobol" mpi 2 "$bcsim" sobol "$model" -n 5000 --bootstrap 40 --threads 1 -o "$tmp/sob2.h5" --quiet
+"$bcsim" sobol "$model" -n 5000 --replicates 40 --threads 2 -o "$tmp/sob1.h5" --quiet
+check "mpirun -np 2 sobol" mpi 2 "$bcsim" sobol "$model" -n 5000 --replicates 40 --threads 1 -o "$tmp/sob2.h5" --quiet
 check "sobol np 2 equals serial" "$py" "$src/tests/h5same.py" "$tmp/sob1.h5" "$tmp/sob2.h5"
-check "mpirun -np 3 sobol" mpi 3 "$bcsim" sobol --model sobol-g -n 3000 --bootstrap 20 --threads 1 -o "$tmp/g3.h5" --quiet
-"$bcsim" sobol --model sobol-g -n 3000 --bootstrap 20 -o "$tmp/g1.h5" --quiet
+check "mpirun -np 3 sobol" mpi 3 "$bcsim" sobol --model sobol-g -n 3000 --replicates 16 --threads 1 -o "$tmp/g3.h5" --quiet
+"$bcsim" sobol --model sobol-g -n 3000 --replicates 16 -o "$tmp/g1.h5" --quiet
 check "sobol np 3 equals serial" "$py" "$src/tests/h5same.py" "$tmp/g1.h5" "$tmp/g3.h5"
 # what is not divided among ranks is refused, not run twice
 mpi 2 "$bcsim" base "$model" >"$tmp/base" 2>&1

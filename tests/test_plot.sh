@@ -91,7 +91,7 @@ PY
 
 # --- inputs: a small run and a small Sobol' study ------------------------------
 "$bcsim" run "$model" -n 20000 --seed 3 -o "$tmp/run.h5" --quiet
-"$bcsim" sobol "$model" -n 1024 --bootstrap 20 -o "$tmp/sobol.h5" --quiet
+"$bcsim" sobol "$model" -n 1024 --replicates 16 -o "$tmp/sobol.h5" --quiet
 "$py" - "$tmp/run.h5" "$tmp/nosens.h5" "$tmp/plain.h5" <<'PY'
 import shutil, sys, h5py
 shutil.copy(sys.argv[1], sys.argv[2])

@@ -30,7 +30,7 @@ lines_in() {
 run=$tmp/run.h5
 sob=$tmp/sob.h5
 "$bcsim" run "$model" -n 20000 --seed 3 --threads 2 -o "$run" --quiet || { echo "cannot make $run"; exit 1; }
-"$bcsim" sobol "$model" -n 1024 --bootstrap 20 --threads 2 -o "$sob" --quiet || { echo "cannot make $sob"; exit 1; }
+"$bcsim" sobol "$model" -n 1024 --replicates 16 --threads 2 -o "$sob" --quiet || { echo "cannot make $sob"; exit 1; }
 "$bcsim" run "$src/tests/models/fixed.yaml" -n 100 -o "$tmp/fixed.h5" --quiet || { echo "cannot make fixed.h5"; exit 1; }
 
 # --- help and usage -----------------------------------------------------------
@@ -101,7 +101,7 @@ check "summary of a run is at most 100 columns" \
   "$py" -c 'import sys; sys.exit(max(len(l.rstrip("\n")) for l in open(sys.argv[1], encoding="utf-8")) > 100)' "$tmp/run.txt"
 
 # --- summary of a Sobol' study ---------------------------------------------------
-expect 0 "total Sobol' indices ST with 95 % bootstrap intervals \(20 replicates\)" '' -- \
+expect 0 "total Sobol' indices ST with 95 % intervals \(16 replicates\)" '' -- \
   "$bcsim" summary "$sob"
 "$bcsim" summary "$sob" >"$tmp/sob.txt"
 "$py" - "$sob" >"$tmp/sob.want" <<'PY'
@@ -132,6 +132,19 @@ PY
 lines_in "$tmp/sob.want" "$tmp/sob.txt"
 check "summary of a Sobol' study is at most 100 columns" \
   "$py" -c 'import sys; sys.exit(max(len(l.rstrip("\n")) for l in open(sys.argv[1], encoding="utf-8")) > 100)' "$tmp/sob.txt"
+
+# a Sobol' file of format 1 (bootstrap percentile intervals) still reads, and says so
+cp "$sob" "$tmp/sob1.h5"
+"$py" - "$tmp/sob1.h5" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:
+    f.attrs["format_version"] = np.int32(1)
+    f.attrs["bootstrap"] = np.uint64(200)
+    del f.attrs["replicates"]
+    del f.attrs["interval_method"]
+PY
+expect 0 "total Sobol' indices ST with 95 % bootstrap intervals \(200 replicates\)" '' -- \
+  "$bcsim" summary "$tmp/sob1.h5"
 
 # --- no sensitivity data; a tornado only; a file from before the loss probability
 expect 0 'no sensitivity results in this file \(run bcsim sobol\)' '' -- \

@@ -353,7 +353,7 @@ static void check_default_file(const char *path, const bc_model *m, const bc_run
     CHECK_INT(attr_u64(f, "/", "seed"), 7);
     CHECK_INT(attr_u64(f, "/", "runs"), 20000);
     CHECK_INT(attr_u64(f, "/", "block"), BC_DEFAULT_BLOCK);
-    CHECK_INT(attr_u64(f, "/", "format_version"), 1);
+    CHECK_INT(attr_u64(f, "/", "format_version"), 2);
     CHECK_INT(attr_u64(f, "/", "start_year"), 2026);
     CHECK_INT(attr_u64(f, "/", "years"), 5);
     CHECK_INT(attr_u64(f, "/", "model_text_length"), strlen(bc_model_text(m)));
@@ -942,9 +942,9 @@ static void test_read_errors(void)
     read_fails(other, BC_EINVAL, "attribute format is 'netcdf'");
 
     const char *newer = in_dir("newer.h5");
-    static const char *const newer_attrs[] = {"format=bcsim-results", "format_version:2"};
+    static const char *const newer_attrs[] = {"format=bcsim-results", "format_version:3"};
     make_h5(newer, newer_attrs, 2);
-    read_fails(newer, BC_EINVAL, "format version 2");
+    read_fails(newer, BC_EINVAL, "format version 3");
 
     const char *half = in_dir("half.h5");
     static const char *const half_attrs[] = {"format=bcsim-results", "format_version:1",

@@ -216,6 +216,41 @@ static void test_shift(void)
     bc_sobolseq_free(c);
 }
 
+/* Replicate r's mask is philox4x64 at counter (j, r, 0, 0), key (seed, 3);
+ * replicate 0 is bc_sobolseq_alloc's; the unshifted points are the same. */
+static void test_replicates(void)
+{
+    enum { DIM = 16 };
+    bc_sobolseq *a = make(DIM, 5), *r0 = NULL, *r3 = NULL;
+    CHECK_INT(bc_sobolseq_alloc_replicate(DIM, 5, 0, &r0, NULL), BC_OK);
+    CHECK_INT(bc_sobolseq_alloc_replicate(DIM, 5, 3, &r3, NULL), BC_OK);
+    CHECK_INT(bc_sobolseq_alloc_replicate(0, 5, 3, &r3, NULL), BC_EINVAL);
+    CHECK(r3 == NULL);
+    CHECK_INT(bc_sobolseq_alloc_replicate(DIM, 5, 3, &r3, NULL), BC_OK);
+    if (!a || !r0 || !r3)
+        return;
+    int same = 0;
+    for (size_t j = 0; j < DIM; j++) {
+        philox4x64_ctr_t ctr = {{j, 3, 0, 0}};
+        philox4x64_key_t key = {{5, 3}};
+        philox4x64_ctr_t r = philox4x64(ctr, key);
+        CHECK_INT(bc_sobolseq_mask(r3, j), (uint32_t)(r.v[0] >> 32));
+        CHECK_INT(bc_sobolseq_mask(r0, j), bc_sobolseq_mask(a, j));
+        same += bc_sobolseq_mask(r3, j) == bc_sobolseq_mask(a, j);
+    }
+    CHECK_INT(same, 0);
+    double ua[DIM], u3[DIM];
+    for (uint64_t i = 0; i < 100; i++) {
+        bc_sobolseq_point(a, i, ua);
+        bc_sobolseq_point(r3, i, u3);
+        for (size_t j = 0; j < DIM; j++)
+            CHECK_INT(unshift(a, ua, j), unshift(r3, u3, j));
+    }
+    bc_sobolseq_free(a);
+    bc_sobolseq_free(r0);
+    bc_sobolseq_free(r3);
+}
+
 static void test_errors(void)
 {
     const size_t max = bc_sobolseq_max_dim();
@@ -310,6 +345,7 @@ int main(void)
     test_nets_2d();
     test_points_match_point();
     test_shift();
+    test_replicates();
     test_errors();
     test_threads();
     test_integration();

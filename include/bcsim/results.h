@@ -25,7 +25,7 @@ extern "C" {
 /* The value of the root attribute `format`, and the `format_version` this
  * library writes and the highest it reads. */
 #define BC_RESULTS_FORMAT "bcsim-results"
-#define BC_RESULTS_FORMAT_VERSION 1
+#define BC_RESULTS_FORMAT_VERSION 2
 
 /* Check, before any work, that `path` may be written as a result file:
  *
@@ -141,7 +141,7 @@ typedef struct bc_results_file bc_results_file;
  * docs/hdf5-layout.md gives. Datasets and attributes this function does not
  * know are ignored; /summary/loss_probability and its _se, missing from
  * files written before they were added, and the Sobol' intervals, missing
- * when the study had no bootstrap, are optional. /regression and /samples
+ * when the study had no replicates, are optional. /regression and /samples
  * are not read. Every HDF5 call is checked; no file or object stays open
  * after the call, whatever happens.
  *

@@ -1,5 +1,5 @@
 /* sensitivity.h: which assumption drives the risk: variance-based Sobol'
- * indices with bootstrap intervals, a one-at-a-time tornado, and standardised
+ * indices with intervals from independent replicates, a one-at-a-time tornado, and standardised
  * regression coefficients from a plain run. */
 #ifndef BCSIM_SENSITIVITY_H
 #define BCSIM_SENSITIVITY_H
@@ -31,12 +31,18 @@ typedef int (*bc_sobol_combine_fn)(void *user, const double *local, uint64_t n_l
 /* Base samples per block of a Sobol' study when bc_sobol_config.block is 0. */
 #define BC_SOBOL_DEFAULT_BLOCK 256
 
+/* Replicates of a Sobol' study: the CLI's default, and the most allowed. */
+#define BC_SOBOL_DEFAULT_REPLICATES 16
+#define BC_SOBOL_MAX_REPLICATES 1024
+
 typedef struct bc_sobol_config {
     uint64_t n;                 /* base samples N: rows of A and of B; >= 2 */
     uint64_t seed;
     int threads;                /* 0 = the OpenMP default */
     bc_sobol_sampler sampler;
-    int bootstrap;              /* replicates B for the intervals; 0 = none */
+    int replicates;             /* R independent replicates for the intervals: 0 = none
+                                   (one design of N), else 2 to BC_SOBOL_MAX_REPLICATES,
+                                   at most N / 2 */
     double level;               /* interval level, e.g. 0.95 */
     uint64_t block;             /* base samples per block; 0 = BC_SOBOL_DEFAULT_BLOCK. Results depend on it,
                                    never on threads */
@@ -67,8 +73,9 @@ typedef struct bc_sobol_result {
     size_t n_outputs, n_y;      /* O and 3 O */
     double *mean, *variance;    /* [n_y] of the outputs over A and B */
     double *first, *total;      /* [k * n_y] S_j (Saltelli 2010), ST_j (Jansen) */
-    double *first_ci, *total_ci;/* [k * n_y * 2] bootstrap percentile intervals, or NULL */
-    int bootstrap;
+    double *first_ci, *total_ci;/* [k * n_y * 2] Student t intervals from the replicates,
+                                   or NULL (no replicates) */
+    int replicates;             /* R, or 0 */
     double level;
     bc_sobol_sampler sampler;   /* what was used */
     int qmc_fell_back;          /* QMC was asked for but 2d exceeded the sequence's
@@ -76,13 +83,19 @@ typedef struct bc_sobol_result {
 } bc_sobol_result;
 
 /* Estimate first-order and total Sobol' indices of model `m` from an A/B/AB
- * design: N (k + 2) model evaluations for k groups. The inputs of base
- * sample i depend on (seed, i) alone, blocks are combined in block order, so
- * results are bit-identical for any number of threads. Intervals come from
- * a Poisson bootstrap (each base sample gets a Poisson(1) weight per
- * replicate, drawn from the seed), so they are streamed too: memory grows
- * with B k, never with N. Returns BC_OK, BC_EINVAL (no uncertain inputs,
- * N < 2, bad level), BC_ENOMEM, BC_EINTR. *out: free with
+ * design: N (k + 2) model evaluations for k groups. With R replicates the
+ * base samples are split into R consecutive parts of floor(N / R) or one
+ * more, each an independent study: for QMC, points 0, 1, ... of its own
+ * digital shift of the sequence (bc_sobolseq_alloc_replicate); for Monte
+ * Carlo, Philox uniforms of (seed, base sample). The estimate pools every
+ * replicate's sums; the level-L interval is the estimate plus or minus
+ * t_{R-1,(1+L)/2} sd / sqrt(R), sd the standard deviation of the R
+ * replicates' estimates. The first-order estimator is centred on the mean
+ * of A and B. The inputs of a base sample depend on (seed, sample) alone,
+ * blocks are combined in block order, so results are bit-identical for any
+ * number of threads; they depend on the block size. Memory grows with
+ * R k outputs, never with N. Returns BC_OK, BC_EINVAL (no uncertain inputs,
+ * N < 2, bad replicates or level), BC_ENOMEM, BC_EINTR. *out: free with
  * bc_sobol_result_free. */
 int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result **out,
                  bc_error *err);

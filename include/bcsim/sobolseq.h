@@ -16,7 +16,7 @@ extern "C" {
 /* The generator, as a result file would record it. */
 #define BC_SOBOL_NAME                                                                              \
     "Sobol' (Joe & Kuo new-joe-kuo-6.21201, Gray-code order, 32 bits), digital shift from "        \
-    "philox4x64-10 (Random123), counter = (dimension, 0, 0, 0), key = (seed, 3)"
+    "philox4x64-10 (Random123), counter = (dimension, replicate, 0, 0), key = (seed, 3)"
 
 typedef struct bc_sobolseq bc_sobolseq; /* opaque */
 
@@ -37,6 +37,13 @@ size_t bc_sobolseq_max_dim(void);
  * return is BC_EINVAL (dim = 0 or dim > bc_sobolseq_max_dim()) or BC_ENOMEM,
  * with a message in `err` (which may be NULL). */
 int bc_sobolseq_alloc(size_t dim, uint64_t seed, bc_sobolseq **out, bc_error *err);
+
+/* The same with the digital shift of another replicate: its masks come from
+ * philox4x64 at counter (j, replicate, 0, 0), key (seed, 3), so replicates
+ * are independent shifts of the same net (randomised quasi-Monte Carlo);
+ * replicate 0 is bc_sobolseq_alloc's. Errors as bc_sobolseq_alloc. */
+int bc_sobolseq_alloc_replicate(size_t dim, uint64_t seed, uint64_t replicate, bc_sobolseq **out,
+                                bc_error *err);
 
 /* Free a generator; bc_sobolseq_free(NULL) does nothing. */
 void bc_sobolseq_free(bc_sobolseq *s);

@@ -431,7 +431,7 @@ int cmd_run(int argc, char **argv)
 
 static const cli_command sobol_cmd = {
     "sobol",
-    "usage: bcsim sobol MODEL [-n N] [--sampler qmc|mc] [--bootstrap B] [--level L]\n"
+    "usage: bcsim sobol MODEL [-n N] [--sampler qmc|mc] [--replicates R] [--level L]\n"
     "                   [--seed S] [--threads T] [-o FILE.h5] [--force] [--set NAME=SPEC ...]\n"
     "                   [--quiet]\n"
     "       bcsim sobol --model ishigami|sobol-g [...]\n"
@@ -440,10 +440,11 @@ static const cli_command sobol_cmd = {
     "Sobol' indices of every uncertain input (an input group such as\n"
     "unemployment.shocks counts once), for the average annual gain, the NPV and the\n"
     "break-even indicator (avg_gain >= 0) of every proposal and the portfolio, from\n"
-    "an A/B/AB design of N (k + 2) evaluations for k inputs, with bootstrap\n"
-    "percentile intervals; and a tornado of one-at-a-time swings (10th to 90th\n"
-    "percentile). With correlations, the indices are those of the independent\n"
-    "uniforms behind the Gaussian copula (see docs/sensitivity.md).\n",
+    "an A/B/AB design of N (k + 2) evaluations for k inputs, split into R\n"
+    "independent replicates whose spread gives Student t intervals; and a tornado\n"
+    "of one-at-a-time swings (10th to 90th percentile). With correlations, the\n"
+    "indices are those of the independent uniforms behind the Gaussian copula\n"
+    "(see docs/sensitivity.md).\n",
     NULL, 17};
 
 static int parse_sobol_sampler(const char *v, void *dest)
@@ -457,11 +458,11 @@ static int parse_sobol_sampler(const char *v, void *dest)
     return 0;
 }
 
-/* 0, or 10 to 100000 replicates. */
-static int parse_bootstrap(const char *v, void *dest)
+/* 0, or 2 to BC_SOBOL_MAX_REPLICATES replicates. */
+static int parse_replicates(const char *v, void *dest)
 {
     uint64_t b = 0;
-    if (parse_u64(v, 0, 100000, &b) || (b > 0 && b < 10))
+    if (parse_u64(v, 0, BC_SOBOL_MAX_REPLICATES, &b) || b == 1)
         return -1;
     *(int *)dest = (int)b;
     return 0;
@@ -530,8 +531,8 @@ static void print_sobol(const bc_model *m, const bc_sobol_result *r, const char 
     }
     bc_free(ord);
     if (r->first_ci)
-        printf("\nIntervals: %g %% bootstrap percentile intervals from %d replicates.\n",
-               100 * r->level, r->bootstrap);
+        printf("\nIntervals: %g %% Student t intervals from %d independent replicates.\n",
+               100 * r->level, r->replicates);
     printf("Results: %s\n", path);
 }
 
@@ -592,7 +593,8 @@ static int sobol_study(study *s, bc_sobol_config *cfg, const char *builtin, int 
 int cmd_sobol(int argc, char **argv)
 {
     bc_sobol_config cfg = {
-        .n = 16384, .seed = 1, .sampler = BC_SOBOL_QMC, .bootstrap = 200, .level = 0.95};
+        .n = 16384, .seed = 1, .sampler = BC_SOBOL_QMC,
+                           .replicates = BC_SOBOL_DEFAULT_REPLICATES, .level = 0.95};
     const char *builtin = NULL;
     study s = {0};
     const cli_option opts[] = {
@@ -602,13 +604,13 @@ int cmd_sobol(int argc, char **argv)
         OPT_CALL(NULL, "--sampler", &cfg.sampler, "qmc|mc", parse_sobol_sampler,
                  "--sampler: '%s' is not qmc or mc",
                  "randomised Sobol' sequence (default) or Monte Carlo"),
-        OPT_CALL(NULL, "--bootstrap", &cfg.bootstrap, "B", parse_bootstrap,
-                 "--bootstrap: '%s' is not 0 or 10 to 100000",
-                 "bootstrap replicates for the intervals (default 200, 0 = none)"),
+        OPT_CALL(NULL, "--replicates", &cfg.replicates, "R", parse_replicates,
+                 "--replicates: '%s' is not 0 or 2 to 1024",
+                 "independent replicates for the intervals (default 16, 0 = none)"),
         OPT_DOUBLE(NULL, "--level", &cfg.level, "L", 0, 1, 1,
                    "--level: '%s' is not a number in (0, 1)", "interval level (default 0.95)"),
         OPT_U64(NULL, "--seed", &cfg.seed, "S", 0, UINT64_MAX, SEED_BAD,
-                "seed of the design and the bootstrap (default 1)"),
+                "seed of the design (default 1)"),
         OPT_INT(NULL, "--threads", &cfg.threads, "T", 1, 1024, THREADS_BAD,
                 "threads (default: all cores)"),
         OPT_STRING("-o", "--output", &s.out, "FILE",

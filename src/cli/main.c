@@ -19,7 +19,7 @@ static const char *const main_usage =
     "\n"
     "Commands:\n"
     "  run MODEL [OPTIONS]  Monte Carlo study of a model file, results to HDF5\n"
-    "  sobol MODEL          Sobol' sensitivity indices with bootstrap intervals\n"
+    "  sobol MODEL          Sobol' sensitivity indices with intervals\n"
     "  base MODEL [--csv]   print the deterministic base case of a model file\n"
     "  replay FILE --run I  recompute and print one run of a result file\n"
     "  merge SHARD... -o F  join the shards of a run (bcsim run --shard I/N)\n"
