@@ -248,31 +248,60 @@ double bc_sampler_quantile(const bc_sampler *s, size_t k, double u)
                        : bc_dist_quantile(s->dist[k], u);
 }
 
+/* The Gaussian copula on u in place: z = Phi^-1(u), z' = L z, u' = Phi(z')
+ * at the correlated components. Row i of L z uses z_0..z_i only, so rows go
+ * from the last up. */
+static void apply_copula(const bc_sampler *s, double *u)
+{
+    const size_t nc = s->nc;
+    for (size_t i = 0; i < nc; i++)
+        u[s->corr_comp[i]] = gsl_cdf_ugaussian_Pinv(u[s->corr_comp[i]]);
+    for (size_t i = nc; i-- > 0;) {
+        const double *row = s->chol + i * nc;
+        double z = 0;
+        for (size_t j = 0; j <= i; j++)
+            z += row[j] * u[s->corr_comp[j]];
+        u[s->corr_comp[i]] = z;
+    }
+    for (size_t i = 0; i < nc; i++) {
+        double z = u[s->corr_comp[i]];
+        double v = z > 0 ? 1.0 - gsl_cdf_ugaussian_Q(z) : gsl_cdf_ugaussian_P(z);
+        u[s->corr_comp[i]] = v < BC_U_MIN ? BC_U_MIN : v > BC_U_MAX ? BC_U_MAX : v;
+    }
+}
+
 void bc_sampler_transform(const bc_sampler *s, double *u, double *x)
 {
     const size_t d = s->d;
     memcpy(x, s->x0, bc_model_dim(s->m) * sizeof *x);
-    if (s->nc) {
-        /* Gaussian copula: z = Phi^-1(u), z' = L z, u' = Phi(z'). In place:
-         * row i of L z uses z_0..z_i only, so go from the last row up. */
-        const size_t nc = s->nc;
-        for (size_t i = 0; i < nc; i++)
-            u[s->corr_comp[i]] = gsl_cdf_ugaussian_Pinv(u[s->corr_comp[i]]);
-        for (size_t i = nc; i-- > 0;) {
-            const double *row = s->chol + i * nc;
-            double z = 0;
-            for (size_t j = 0; j <= i; j++)
-                z += row[j] * u[s->corr_comp[j]];
-            u[s->corr_comp[i]] = z;
-        }
-        for (size_t i = 0; i < nc; i++) {
-            double z = u[s->corr_comp[i]];
-            double v = z > 0 ? 1.0 - gsl_cdf_ugaussian_Q(z) : gsl_cdf_ugaussian_P(z);
-            u[s->corr_comp[i]] = v < BC_U_MIN ? BC_U_MIN : v > BC_U_MAX ? BC_U_MAX : v;
-        }
-    }
+    if (s->nc)
+        apply_copula(s, u);
     for (size_t k = 0; k < d; k++)
         x[s->offset_of[k]] = bc_sampler_quantile(s, k, u[k]);
+}
+
+void bc_sampler_transform_copula(const bc_sampler *s, double *u, double *x)
+{
+    if (!s->nc)
+        return;
+    apply_copula(s, u);
+    for (size_t i = 0; i < s->nc; i++) {
+        const size_t k = s->corr_comp[i];
+        x[s->offset_of[k]] = bc_sampler_quantile(s, k, u[k]);
+    }
+}
+
+int bc_sampler_in_copula(const bc_sampler *s, size_t k)
+{
+    size_t lo = 0, hi = s->nc; /* corr_comp is ascending */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->corr_comp[mid] < k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->nc && s->corr_comp[lo] == k;
 }
 
 void bc_sampler_inputs(const bc_sampler *s, uint64_t run, double *x, double *u)

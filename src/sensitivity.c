@@ -51,6 +51,7 @@ typedef struct design {
     uint64_t seed;
     size_t d, k, O, ny, T, dim;
     size_t *g0, *g1;           /* [k] component range of each group */
+    unsigned char *in_copula;  /* [k] the group has a correlated component */
     double *shift;             /* [ny] subtracted from outputs (the base case) */
     size_t R;                  /* replicates (1 when no interval is asked for) */
     uint64_t *first;           /* [R + 1] replicate r: base samples [first[r], first[r + 1]) */
@@ -142,8 +143,11 @@ static void sample(const design *g, ws *w, size_t rep, uint64_t i)
         xs[c * nb + 1] = w->xb[c];
     }
     for (size_t j = 0; j < g->k; j++) {
-        /* AB_j: A with group j's components from B */
-        if (!copula) {
+        /* AB_j: A with group j's components from B. A group outside the
+         * copula moves its own components only; a correlated input (a group
+         * of one component) moves every correlated component, recomputed
+         * from A's uniforms with its own from B (the others are A's). */
+        if (!copula || !g->in_copula[j]) {
             for (size_t c = 0; c < dim; c++)
                 xs[c * nb + 2 + j] = w->xa[c];
             for (size_t c = g->g0[j]; c < g->g1[j]; c++) {
@@ -154,7 +158,8 @@ static void sample(const design *g, ws *w, size_t rep, uint64_t i)
             memcpy(w->ua, u, d * sizeof *u);
             for (size_t c = g->g0[j]; c < g->g1[j]; c++)
                 w->ua[c] = u[d + c];
-            bc_sampler_transform(g->smp, w->ua, w->x);
+            memcpy(w->x, w->xa, dim * sizeof *w->x);
+            bc_sampler_transform_copula(g->smp, w->ua, w->x);
             for (size_t c = 0; c < dim; c++)
                 xs[c * nb + 2 + j] = w->x[c];
         }
@@ -298,9 +303,10 @@ static int design_groups(design *g, bc_sobol_result *res, bc_error *err)
     /* groups: runs of components of the same input */
     g->g0 = bc_malloc(g->d * sizeof *g->g0);
     g->g1 = bc_malloc(g->d * sizeof *g->g1);
+    g->in_copula = bc_calloc(g->d, sizeof *g->in_copula);
     res->group_input = bc_malloc(g->d * sizeof *res->group_input);
     g->shift = bc_malloc(g->ny * sizeof *g->shift);
-    if (!g->g0 || !g->g1 || !res->group_input || !g->shift) {
+    if (!g->g0 || !g->g1 || !g->in_copula || !res->group_input || !g->shift) {
         return bc_error_set(err, BC_ENOMEM, "out of memory");
     }
     for (size_t c = 0; c < g->d; c++) {
@@ -311,6 +317,8 @@ static int design_groups(design *g, bc_sobol_result *res, bc_error *err)
             g->k++;
         }
         g->g1[g->k - 1] = c + 1;
+        if (bc_sampler_in_copula(g->smp, c))
+            g->in_copula[g->k - 1] = 1;
     }
     g->T = T_FIXED + T_GROUP * g->k;
     /* shift: the base case, so that sums of squares do not cancel */
@@ -577,6 +585,7 @@ done:
             bc_sobolseq_free(g.seq[r]);
     bc_free(g.seq);
     bc_free(g.g0);
+    bc_free(g.in_copula);
     bc_free(g.g1);
     bc_free(g.shift);
     bc_sampler_free(g.smp);

@@ -65,6 +65,16 @@ void bc_sampler_transform(const bc_sampler *s, double *u, double *x);
  * uniforms, not only on its own). */
 int bc_sampler_has_copula(const bc_sampler *s);
 
+/* Whether component k is one of the copula's correlated components. */
+int bc_sampler_in_copula(const bc_sampler *s, size_t k);
+
+/* The copula's part of bc_sampler_transform: the copula applied to u in
+ * place, and x set at the correlated components only (its other entries are
+ * left as they are), with the same bits there as bc_sampler_transform. For
+ * a design that changes only correlated components' uniforms. Allocates
+ * nothing; thread-safe; does nothing without correlations. */
+void bc_sampler_transform_copula(const bc_sampler *s, double *u, double *x);
+
 /* The quantile the sampler uses for component k at u: the distribution's
  * inverse CDF, through a table where one is used. */
 double bc_sampler_quantile(const bc_sampler *s, size_t k, double u);
