@@ -137,8 +137,11 @@ static int sobol_combine(void *user, const double *local, uint64_t n_local, size
     MPI_Gather(&mine, 1, MPI_UINT64_T, counts, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
     const uint64_t bytes = (uint64_t)len * sizeof(double);
     if (rank != 0) {
-        if (send_bytes((const unsigned char *)local, n_local * bytes, 0))
-            rc = bc_error_set(err, BC_EIO, "MPI_Send failed");
+        /* wave by wave, as rank 0 receives them: send_bytes cuts its
+         * buffer into messages, and the cuts must fall alike on both sides */
+        for (uint64_t w = 0; w < n_local && !rc; w++)
+            if (send_bytes((const unsigned char *)(local + w * len), bytes, 0))
+                rc = bc_error_set(err, BC_EIO, "MPI_Send failed");
     } else {
         memset(total, 0, len * sizeof *total);
         double *wave = bc_malloc(len * sizeof *wave);
