@@ -195,7 +195,8 @@ int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t fir
     if ((rc = check_memory(m, &sh, cfg, err)))
         return rc;
     bc_sampler *smp = NULL;
-    if ((rc = bc_sampler_alloc(m, cfg->sampler, cfg->seed, cfg->runs, &smp, err)))
+    if ((rc = bc_sampler_alloc_threads(m, cfg->sampler, cfg->seed, cfg->runs, n_threads(cfg), &smp,
+                                       err)))
         return rc;
     rc = bc_sampler_dim(smp) == d
              ? BC_OK
@@ -370,7 +371,8 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
         seg_end = s->nseg;
     const int nt = n_threads(cfg);
     bc_sampler *smp = NULL;
-    if ((rc = bc_sampler_alloc(m, cfg->sampler, cfg->seed, cfg->runs, &smp, err)))
+    if ((rc = bc_sampler_alloc_threads(m, cfg->sampler, cfg->seed, cfg->runs, n_threads(cfg), &smp,
+                                       err)))
         return rc;
     const bc_stats_shape sh = s->sh;
     if (bc_sampler_dim(smp) != sh.nx || bc_model_n_outputs(m) != sh.n_outputs ||

@@ -14,6 +14,7 @@
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_gamma.h>
+#include <omp.h>
 
 #include "alloc_int.h"
 #include "model_int.h"
@@ -379,8 +380,27 @@ done:
     return rc;
 }
 
+/* Fill tables[0 .. n) for dists[0 .. n) on `threads` threads (0: OpenMP's
+ * default): each table depends on its distribution alone, so the bits do not
+ * depend on the threads. */
+static void fill_tables(qtable *tables, const bc_dist *const *dists, size_t n, int threads)
+{
+    const int nt = threads > 0 ? threads : omp_get_max_threads();
+    const long ln = (long)n;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) default(none) \
+    shared(tables, dists) firstprivate(ln)
+    for (long i = 0; i < ln; i++)
+        qtable_fill(&tables[i], dists[i]);
+}
+
 int bc_sampler_alloc(const bc_model *m, bc_sampler_kind kind, uint64_t seed, uint64_t runs,
                      bc_sampler **out, bc_error *err)
+{
+    return bc_sampler_alloc_threads(m, kind, seed, runs, 0, out, err);
+}
+
+int bc_sampler_alloc_threads(const bc_model *m, bc_sampler_kind kind, uint64_t seed,
+                             uint64_t runs, int threads, bc_sampler **out, bc_error *err)
 {
     *out = NULL;
     gsl_set_error_handler_off();
@@ -414,6 +434,19 @@ int bc_sampler_alloc(const bc_model *m, bc_sampler_kind kind, uint64_t seed, uin
         return bc_error_set(err, BC_ENOMEM, "out of memory");
     }
     bc_model_base_inputs(m, s->x0);
+    /* the tables first, all at once, in input order */
+    const bc_dist **tdist = bc_malloc((nt ? nt : 1) * sizeof *tdist);
+    if (!tdist) {
+        bc_sampler_free(s);
+        return bc_error_set(err, BC_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0, j = 0; i < nin; i++) {
+        const bc_input *in = bc_model_input(m, i);
+        if (bc_dist_is_random(&in->dist) && wants_table(&in->dist))
+            tdist[j++] = &in->dist;
+    }
+    fill_tables(s->tables, tdist, nt, threads);
+    bc_free(tdist);
     size_t k = 0;
     for (size_t i = 0; i < nin; i++) {
         const bc_input *in = bc_model_input(m, i);
@@ -421,7 +454,6 @@ int bc_sampler_alloc(const bc_model *m, bc_sampler_kind kind, uint64_t seed, uin
             continue;
         const qtable *t = NULL;
         if (wants_table(&in->dist)) {
-            qtable_fill(&s->tables[s->n_tables], &in->dist);
             t = &s->tables[s->n_tables++];
             if (!qtable_finite(t)) {
                 bc_sampler_free(s);

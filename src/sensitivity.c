@@ -493,7 +493,7 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
     g.seed = cfg->seed;
     g.R = n_replicates(cfg);
     g.B = cfg->block ? cfg->block : BC_SOBOL_DEFAULT_BLOCK;
-    rc = bc_sampler_alloc(m, BC_SAMPLER_MC, cfg->seed, 1, &g.smp, err);
+    rc = bc_sampler_alloc_threads(m, BC_SAMPLER_MC, cfg->seed, 1, cfg->threads, &g.smp, err);
     if (rc)
         return rc;
     g.d = bc_sampler_dim(g.smp);

@@ -37,6 +37,12 @@ typedef struct bc_sampler bc_sampler; /* opaque */
  * function below takes const and may be called from many threads. */
 int bc_sampler_alloc(const bc_model *m, bc_sampler_kind kind, uint64_t seed, uint64_t runs,
                      bc_sampler **out, bc_error *err);
+
+/* The same, building the quantile tables on `threads` threads (0: OpenMP's
+ * default; bc_sampler_alloc uses 0). The sampler is the same bit for bit
+ * whatever the threads. */
+int bc_sampler_alloc_threads(const bc_model *m, bc_sampler_kind kind, uint64_t seed,
+                             uint64_t runs, int threads, bc_sampler **out, bc_error *err);
 void bc_sampler_free(bc_sampler *s);
 
 /* Number of uncertain components d. */
