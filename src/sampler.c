@@ -158,8 +158,10 @@ void bc_sampler_uniforms(const bc_sampler *s, uint64_t run, double *u)
 /* y and dy/ds at s for the table's distribution. Slopes come from the
  * density in log form, so that they stay finite where the density under- or
  * overflows: for a beta, dy/ds = u (1-u) B(a,b) / (z^a (1-z)^b); for a gamma,
- * dy/ds = u (1-u) / (Q f(Q)). */
-static void qtable_node(const qtable *t, const bc_dist *d, double s, double *y, double *dy)
+ * dy/ds = u (1-u) / (Q f(Q)). c[0], c[1]: the constants of the density's log,
+ * computed once a table (ln B(a,b); or ln Gamma(k) and k ln theta). */
+static void qtable_node(const qtable *t, const bc_dist *d, const double *c, double s, double *y,
+                        double *dy)
 {
     double u = 1 / (1 + exp(-s)), v = 1 / (1 + exp(s)); /* u and 1 - u */
     double lu = -log1p(exp(-s)), lv = -log1p(exp(s));   /* their logs */
@@ -181,14 +183,14 @@ static void qtable_node(const qtable *t, const bc_dist *d, double s, double *y, 
         }
         double lz = log(z), lzc = log(zc);
         *y = lz - lzc;
-        *dy = exp(lu + lv + gsl_sf_lnbeta(d->a, d->b) - d->a * lz - d->b * lzc);
+        *dy = exp(lu + lv + c[0] - d->a * lz - d->b * lzc);
     } else {
         double k = d->a, theta = d->b;
         double q = u <= 0.5 ? bc_dist_quantile(d, u) : bc_dist_quantile_upper(d, v);
         double lq = log(q);
         *y = lq;
         /* ln f(q) = (k-1) ln q - q/theta - ln Gamma(k) - k ln theta */
-        *dy = exp(lu + lv - k * lq + q / theta + gsl_sf_lngamma(k) + k * log(theta));
+        *dy = exp(lu + lv - k * lq + q / theta + c[0] + c[1]);
     }
 }
 
@@ -200,9 +202,17 @@ static void qtable_fill(qtable *t, const bc_dist *d)
     double s0 = log(BC_U_MIN / BC_U_MAX), s1 = -s0, h = (s1 - s0) / QT_M;
     t->s0 = s0;
     t->inv_h = 1 / h;
+    double c[2];
+    if (t->beta) {
+        c[0] = gsl_sf_lnbeta(d->a, d->b);
+        c[1] = 0;
+    } else {
+        c[0] = gsl_sf_lngamma(d->a);
+        c[1] = d->a * log(d->b);
+    }
     for (int j = 0; j <= QT_M; j++) {
         double y, dy;
-        qtable_node(t, d, s0 + j * h, &y, &dy);
+        qtable_node(t, d, c, s0 + j * h, &y, &dy);
         t->y[j] = y;
         t->dy[j] = dy * h;
     }
