@@ -128,7 +128,7 @@ static double memory_available(void)
 }
 
 /* Refuse, before anything is allocated, a run whose fixed memory exceeds what
- * the machine has: the segment's 64 block partials, the segment, the fold
+ * the machine has: each thread's block partial, the segment, the fold
  * (each 2 S + p + p^2 doubles: the regression's cross-products grow with the
  * square of p = inputs + 2 outputs), each thread's block of values ((S + p) x
  * block doubles), chunk of inputs and histograms (at least 1024 bins per
@@ -142,7 +142,7 @@ static int check_memory(const bc_model *m, const bc_stats_shape *sh, const bc_ru
     const double S = (double)sh->n_series, p = (double)sh->p, B = (double)sh->block;
     const double nt = (double)n_threads(cfg);
     const double acc = (2 * S + p + p * p) * 8;
-    double need = (BC_SEGMENT_BLOCKS + 2) * acc +
+    double need = (nt + 2) * acc +
                   nt * ((S + p + 1) * B * 8 + (double)dim * (CHUNK + 1) * 8 +
                         (double)sh->n_outputs * CHUNK * sizeof(int)) +
                   (nt + 1) * S * (1024 * 8 + 64);
@@ -309,10 +309,13 @@ typedef struct seg_job {
     uint64_t N, B;            /* runs, runs per block */
 } seg_job;
 
-/* Run blocks [b0, b0 + nwave) of a segment on nt threads, block j's partial
- * into parts[j] (the order of the fold is the caller's). */
-static void run_blocks(const seg_job *job, thread_ws *ws, bc_block_acc *parts, int nt,
-                       uint64_t b0, long nwave)
+/* Run blocks [b0, b0 + nwave) of a segment on nt threads and fold them into
+ * seg in block order: each thread makes its block's partial in parts[thread],
+ * then adds it to seg in an ordered region, so that memory holds one partial
+ * a thread (not one a block: 64 p^2 doubles, 97 MB for the 50 x 20
+ * catalogue) and the sums are those of the fold in block order. */
+static void run_blocks(const seg_job *job, thread_ws *ws, bc_block_acc *parts, bc_block_acc *seg,
+                       int nt, uint64_t b0, long nwave)
 {
     const bc_model *m = job->m;
     const bc_sampler *smp = job->smp;
@@ -321,11 +324,12 @@ static void run_blocks(const seg_job *job, thread_ws *ws, bc_block_acc *parts, i
     double *samp_x = job->samp_x, *samp_y = job->samp_y;
     const uint64_t N = job->N, B = job->B;
     const size_t d = shp->nx, O = shp->n_outputs;
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) default(none) \
-    shared(ws, parts, smp, m, shp, samp_x, samp_y, off) firstprivate(b0, nwave, B, N, d, O)
+    bc_block_acc_reset(seg, shp);
+#pragma omp parallel for ordered num_threads(nt) schedule(dynamic, 1) default(none) \
+    shared(ws, parts, seg, smp, m, shp, samp_x, samp_y, off) firstprivate(b0, nwave, B, N, d, O)
     for (long j = 0; j < nwave; j++) {
         thread_ws *t = &ws[omp_get_thread_num()];
-        bc_block_acc *part = &parts[j];
+        bc_block_acc *part = &parts[omp_get_thread_num()];
         const uint64_t r0 = (b0 + (uint64_t)j) * B;
         const uint64_t r1 = N - r0 > B ? r0 + B : N; /* r0 < N; r0 + B may wrap */
         bc_block_acc_reset(part, shp);
@@ -355,6 +359,8 @@ static void run_blocks(const seg_job *job, thread_ws *ws, bc_block_acc *parts, i
             c0 += n;
         }
         bc_block_finish(shp, &t->acc, part, &t->bw);
+#pragma omp ordered
+        bc_block_merge(shp, seg, part);
     }
 }
 
@@ -387,12 +393,12 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
         off[k] = bc_sampler_offset_of(smp, k);
     double *samp_x = s->samp_x, *samp_y = s->samp_y;
     thread_ws *ws = bc_calloc((size_t)nt, sizeof *ws);
-    bc_block_acc *parts = bc_calloc(BC_SEGMENT_BLOCKS, sizeof *parts), seg = {0};
+    bc_block_acc *parts = bc_calloc((size_t)nt, sizeof *parts), seg = {0};
     int ok = ws && parts && off && bc_block_acc_init(&seg, &sh) == 0;
     for (int t = 0; ok && t < nt; t++)
         ok = ws_init(&ws[t], m, &sh) == 0;
-    for (int b = 0; ok && b < BC_SEGMENT_BLOCKS; b++)
-        ok = bc_block_acc_init(&parts[b], &sh) == 0;
+    for (int t = 0; ok && t < nt; t++)
+        ok = bc_block_acc_init(&parts[t], &sh) == 0;
     if (!ok) {
         rc = bc_error_set(err, BC_ENOMEM, "out of memory setting up the run");
         goto done;
@@ -412,7 +418,7 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
         const uint64_t b1 = b0 + BC_SEGMENT_BLOCKS < nblocks ? b0 + BC_SEGMENT_BLOCKS : nblocks;
         const long nwave = (long)(b1 - b0);
         const seg_job job = {m, smp, &sh, off, samp_x, samp_y, N, B};
-        run_blocks(&job, ws, parts, nt, b0, nwave);
+        run_blocks(&job, ws, parts, &seg, nt, b0, nwave);
         /* a histogram that could not grow (in a thread's block) fails the
          * run here, before the segment is kept */
         for (int t = 0; t < nt; t++)
@@ -420,10 +426,6 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
                 rc = bc_error_set(err, BC_ENOMEM, "out of memory growing a histogram");
                 goto done;
             }
-        /* the segment: its blocks folded in block order */
-        bc_block_acc_reset(&seg, &sh);
-        for (long j = 0; j < nwave; j++)
-            bc_block_merge(&sh, &seg, &parts[j]);
         if (take_segment(s, &seg)) {
             rc = bc_error_set(err, BC_ENOMEM, "out of memory keeping a segment");
             goto done;
@@ -472,8 +474,8 @@ done:
             ws_free(&ws[t], &sh);
     bc_free(ws);
     if (parts)
-        for (int b = 0; b < BC_SEGMENT_BLOCKS; b++)
-            bc_block_acc_free(&parts[b]);
+        for (int t = 0; t < nt; t++)
+            bc_block_acc_free(&parts[t]);
     bc_free(parts);
     bc_free(off);
     bc_block_acc_free(&seg);

@@ -471,11 +471,11 @@ static void test_far_segments(void)
 }
 
 /* A run whose statistics cannot fit is refused before it allocates them:
- * 1000 proposals of 20 uncertain savings lines make 22000 regression
- * variables, 3.9 GB per block partial, 66 of them. */
+ * 1000 proposals of 60 uncertain savings lines make 62002 regression
+ * variables, 31 GB for one block partial. */
 static void test_too_big(void)
 {
-    size_t cap = 1 << 22, len = 0;
+    size_t cap = 1 << 24, len = 0;
     char *text = malloc(cap);
     if (!text)
         return;
@@ -485,7 +485,7 @@ static void test_too_big(void)
                                 "  - {id: p%d, investment: 1, participants: 10, effect: 0.1, "
                                 "duration: 1, unit_cost: 1000, savings: [",
                                 p);
-        for (int j = 0; j < 20; j++)
+        for (int j = 0; j < 60; j++)
             len += (size_t)snprintf(text + len, cap - len,
                                     "%s{name: s%d, per: year, amount: {dist: uniform, min: 0, "
                                     "max: 1}}",
@@ -503,7 +503,7 @@ static void test_too_big(void)
     CHECK_INT(bc_run_state_alloc(m, &cfg, 0, 0, &st, &err), BC_EINVAL);
     CHECK(st == NULL);
     CHECK_HAS(err.msg, "t.yaml: a run of this model needs about ");
-    CHECK_HAS(err.msg, "1001 outputs, 5 years, 20000 uncertain input components");
+    CHECK_HAS(err.msg, "1001 outputs, 5 years, 60000 uncertain input components");
     bc_summary *s = NULL;
     CHECK_INT(bc_engine_run(m, &cfg, &s, &err), BC_EINVAL);
     CHECK(s == NULL);
