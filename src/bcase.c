@@ -429,8 +429,31 @@ static void bcase_free(void *impl)
     bc_free(bc);
 }
 
+/* A proposal's output depends on its own inputs and the unemployment trend's;
+ * the portfolio's on every input. */
+static void bcase_uses(const bc_model *m, size_t o, unsigned char *uses)
+{
+    const bc_bcase *bc = m->impl;
+    if (o >= bc->n_proposals) {
+        memset(uses, 1, m->dim);
+        return;
+    }
+    const bc_proposal *pr = &bc->proposals[o];
+    const size_t own[] = {pr->x_investment, pr->x_effect,    pr->x_participants,
+                          pr->x_elasticity, pr->x_start,     pr->x_duration,
+                          pr->x_unit_cost,  bc->x_drift};
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+        uses[own[i]] = 1;
+    for (size_t i = 0; i < pr->n_savings; i++)
+        uses[pr->savings[i].x_amount] = 1;
+    if (bc->has_shocks)
+        for (size_t t = 0; t < m->years; t++)
+            uses[bc->x_shocks + t] = 1;
+}
+
 const bc_model_type bc_model_type_bcase = {
     .name = "business-case",
     .eval = bcase_eval,
     .free_impl = bcase_free,
+    .uses = bcase_uses,
 };

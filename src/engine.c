@@ -41,6 +41,7 @@ struct bc_run_state {
     size_t nsegs, capsegs;
     bc_thread_acc acc;        /* integer accumulators of every run so far */
     double *samp_x, *samp_y;  /* with save_samples */
+    uint32_t *pa, *pc;        /* the regression's pairs (sh.pa, sh.pc), or NULL */
 };
 
 static void ws_free(thread_ws *w, const bc_stats_shape *sh)
@@ -129,8 +130,9 @@ static double memory_available(void)
 
 /* Refuse, before anything is allocated, a run whose fixed memory exceeds what
  * the machine has: each thread's block partial, the segment, the fold
- * (each 2 S + p + p^2 doubles: the regression's cross-products grow with the
- * square of p = inputs + 2 outputs), each thread's block of values ((S + p) x
+ * (each 2 S + p + c doubles, c the regression's cross-products: p^2 for p =
+ * inputs + 2 outputs up to BC_REG_DENSE_MAX, else the pairs it uses), each
+ * thread's block of values ((S + p) x
  * block doubles), chunk of inputs and histograms (at least 1024 bins per
  * series), and the saved samples.
  * Computed in double, so that no size overflows. The partials a run in pieces
@@ -141,7 +143,7 @@ static int check_memory(const bc_model *m, const bc_stats_shape *sh, const bc_ru
     const size_t dim = bc_model_dim(m);
     const double S = (double)sh->n_series, p = (double)sh->p, B = (double)sh->block;
     const double nt = (double)n_threads(cfg);
-    const double acc = (2 * S + p + p * p) * 8;
+    const double acc = (2 * S + p + (double)bc_stats_ncom(sh)) * 8;
     double need = (nt + 2) * acc +
                   nt * ((S + p + 1) * B * 8 + (double)dim * (CHUNK + 1) * 8 +
                         (double)sh->n_outputs * CHUNK * sizeof(int)) +
@@ -153,10 +155,12 @@ static int check_memory(const bc_model *m, const bc_stats_shape *sh, const bc_ru
         return bc_error_set(
             err, BC_EINVAL,
             "%s: a run of this model needs about %.3g GB of memory (%zu outputs, %zu years, %zu "
-            "uncertain input components: %zu series of statistics and %zu x %zu regression "
-            "cross-products per block of runs%s), more than the %.3g GB this process may use",
-            bc_model_filename(m), need / 1e9, sh->n_outputs, sh->years, sh->nx, sh->n_series, sh->p,
-            sh->p, cfg->save_samples ? ", and every run's samples" : "", avail / 1e9);
+            "uncertain input components: %zu series of statistics and %zu regression "
+            "cross-products of %zu variables per block of runs, each thread's block of %zu "
+            "values a run%s), more than the %.3g GB this process may use",
+            bc_model_filename(m), need / 1e9, sh->n_outputs, sh->years, sh->nx, sh->n_series,
+            bc_stats_ncom(sh), sh->p, sh->n_series + sh->p,
+            cfg->save_samples ? ", and every run's samples" : "", avail / 1e9);
     return BC_OK;
 }
 
@@ -171,7 +175,53 @@ void bc_run_state_free(bc_run_state *s)
     bc_thread_acc_free(&s->acc, &s->sh);
     bc_free(s->samp_x);
     bc_free(s->samp_y);
+    bc_free(s->pa);
+    bc_free(s->pc);
     bc_free(s);
+}
+
+/* Above BC_REG_DENSE_MAX regression variables, the pairs the regression uses
+ * (bc_stats_reg_pairs): each output's inputs from the model, the correlated
+ * ones from its correlations; components in sampler order (every component
+ * of every uncertain input, in input order). */
+static int regression_pairs(const bc_model *m, bc_stats_shape *sh, uint32_t **pa, uint32_t **pc)
+{
+    *pa = *pc = NULL;
+    if (sh->p <= BC_REG_DENSE_MAX)
+        return 0;
+    const size_t nx = sh->nx, O = sh->n_outputs, nin = bc_model_n_inputs(m);
+    size_t *off = bc_malloc(nx * sizeof *off), *ids = bc_malloc((nin ? nin : 1) * sizeof *ids);
+    unsigned char *copula = bc_calloc(nx, 1), *uses = bc_malloc(O * nx);
+    unsigned char *xuse = bc_malloc(bc_model_dim(m) ? bc_model_dim(m) : 1);
+    int rc = -1;
+    if (!off || !ids || !copula || !uses || !xuse)
+        goto done;
+    const size_t ncor = bc_model_correlated_inputs(m, ids);
+    for (size_t i = 0, k = 0; i < nin; i++) {
+        const bc_input *in = bc_model_input(m, i);
+        if (!bc_dist_is_random(&in->dist))
+            continue;
+        int cor = 0;
+        for (size_t j = 0; j < ncor; j++)
+            cor |= ids[j] == i;
+        for (size_t j = 0; j < in->dim; j++, k++) {
+            off[k] = in->offset + j;
+            copula[k] = (unsigned char)cor;
+        }
+    }
+    for (size_t o = 0; o < O; o++) {
+        bc_model_output_uses(m, o, xuse);
+        for (size_t k = 0; k < nx; k++)
+            uses[o * nx + k] = xuse[off[k]];
+    }
+    rc = bc_stats_reg_pairs(sh, copula, uses, pa, pc);
+done:
+    bc_free(off);
+    bc_free(ids);
+    bc_free(copula);
+    bc_free(uses);
+    bc_free(xuse);
+    return rc;
 }
 
 int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t first, int keep,
@@ -186,29 +236,41 @@ int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t fir
     for (size_t i = 0; i < bc_model_n_inputs(m); i++)
         if (bc_dist_is_random(&bc_model_input(m, i)->dist))
             d += bc_model_input(m, i)->dim;
-    const bc_stats_shape sh = {.n_outputs = O,
-                               .years = H,
-                               .n_series = O * (2 + H),
-                               .nx = d,
-                               .p = d + 2 * O,
-                               .block = (size_t)bc_run_config_block(cfg)};
-    if ((rc = check_memory(m, &sh, cfg, err)))
+    bc_stats_shape sh = {.n_outputs = O,
+                         .years = H,
+                         .n_series = O * (2 + H),
+                         .nx = d,
+                         .p = d + 2 * O,
+                         .block = (size_t)bc_run_config_block(cfg)};
+    uint32_t *pa = NULL, *pc = NULL;
+    if (regression_pairs(m, &sh, &pa, &pc))
+        return bc_error_set(err, BC_ENOMEM, "out of memory");
+    if ((rc = check_memory(m, &sh, cfg, err))) {
+        bc_free(pa);
+        bc_free(pc);
         return rc;
+    }
     bc_sampler *smp = NULL;
     if ((rc = bc_sampler_alloc_threads(m, cfg->sampler, cfg->seed, cfg->runs, n_threads(cfg), &smp,
-                                       err)))
+                                       err))) {
+        bc_free(pa);
+        bc_free(pc);
         return rc;
+    }
     rc = bc_sampler_dim(smp) == d
              ? BC_OK
              : bc_error_set(err, BC_EINTERNAL, "the sampler has %zu components, not %zu",
                             bc_sampler_dim(smp), d);
     bc_sampler_free(smp);
-    if (rc)
-        return rc;
-    bc_run_state *s = bc_calloc(1, sizeof *s);
-    if (!s)
-        return bc_error_set(err, BC_ENOMEM, "out of memory");
+    bc_run_state *s = rc ? NULL : bc_calloc(1, sizeof *s);
+    if (!s) {
+        bc_free(pa);
+        bc_free(pc);
+        return rc ? rc : bc_error_set(err, BC_ENOMEM, "out of memory");
+    }
     s->sh = sh;
+    s->pa = pa;
+    s->pc = pc;
     s->runs = cfg->runs;
     s->seed = cfg->seed;
     s->block = bc_run_config_block(cfg);
@@ -599,7 +661,7 @@ static void put_block(wbuf *w, const bc_stats_shape *sh, const bc_block_acc *b)
     put(w, b->mean, sh->n_series * sizeof(double));
     put(w, b->m2, sh->n_series * sizeof(double));
     put(w, b->rmean, sh->p * sizeof(double));
-    put(w, b->rcom, sh->p * sh->p * sizeof(double));
+    put(w, b->rcom, bc_stats_ncom(sh) * sizeof(double));
 }
 
 int bc_run_state_pack(const bc_run_state *s, void **buf, size_t *len, bc_error *err)
@@ -670,7 +732,7 @@ static void get_block(rbuf *r, const bc_stats_shape *sh, bc_block_acc *b)
     get(r, b->mean, sh->n_series * sizeof(double));
     get(r, b->m2, sh->n_series * sizeof(double));
     get(r, b->rmean, sh->p * sizeof(double));
-    get(r, b->rcom, sh->p * sh->p * sizeof(double));
+    get(r, b->rcom, bc_stats_ncom(sh) * sizeof(double));
 }
 
 /* Whether an unpacked histogram agrees with its series' extremes and holds

@@ -115,6 +115,16 @@ long bc_model_find_input(const bc_model *m, const char *name)
     return -1;
 }
 
+void bc_model_output_uses(const bc_model *m, size_t o, unsigned char *uses)
+{
+    if (!m->type->uses) {
+        memset(uses, 1, m->dim);
+        return;
+    }
+    memset(uses, 0, m->dim);
+    m->type->uses(m, o, uses);
+}
+
 void bc_model_base_inputs(const bc_model *m, double *x)
 {
     for (size_t i = 0; i < m->n_inputs; i++)

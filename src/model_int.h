@@ -32,6 +32,10 @@ typedef struct bc_model_type {
                  const bc_batch_out *out);
     /* Release the kind's own data (m->impl). */
     void (*free_impl)(void *impl);
+    /* Mark uses[j] = 1 for every input offset j (< bc_model_dim) that output o
+     * can depend on; the others are left alone. NULL: every output depends on
+     * every input. */
+    void (*uses)(const bc_model *m, size_t o, unsigned char *uses);
 } bc_model_type;
 
 struct bc_model {
@@ -83,6 +87,10 @@ typedef struct bc_bcase {
 } bc_bcase;
 
 extern const bc_model_type bc_model_type_bcase;
+
+/* uses[j] = 1 for every input offset j that output o can depend on, else 0
+ * (uses has bc_model_dim entries). */
+void bc_model_output_uses(const bc_model *m, size_t o, unsigned char *uses);
 
 /* The inputs that appear in correlations, in model order: writes their
  * indices to ids (room for n_inputs) and returns how many. */

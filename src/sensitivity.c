@@ -678,6 +678,61 @@ oom:
     return bc_error_set(err, BC_ENOMEM, "out of memory");
 }
 
+/* A large model's regression (NaN in the covariance where a pair was not
+ * accumulated): output y on the inputs D it depends on (the pairs (i, y)
+ * kept), with the inputs' covariances among D taken as kept, and as 0 where
+ * not kept (inputs that are independent by construction). */
+static int regression_sparse(const bc_summary *s, double *src, double *r2, bc_error *err)
+{
+    const size_t nx = s->n_reg_x, ny = s->n_reg_y, p = nx + ny;
+    const double *C = s->reg_cov;
+    size_t *D = bc_malloc(nx * sizeof *D);
+    double *buf = bc_malloc((nx * nx + 2 * nx) * sizeof *buf);
+    int rc = BC_OK;
+    if (!D || !buf) {
+        rc = bc_error_set(err, BC_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t y = 0; y < ny; y++) {
+        const double syy = C[(nx + y) * p + nx + y];
+        if (!(syy > 0))
+            continue;
+        size_t k = 0;
+        for (size_t i = 0; i < nx; i++)
+            if (!isnan(C[i * p + nx + y]))
+                D[k++] = i;
+        if (k == 0)
+            continue;
+        gsl_matrix_view av = gsl_matrix_view_array(buf, k, k);
+        gsl_vector_view bv = gsl_vector_view_array(buf + k * k, k);
+        gsl_vector_view betav = gsl_vector_view_array(buf + k * k + k, k);
+        for (size_t i = 0; i < k; i++)
+            for (size_t j = 0; j < k; j++) {
+                const double c = C[D[i] * p + D[j]];
+                gsl_matrix_set(&av.matrix, i, j, isnan(c) ? 0.0 : c);
+            }
+        if (gsl_linalg_cholesky_decomp1(&av.matrix) != GSL_SUCCESS) {
+            rc = bc_error_set(err, BC_EINVAL,
+                              "the inputs' covariance matrix is singular: no regression");
+            goto done;
+        }
+        for (size_t i = 0; i < k; i++)
+            gsl_vector_set(&bv.vector, i, C[D[i] * p + nx + y]);
+        gsl_linalg_cholesky_solve(&av.matrix, &bv.vector, &betav.vector);
+        double fit = 0;
+        for (size_t i = 0; i < k; i++) {
+            const double bi = gsl_vector_get(&betav.vector, i);
+            src[D[i] * ny + y] = bi * sqrt(C[D[i] * p + D[i]]) / sqrt(syy);
+            fit += bi * gsl_vector_get(&bv.vector, i);
+        }
+        r2[y] = fit / syy;
+    }
+done:
+    bc_free(D);
+    bc_free(buf);
+    return rc;
+}
+
 int bc_regression_compute(const bc_summary *s, double *src, double *r2, bc_error *err)
 {
     const size_t nx = s->n_reg_x, ny = s->n_reg_y, p = nx + ny;
@@ -689,6 +744,9 @@ int bc_regression_compute(const bc_summary *s, double *src, double *r2, bc_error
         r2[y] = 0;
     if (nx == 0)
         return BC_OK;
+    for (size_t q = 0; q < (nx + ny) * (nx + ny); q++)
+        if (isnan(C[q]))
+            return regression_sparse(s, src, r2, err);
     /* the matrix and vectors in one allocation of ours, so that an
      * allocation failure is seen (and injected) like every other */
     double *buf = bc_malloc((nx * nx + 2 * nx) * sizeof *buf);

@@ -274,9 +274,9 @@ void bc_thread_acc_reset(const bc_stats_shape *sh, bc_thread_acc *t)
 int bc_block_acc_init(bc_block_acc *b, const bc_stats_shape *sh)
 {
     /* one allocation, carved: mean, m2, rmean, rcom */
-    const size_t ns = sh->n_series, p = sh->p ? sh->p : 1;
+    const size_t ns = sh->n_series, p = sh->p ? sh->p : 1, nc = sh->pa ? sh->npair : p * p;
     memset(b, 0, sizeof *b);
-    double *all = bc_calloc(2 * ns + p + p * p, sizeof *all);
+    double *all = bc_calloc(2 * ns + p + (nc ? nc : 1), sizeof *all);
     if (!all)
         return -1;
     b->mean = all;
@@ -298,7 +298,7 @@ void bc_block_acc_reset(bc_block_acc *b, const bc_stats_shape *sh)
     memset(b->mean, 0, sh->n_series * sizeof *b->mean);
     memset(b->m2, 0, sh->n_series * sizeof *b->m2);
     memset(b->rmean, 0, sh->p * sizeof *b->rmean);
-    memset(b->rcom, 0, sh->p * sh->p * sizeof *b->rcom);
+    memset(b->rcom, 0, bc_stats_ncom(sh) * sizeof *b->rcom);
 }
 
 /* A column stride of at least n doubles, a whole number of cache lines but
@@ -505,6 +505,120 @@ gram(const double *z, size_t B, size_t p, size_t n, double *out)
     }
 }
 
+/* out[q] = sum of z_a[i] z_c[i] over i < n for the pairs (a, c) = (pa[q],
+ * pc[q]), columns z_v = z + v B, each sum in the order of sum4. */
+BC_VECTOR_CLONES static void pair_gram(const double *z, size_t B, size_t npair,
+                                       const uint32_t *pa, const uint32_t *pc, size_t n,
+                                       double *out)
+{
+    const size_t n4 = n & ~(size_t)3;
+    for (size_t q = 0; q < npair; q++) {
+        const double *x = z + (size_t)pa[q] * B, *y = z + (size_t)pc[q] * B;
+        v4d s = {0, 0, 0, 0};
+        for (size_t i = 0; i < n4; i += 4) {
+            v4d u, v;
+            load4(&u, x + i);
+            load4(&v, y + i);
+            s += u * v;
+        }
+        for (size_t i = n4; i < n; i++)
+            s[0] += x[i] * y[i];
+        out[q] = lanes_total(&s);
+    }
+}
+
+static int cmp_pair(const void *x, const void *y)
+{
+    const uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return (a > b) - (a < b);
+}
+
+int bc_stats_reg_pairs(bc_stats_shape *sh, const unsigned char *copula,
+                       const unsigned char *uses, uint32_t **pa, uint32_t **pc)
+{
+    const size_t nx = sh->nx, O = sh->n_outputs;
+    *pa = *pc = NULL;
+    /* the inputs' pairs as a << 32 | c (a <= c), duplicates removed after */
+    size_t nc = 0, cand = nx;
+    for (size_t k = 0; k < nx; k++)
+        nc += copula[k] != 0;
+    cand += nc * nc;
+    size_t *deps = bc_malloc((O ? O : 1) * sizeof *deps), *dk = bc_malloc((nx ? nx : 1) * sizeof *dk);
+    if (!deps || !dk)
+        goto oom;
+    size_t nout = 0;
+    for (size_t o = 0; o < O; o++) {
+        deps[o] = 0;
+        for (size_t k = 0; k < nx; k++)
+            deps[o] += uses[o * nx + k] != 0;
+        nout += 2 * deps[o] + 2;
+        if (deps[o] <= BC_REG_DENSE_MAX)
+            cand += deps[o] * deps[o];
+    }
+    uint64_t *ab = bc_malloc((cand ? cand : 1) * sizeof *ab);
+    if (!ab)
+        goto oom;
+    size_t m = 0;
+    for (size_t a = 0; a < nx; a++) {
+        ab[m++] = (uint64_t)a << 32 | a;
+        if (copula[a])
+            for (size_t c = a + 1; c < nx; c++)
+                if (copula[c])
+                    ab[m++] = (uint64_t)a << 32 | c;
+    }
+    for (size_t o = 0; o < O; o++) {
+        if (deps[o] > BC_REG_DENSE_MAX) /* the portfolio: no cross-products */
+            continue;
+        size_t nd = 0;
+        for (size_t k = 0; k < nx; k++)
+            if (uses[o * nx + k])
+                dk[nd++] = k;
+        for (size_t x = 0; x < nd; x++)
+            for (size_t y = x + 1; y < nd; y++)
+                ab[m++] = (uint64_t)dk[x] << 32 | dk[y];
+    }
+    qsort(ab, m, sizeof *ab, cmp_pair);
+    size_t u = 0;
+    for (size_t q = 0; q < m; q++)
+        if (u == 0 || ab[q] != ab[u - 1])
+            ab[u++] = ab[q];
+    *pa = bc_malloc((u + nout) * sizeof **pa);
+    *pc = bc_malloc((u + nout) * sizeof **pc);
+    if (!*pa || !*pc) {
+        bc_free(ab);
+        goto oom;
+    }
+    size_t q = 0;
+    for (; q < u; q++) {
+        (*pa)[q] = (uint32_t)(ab[q] >> 32);
+        (*pc)[q] = (uint32_t)(ab[q] & 0xffffffffu);
+    }
+    bc_free(ab);
+    for (size_t j = 0; j < 2 * O; j++) {
+        const size_t o = j % O, v = nx + j;
+        for (size_t k = 0; k < nx; k++)
+            if (uses[o * nx + k]) {
+                (*pa)[q] = (uint32_t)k;
+                (*pc)[q++] = (uint32_t)v;
+            }
+        (*pa)[q] = (*pc)[q] = (uint32_t)v;
+        q++;
+    }
+    bc_free(deps);
+    bc_free(dk);
+    sh->npair = q;
+    sh->pa = *pa;
+    sh->pc = *pc;
+    return 0;
+oom:
+    bc_free(deps);
+    bc_free(dk);
+    bc_free(*pa);
+    bc_free(*pc);
+    *pa = *pc = NULL;
+    return -1;
+}
+
 void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b,
                      bc_block_ws *w)
 {
@@ -533,7 +647,10 @@ void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b
         for (size_t i = 0; i < n; i++)
             z[i] -= m;
     }
-    gram(w->z, w->zs, p, n, b->rcom);
+    if (sh->pa)
+        pair_gram(w->z, w->zs, sh->npair, sh->pa, sh->pc, n, b->rcom);
+    else
+        gram(w->z, w->zs, p, n, b->rcom);
     w->used = 0;
 }
 
@@ -550,11 +667,19 @@ void bc_block_merge(const bc_stats_shape *sh, bc_block_acc *total, const bc_bloc
         total->m2[s] += b->m2[s] + d * d * f;
     }
     const size_t p = sh->p;
-    for (size_t a = 0; a < p; a++) {
-        double da = b->rmean[a] - total->rmean[a];
-        for (size_t c = 0; c < p; c++) {
-            double dc = b->rmean[c] - total->rmean[c];
-            total->rcom[a * p + c] += b->rcom[a * p + c] + da * dc * f;
+    if (sh->pa) {
+        for (size_t q = 0; q < sh->npair; q++) {
+            const double da = b->rmean[sh->pa[q]] - total->rmean[sh->pa[q]];
+            const double dc = b->rmean[sh->pc[q]] - total->rmean[sh->pc[q]];
+            total->rcom[q] += b->rcom[q] + da * dc * f;
+        }
+    } else {
+        for (size_t a = 0; a < p; a++) {
+            double da = b->rmean[a] - total->rmean[a];
+            for (size_t c = 0; c < p; c++) {
+                double dc = b->rmean[c] - total->rmean[c];
+                total->rcom[a * p + c] += b->rcom[a * p + c] + da * dc * f;
+            }
         }
     }
     for (size_t a = 0; a < p; a++)
@@ -728,10 +853,20 @@ int bc_stats_summarise(const bc_stats_shape *sh, const bc_block_acc *total,
         r->loss_prob[o] = pl;
         r->loss_se[o] = sqrt(pl * (1 - pl) / dn);
     }
-    for (size_t a = 0; a < p; a++) {
+    for (size_t a = 0; a < p; a++)
         r->reg_mean[a] = total->rmean[a];
-        for (size_t c = 0; c < p; c++)
-            r->reg_cov[a * p + c] = n > 1 ? total->rcom[a * p + c] / (dn - 1) : 0.0;
+    if (sh->pa) { /* the pairs kept; NaN for the others */
+        for (size_t q = 0; q < p * p; q++)
+            r->reg_cov[q] = NAN;
+        for (size_t q = 0; q < sh->npair; q++) {
+            const size_t a = sh->pa[q], c = sh->pc[q];
+            r->reg_cov[a * p + c] = r->reg_cov[c * p + a] =
+                n > 1 ? total->rcom[q] / (dn - 1) : 0.0;
+        }
+    } else {
+        for (size_t a = 0; a < p; a++)
+            for (size_t c = 0; c < p; c++)
+                r->reg_cov[a * p + c] = n > 1 ? total->rcom[a * p + c] / (dn - 1) : 0.0;
     }
     *out = r;
     return 0;

@@ -18,7 +18,34 @@ typedef struct bc_stats_shape {
     size_t nx;        /* uncertain input components */
     size_t p;         /* nx + 2 n_outputs regression variables */
     size_t block;     /* runs per block */
+    /* The regression's co-moments: of every pair of the p variables (pa NULL:
+     * p x p, row-major), or of the npair pairs (pa[q], pc[q]) only, pa[q] <=
+     * pc[q] (bc_stats_reg_pairs). The arrays belong to whoever made the shape. */
+    size_t npair;
+    const uint32_t *pa, *pc;
 } bc_stats_shape;
+
+/* Above this many regression variables, a run keeps the co-moments of the
+ * pairs the regression uses only (bc_stats_reg_pairs), not all p^2. */
+#define BC_REG_DENSE_MAX 128
+
+/* The co-moments a block keeps: p^2, or npair. */
+static inline size_t bc_stats_ncom(const bc_stats_shape *sh)
+{
+    return sh->pa ? sh->npair : sh->p * sh->p;
+}
+
+/* The pairs for a shape of more than BC_REG_DENSE_MAX variables: every
+ * input's variance; every pair of correlated inputs (copula[k] != 0); every
+ * pair of inputs that one output depends on, for the outputs that depend on
+ * at most BC_REG_DENSE_MAX inputs (uses[o * nx + k] != 0: a proposal's own
+ * and shared inputs, not the portfolio's all); and for output o's average
+ * gain and NPV (variables nx + o, nx + O + o) their variances and their
+ * co-moments with the inputs they depend on. Input pairs in ascending order.
+ * Stores them in sh (arrays in *pa, *pc, the caller's to free). Returns 0,
+ * or -1 when out of memory. */
+int bc_stats_reg_pairs(bc_stats_shape *sh, const unsigned char *copula,
+                       const unsigned char *uses, uint32_t **pa, uint32_t **pc);
 
 /* A histogram of integer counts on bins [k 2^e, (k+1) 2^e), grown on demand,
  * coarsened when it would exceed BC_HIST_MAX_BINS. The counts are 64-bit (c)

@@ -471,8 +471,9 @@ static void test_far_segments(void)
 }
 
 /* A run whose statistics cannot fit is refused before it allocates them:
- * 1000 proposals of 60 uncertain savings lines make 62002 regression
- * variables, 31 GB for one block partial. */
+ * 1000 proposals of 60 uncertain savings lines (62002 regression variables,
+ * of whose pairs a run keeps those the regression uses: 2.1 million) in
+ * blocks of 2^22 runs: each thread's block of 69,009 values a run is 2.3 TB. */
 static void test_too_big(void)
 {
     size_t cap = 1 << 24, len = 0;
@@ -498,7 +499,7 @@ static void test_too_big(void)
     CHECK(m != NULL);
     if (!m)
         return;
-    bc_run_config cfg = {.runs = 1000, .seed = 1, .threads = 2};
+    bc_run_config cfg = {.runs = 1000, .seed = 1, .threads = 2, .block = 1u << 22};
     bc_run_state *st = NULL;
     CHECK_INT(bc_run_state_alloc(m, &cfg, 0, 0, &st, &err), BC_EINVAL);
     CHECK(st == NULL);

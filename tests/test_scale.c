@@ -13,6 +13,10 @@
 
 #include "bcsim/engine.h"
 #include "bcsim/sampler.h"
+#include "bcsim/sensitivity.h"
+#include "stats_int.h"
+#include <gsl/gsl_linalg.h>
+
 #include "check.h"
 
 #define CATALOGUE BCSIM_TEST_DIR "/../benchmarks/catalogue-50x20.yaml"
@@ -64,6 +68,103 @@ static void near_series(const bc_series *a, const bc_series *b)
     }
 }
 
+/* The regression of a model of more than BC_REG_DENSE_MAX variables: the
+ * covariances of each output with the inputs it depends on (its proposal's and
+ * the unemployment trend's; the portfolio: all) are kept, the others are NaN;
+ * an output's SRC of an input it does not depend on is 0; a proposal's SRCs are
+ * those of the least-squares fit of its average gain on its inputs, recomputed
+ * here from the saved samples (within 1e-8), and 0 <= R^2 <= 1. The
+ * portfolio's regression takes independent inputs as uncorrelated: its R^2
+ * is printed and must lie in [0, 1.05]. */
+static void check_regression(const bc_model *m, const bc_sampler *smp, const bc_summary *s)
+{
+    const size_t nx = s->n_reg_x, ny = s->n_reg_y, p = nx + ny, O = s->n_outputs;
+    const uint64_t n = s->runs;
+    CHECK(p > BC_REG_DENSE_MAX);
+    double *src = malloc(nx * ny * sizeof *src), *r2 = malloc(ny * sizeof *r2);
+    double *mean = malloc(p * sizeof *mean), *A = malloc(nx * nx * sizeof *A);
+    double *b = malloc(nx * sizeof *b), *beta = malloc(nx * sizeof *beta);
+    size_t *D = malloc(nx * sizeof *D);
+    bc_error err;
+    CHECK_INT(bc_regression_compute(s, src, r2, &err), BC_OK);
+    int refit = 0, outside = 0;
+    double worst = 0;
+    for (size_t o = 0; src && r2 && mean && A && b && beta && D && o < O; o++) {
+        const size_t y = o; /* avg_gain of output o */
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "p%03zu.", o);
+        size_t k = 0;
+        for (size_t c = 0; c < nx; c++) {
+            const char *name = bc_model_input(m, bc_sampler_input_of(smp, c))->name;
+            const int mine = o == O - 1 || !strncmp(name, prefix, strlen(prefix)) ||
+                             !strncmp(name, "unemployment.", 13);
+            const double cv = s->reg_cov[c * p + nx + y];
+            CHECK(mine ? !isnan(cv) : isnan(cv));
+            if (mine) {
+                D[k++] = c;
+            } else {
+                CHECK(src[c * ny + y] == 0);
+                outside++;
+            }
+        }
+        if (o == O - 1) {
+            printf("portfolio: R^2 %.4f\n", r2[y]);
+            CHECK(r2[y] >= 0 && r2[y] <= 1.05);
+            continue;
+        }
+        CHECK(r2[y] >= 0 && r2[y] <= 1 + 1e-12);
+        /* least squares from the samples: S_DD beta = S_Dy */
+        double my = 0, syy = 0;
+        for (size_t i = 0; i < k; i++)
+            mean[i] = 0;
+        for (uint64_t r = 0; r < n; r++) {
+            for (size_t i = 0; i < k; i++)
+                mean[i] += s->sample_inputs[r * nx + D[i]];
+            my += s->sample_avg_gain[r * O + o];
+        }
+        for (size_t i = 0; i < k; i++)
+            mean[i] /= (double)n;
+        my /= (double)n;
+        memset(A, 0, k * k * sizeof *A);
+        memset(b, 0, k * sizeof *b);
+        for (uint64_t r = 0; r < n; r++) {
+            const double dy = s->sample_avg_gain[r * O + o] - my;
+            syy += dy * dy;
+            for (size_t i = 0; i < k; i++) {
+                const double di = s->sample_inputs[r * nx + D[i]] - mean[i];
+                b[i] += di * dy;
+                for (size_t j = 0; j < k; j++)
+                    A[i * k + j] += di * (s->sample_inputs[r * nx + D[j]] - mean[j]);
+            }
+        }
+        gsl_matrix_view av = gsl_matrix_view_array(A, k, k);
+        gsl_vector_view bv = gsl_vector_view_array(b, k), xv = gsl_vector_view_array(beta, k);
+        double sd[512];
+        for (size_t i = 0; i < k && i < 512; i++)
+            sd[i] = sqrt(A[i * k + i]);
+        CHECK(k < 512 && gsl_linalg_cholesky_decomp1(&av.matrix) == GSL_SUCCESS);
+        gsl_linalg_cholesky_solve(&av.matrix, &bv.vector, &xv.vector);
+        for (size_t i = 0; i < k; i++) {
+            const double want = beta[i] * sd[i] / sqrt(syy);
+            const double d = fabs(src[D[i] * ny + y] - want);
+            CHECK(d <= 1e-8);
+            worst = d > worst ? d : worst;
+            refit++;
+        }
+    }
+    printf("regression: %d SRCs of the proposals equal a least-squares fit from the samples "
+           "(within %.1g), %d of inputs an output does not depend on are 0\n",
+           refit, worst, outside);
+    CHECK(refit > 1000 && outside > 10000);
+    free(src);
+    free(r2);
+    free(mean);
+    free(A);
+    free(b);
+    free(beta);
+    free(D);
+}
+
 int main(void)
 {
     bc_error err;
@@ -112,9 +213,11 @@ int main(void)
             CHECK(same(e->avg_gain, a->sample_avg_gain + runs[r] * O, O));
         }
         bc_eval_free(e);
-        bc_sampler_free(smp);
         free(x);
         free(u);
+        if (smp)
+            check_regression(m, smp, a);
+        bc_sampler_free(smp);
         /* quantiles against the sorted samples, every output */
         double *y = malloc(n * sizeof *y), worst = 0;
         CHECK(a->quantile_resolution > 0);
