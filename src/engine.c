@@ -545,9 +545,20 @@ done:
     return rc;
 }
 
+/* Whether two shapes are the same, their regression pairs compared by value. */
+static int same_shape(const bc_stats_shape *x, const bc_stats_shape *y)
+{
+    if (x->n_outputs != y->n_outputs || x->years != y->years || x->n_series != y->n_series ||
+        x->nx != y->nx || x->p != y->p || x->block != y->block || x->npair != y->npair ||
+        !x->pa != !y->pa)
+        return 0;
+    return !x->pa || (!memcmp(x->pa, y->pa, x->npair * sizeof *x->pa) &&
+                      !memcmp(x->pc, y->pc, x->npair * sizeof *x->pc));
+}
+
 int bc_run_state_append(bc_run_state *a, const bc_run_state *b, bc_error *err)
 {
-    if (memcmp(&a->sh, &b->sh, sizeof a->sh) != 0 || a->runs != b->runs || a->seed != b->seed ||
+    if (!same_shape(&a->sh, &b->sh) || a->runs != b->runs || a->seed != b->seed ||
         a->block != b->block || a->sampler != b->sampler)
         return bc_error_set(err, BC_EINVAL, "the pieces belong to different runs");
     if (b->first != a->next)

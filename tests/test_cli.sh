@@ -180,6 +180,15 @@ for i in 0 1 2; do
 done
 expect 0 'merged 3 shards' '' -- "$bcsim" merge "$tmp/part-2.h5" "$tmp/part-0.h5" "$tmp/part-1.h5" -o "$tmp/merged.h5"
 expect 0 'identical' '' -- "$py" "$src/tests/h5same.py" "$tmp/one.h5" "$tmp/merged.h5"
+# the same for the 50 x 20 catalogue, whose run keeps only the regression pairs
+# its fits use (3 segments of 32768 runs)
+cat=$src/benchmarks/catalogue-50x20.yaml
+"$bcsim" run "$cat" -n 70000 --seed 5 --block 512 -o "$tmp/cat-one.h5" --quiet
+for i in 0 1; do
+  "$bcsim" run "$cat" -n 70000 --seed 5 --block 512 --shard $i/2 -o "$tmp/cat-$i.h5" --quiet
+done
+expect 0 'merged 2 shards' '' -- "$bcsim" merge "$tmp/cat-1.h5" "$tmp/cat-0.h5" -o "$tmp/cat-merged.h5"
+expect 0 'identical' '' -- "$py" "$src/tests/h5same.py" "$tmp/cat-one.h5" "$tmp/cat-merged.h5"
 expect 2 '' 'shard 1/3 is missing' -- "$bcsim" merge "$tmp/part-0.h5" "$tmp/part-2.h5" -o "$tmp/m.h5"
 expect 2 '' 'part-1.h5 and .*part-1.h5 are both shard 1/3' -- "$bcsim" merge "$tmp/part-0.h5" "$tmp/part-1.h5" "$tmp/part-1.h5" "$tmp/part-2.h5" -o "$tmp/m.h5"
 "$bcsim" run "$model" -n 300000 --seed 6 --block 512 --shard 2/3 -o "$tmp/seed6.h5" --quiet
