@@ -190,8 +190,9 @@ static int regression_pairs(const bc_model *m, bc_stats_shape *sh, uint32_t **pa
     if (sh->p <= BC_REG_DENSE_MAX)
         return 0;
     const size_t nx = sh->nx, O = sh->n_outputs, nin = bc_model_n_inputs(m);
-    size_t *off = bc_malloc(nx * sizeof *off), *ids = bc_malloc((nin ? nin : 1) * sizeof *ids);
-    unsigned char *copula = bc_calloc(nx, 1), *uses = bc_malloc(O * nx);
+    const size_t nx1 = nx ? nx : 1; /* no uncertain input: still a valid allocation */
+    size_t *off = bc_malloc(nx1 * sizeof *off), *ids = bc_malloc((nin ? nin : 1) * sizeof *ids);
+    unsigned char *copula = bc_calloc(nx1, 1), *uses = bc_malloc(O * nx1);
     unsigned char *xuse = bc_malloc(bc_model_dim(m) ? bc_model_dim(m) : 1);
     int rc = -1;
     if (!off || !ids || !copula || !uses || !xuse)
