@@ -15,6 +15,7 @@
 #include <omp.h>
 
 #include "alloc_int.h"
+#include "engine_int.h"
 #include "model_int.h"
 #include "stats_int.h"
 
@@ -29,20 +30,6 @@ typedef struct thread_ws {
     bc_thread_acc acc;
 } thread_ws;
 
-struct bc_run_state {
-    bc_stats_shape sh;
-    uint64_t runs, seed, block;
-    int sampler;
-    uint64_t nseg;            /* segments of the whole run */
-    uint64_t first, next;     /* segments [first, next) are in the state */
-    int keep;                 /* keep every segment's partial (pieces to be joined) */
-    bc_block_acc fold;        /* !keep: fold of segments [0, next) */
-    bc_block_acc *segs;       /* keep: partial of each segment first .. next-1 */
-    size_t nsegs, capsegs;
-    bc_thread_acc acc;        /* integer accumulators of every run so far */
-    double *samp_x, *samp_y;  /* with save_samples */
-    uint32_t *pa, *pc;        /* the regression's pairs (sh.pa, sh.pc), or NULL */
-};
 
 static void ws_free(thread_ws *w, const bc_stats_shape *sh)
 {
@@ -54,7 +41,8 @@ static void ws_free(thread_ws *w, const bc_stats_shape *sh)
     bc_thread_acc_free(&w->acc, sh);
 }
 
-static int ws_init(thread_ws *w, const bc_model *m, const bc_stats_shape *sh)
+static int ws_init(thread_ws *w, const bc_model *m, const bc_stats_shape *sh,
+                   const bc_thread_acc *run)
 {
     memset(w, 0, sizeof *w);
     size_t dim = bc_model_dim(m), d = sh->nx ? sh->nx : 1;
@@ -63,7 +51,7 @@ static int ws_init(thread_ws *w, const bc_model *m, const bc_stats_shape *sh)
     w->xc = bc_malloc((dim ? dim : 1) * CHUNK * sizeof *w->xc);
     w->be = bc_malloc(sh->n_outputs * CHUNK * sizeof *w->be);
     if (!w->x || !w->u || !w->xc || !w->be || bc_block_ws_init(&w->bw, sh) ||
-        bc_thread_acc_init(&w->acc, sh, 1))
+        bc_thread_acc_init(&w->acc, sh, 1) || bc_thread_acc_share(&w->acc, sh, run))
         return -1;
     /* the fixed inputs, which no draw overwrites */
     bc_model_base_inputs(m, w->x);
@@ -76,6 +64,20 @@ static int ws_init(thread_ws *w, const bc_model *m, const bc_stats_shape *sh)
 uint64_t bc_run_config_block(const bc_run_config *cfg)
 {
     return cfg->block ? cfg->block : BC_DEFAULT_BLOCK;
+}
+
+uint64_t bc_engine_default_block(const bc_model *m)
+{
+    const size_t O = bc_model_n_outputs(m), S = O * (2 + bc_model_years(m));
+    size_t d = 0;
+    for (size_t i = 0; i < bc_model_n_inputs(m); i++)
+        if (bc_dist_is_random(&bc_model_input(m, i)->dist))
+            d += bc_model_input(m, i)->dim;
+    const double per = (double)(S + d + 2 * O + 1) * 8;
+    uint64_t b = BC_DEFAULT_BLOCK;
+    while (b > 256 && per * (double)b > 4.0 * 1024 * 1024)
+        b /= 2;
+    return b;
 }
 
 uint64_t bc_engine_n_segments(const bc_run_config *cfg)
@@ -132,13 +134,14 @@ static double memory_available(void)
  * the machine has: each thread's block partial, the segment, the fold
  * (each 2 S + p + c doubles, c the regression's cross-products: p^2 for p =
  * inputs + 2 outputs up to BC_REG_DENSE_MAX, else the pairs it uses), each
- * thread's block of values ((S + p) x
- * block doubles), chunk of inputs and histograms (at least 1024 bins per
- * series), and the saved samples.
- * Computed in double, so that no size overflows. The partials a run in pieces
- * keeps grow later, one per segment, and are not counted. */
-static int check_memory(const bc_model *m, const bc_stats_shape *sh, const bc_run_config *cfg,
-                        bc_error *err)
+ * thread's block of values ((S + p) x block doubles) and chunk of inputs, the
+ * histograms (S x hist_cap bins of 4 bytes in each thread and 8 in the run),
+ * with windows their counts (S x BC_NWIN x (wbins + 2) bins of 8 bytes in
+ * the run and 2 in each thread), and the saved samples (docs/reliability.md, "Memory"). Computed in double, so that
+ * no size overflows. The partials a run in pieces keeps grow later, one per
+ * segment, and are not counted. */
+static double memory_need(const bc_model *m, const bc_stats_shape *sh, const bc_run_config *cfg,
+                          int windows)
 {
     const size_t dim = bc_model_dim(m);
     const double S = (double)sh->n_series, p = (double)sh->p, B = (double)sh->block;
@@ -147,9 +150,18 @@ static int check_memory(const bc_model *m, const bc_stats_shape *sh, const bc_ru
     double need = (nt + 2) * acc +
                   nt * ((S + p + 1) * B * 8 + (double)dim * (CHUNK + 1) * 8 +
                         (double)sh->n_outputs * CHUNK * sizeof(int)) +
-                  (nt + 1) * S * (1024 * 8 + 64);
+                  S * ((double)sh->hist_cap * (4 * nt + 8) + 64 * (nt + 1));
+    if (windows) /* the run's 64-bit counts, and each thread's 16-bit ones */
+        need += S * BC_NWIN * ((double)bc_stats_wslot(sh) * (8 + 2 * nt) + 8 * (nt + 1));
     if (cfg->save_samples)
         need += (double)cfg->runs * (double)(sh->nx + sh->n_outputs) * 8;
+    return need;
+}
+
+static int check_memory(const bc_model *m, const bc_stats_shape *sh, const bc_run_config *cfg,
+                        int windows, bc_error *err)
+{
+    const double need = memory_need(m, sh, cfg, windows);
     const double avail = memory_available();
     if (avail > 0 && need > avail)
         return bc_error_set(
@@ -177,6 +189,8 @@ void bc_run_state_free(bc_run_state *s)
     bc_free(s->samp_y);
     bc_free(s->pa);
     bc_free(s->pc);
+    bc_free(s->win);
+    bc_sampler_free(s->smp);
     bc_free(s);
 }
 
@@ -225,6 +239,50 @@ done:
     return rc;
 }
 
+/* The shape of a run of m with cfg, windows or not (the regression's pairs
+ * in *pa, *pc, the caller's to free). Returns 0, or -1 when out of memory. */
+static int run_shape(const bc_model *m, const bc_run_config *cfg, int windows, bc_stats_shape *sh,
+                     uint32_t **pa, uint32_t **pc)
+{
+    const size_t O = bc_model_n_outputs(m), H = bc_model_years(m);
+    size_t d = 0;
+    for (size_t i = 0; i < bc_model_n_inputs(m); i++)
+        if (bc_dist_is_random(&bc_model_input(m, i)->dist))
+            d += bc_model_input(m, i)->dim;
+    *sh = (bc_stats_shape){.n_outputs = O,
+                           .years = H,
+                           .n_series = O * (2 + H),
+                           .nx = d,
+                           .p = d + 2 * O,
+                           .block = (size_t)bc_run_config_block(cfg)};
+    sh->hist_cap = bc_stats_hist_cap(sh->n_series, windows);
+    sh->wbins = bc_stats_wbins(sh->n_series);
+    for (int k = 0; k < BC_NWIN; k++)
+        sh->wa[k] = sh->wb[k] = bc_quantile_probs[k];
+    return regression_pairs(m, sh, pa, pc);
+}
+
+int bc_engine_memory_estimate(const bc_model *m, const bc_run_config *cfg, double *bytes,
+                              bc_error *err)
+{
+    *bytes = 0;
+    int rc = check_config(cfg, err);
+    if (rc)
+        return rc;
+    /* with windows or without, whichever the scout decides: the larger */
+    for (int w = 0; w <= (cfg->runs >= BC_WIN_MIN_RUNS); w++) {
+        bc_stats_shape sh;
+        uint32_t *pa = NULL, *pc = NULL;
+        if (run_shape(m, cfg, w, &sh, &pa, &pc))
+            return bc_error_set(err, BC_ENOMEM, "out of memory");
+        const double need = memory_need(m, &sh, cfg, w);
+        *bytes = need > *bytes ? need : *bytes;
+        bc_free(pa);
+        bc_free(pc);
+    }
+    return BC_OK;
+}
+
 int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t first, int keep,
                        bc_run_state **out, bc_error *err)
 {
@@ -232,46 +290,83 @@ int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t fir
     int rc = check_config(cfg, err);
     if (rc || (rc = bc_model_check_finite(m, err)))
         return rc;
-    const size_t O = bc_model_n_outputs(m), H = bc_model_years(m);
-    size_t d = 0;
-    for (size_t i = 0; i < bc_model_n_inputs(m); i++)
-        if (bc_dist_is_random(&bc_model_input(m, i)->dist))
-            d += bc_model_input(m, i)->dim;
-    bc_stats_shape sh = {.n_outputs = O,
-                         .years = H,
-                         .n_series = O * (2 + H),
-                         .nx = d,
-                         .p = d + 2 * O,
-                         .block = (size_t)bc_run_config_block(cfg)};
-    uint32_t *pa = NULL, *pc = NULL;
-    if (regression_pairs(m, &sh, &pa, &pc))
-        return bc_error_set(err, BC_ENOMEM, "out of memory");
-    if ((rc = check_memory(m, &sh, cfg, err))) {
+    /* the memory of the run, with windows or without (the most it can need),
+     * before any scout or pilot is run */
+    for (int w = 0; !rc && w <= (cfg->runs >= BC_WIN_MIN_RUNS); w++) {
+        bc_stats_shape sh;
+        uint32_t *pa = NULL, *pc = NULL;
+        if (run_shape(m, cfg, w, &sh, &pa, &pc))
+            return bc_error_set(err, BC_ENOMEM, "out of memory");
+        rc = check_memory(m, &sh, cfg, w, err);
         bc_free(pa);
         bc_free(pc);
-        return rc;
     }
     bc_sampler *smp = NULL;
-    if ((rc = bc_sampler_alloc_threads(m, cfg->sampler, cfg->seed, cfg->runs, n_threads(cfg), &smp,
-                                       err))) {
-        bc_free(pa);
-        bc_free(pc);
+    bc_window *win = NULL;
+    if (!rc)
+        rc = bc_sampler_alloc_threads(m, cfg->sampler, cfg->seed, cfg->runs, n_threads(cfg), &smp,
+                                      err);
+    if (!rc)
+        rc = bc_engine_windows(m, cfg, bc_quantile_probs, bc_quantile_probs, smp, &win, err);
+    if (rc) {
+        bc_sampler_free(smp);
         return rc;
     }
-    rc = bc_sampler_dim(smp) == d
-             ? BC_OK
-             : bc_error_set(err, BC_EINTERNAL, "the sampler has %zu components, not %zu",
-                            bc_sampler_dim(smp), d);
-    bc_sampler_free(smp);
+    return bc_run_state_alloc_windows(m, cfg, first, keep, bc_quantile_probs, bc_quantile_probs,
+                                      win, smp, out, err);
+}
+
+int bc_run_state_alloc_windows(const bc_model *m, const bc_run_config *cfg, uint64_t first,
+                               int keep, const double *wa, const double *wb, bc_window *win,
+                               bc_sampler *smp, bc_run_state **out, bc_error *err)
+{
+    *out = NULL;
+    int rc = check_config(cfg, err);
+    if (rc || (rc = bc_model_check_finite(m, err))) {
+        bc_free(win);
+        bc_sampler_free(smp);
+        return rc;
+    }
+    bc_stats_shape sh;
+    uint32_t *pa = NULL, *pc = NULL;
+    if (run_shape(m, cfg, win != NULL, &sh, &pa, &pc)) {
+        bc_free(win);
+        bc_sampler_free(smp);
+        return bc_error_set(err, BC_ENOMEM, "out of memory");
+    }
+    sh.win = win;
+    for (int k = 0; k < BC_NWIN; k++) {
+        sh.wa[k] = wa[k];
+        sh.wb[k] = wb[k];
+    }
+    const size_t d = sh.nx, O = sh.n_outputs;
+    if ((rc = check_memory(m, &sh, cfg, win != NULL, err))) {
+        bc_free(pa);
+        bc_free(pc);
+        bc_free(win);
+        bc_sampler_free(smp);
+        return rc;
+    }
+    if (!smp)
+        rc = bc_sampler_alloc_threads(m, cfg->sampler, cfg->seed, cfg->runs, n_threads(cfg), &smp,
+                                      err);
+    if (!rc && bc_sampler_dim(smp) != d)
+        rc = bc_error_set(err, BC_EINTERNAL, "the sampler has %zu components, not %zu",
+                          bc_sampler_dim(smp), d);
     bc_run_state *s = rc ? NULL : bc_calloc(1, sizeof *s);
     if (!s) {
         bc_free(pa);
         bc_free(pc);
+        bc_free(win);
+        bc_sampler_free(smp);
         return rc ? rc : bc_error_set(err, BC_ENOMEM, "out of memory");
     }
     s->sh = sh;
     s->pa = pa;
     s->pc = pc;
+    s->win = win;
+    s->smp = smp;
+    s->smp_model = m;
     s->runs = cfg->runs;
     s->seed = cfg->seed;
     s->block = bc_run_config_block(cfg);
@@ -307,11 +402,12 @@ int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t fir
 }
 
 uint64_t bc_run_state_first(const bc_run_state *s) { return s->first; }
+const bc_stats_shape *bc_run_state_shape(const bc_run_state *s) { return &s->sh; }
+const bc_thread_acc *bc_run_state_acc(const bc_run_state *s) { return &s->acc; }
 uint64_t bc_run_state_next(const bc_run_state *s) { return s->next; }
 uint64_t bc_run_state_segments(const bc_run_state *s) { return s->nseg; }
 
-/* Record one finished segment partial. */
-static int take_segment(bc_run_state *s, const bc_block_acc *seg)
+int bc_run_state_take_segment(bc_run_state *s, const bc_block_acc *seg)
 {
     if (!s->keep) {
         bc_block_merge(&s->sh, &s->fold, seg);
@@ -345,8 +441,7 @@ static uint64_t seg_start(const bc_run_state *s, uint64_t a)
     return a >= s->nseg ? s->runs : a * per;
 }
 
-/* Runs in segments [a, b). */
-static uint64_t seg_runs(const bc_run_state *s, uint64_t a, uint64_t b)
+uint64_t bc_run_state_seg_runs(const bc_run_state *s, uint64_t a, uint64_t b)
 {
     return seg_start(s, b) - seg_start(s, a);
 }
@@ -354,12 +449,10 @@ static uint64_t seg_runs(const bc_run_state *s, uint64_t a, uint64_t b)
 /* Fold all threads' integer accumulators into the state's, emptying them. */
 static int absorb_threads(bc_run_state *s, thread_ws *ws, int nt)
 {
-    for (int t = 0; t < nt; t++) {
-        if (bc_thread_acc_absorb(&s->sh, &s->acc, &ws[t].acc))
-            return -1;
-        bc_thread_acc_reset(&s->sh, &ws[t].acc);
-    }
-    return 0;
+    bc_thread_acc *src[1024]; /* n_threads() gives at most 1024 */
+    for (int t = 0; t < nt; t++)
+        src[t] = &ws[t].acc;
+    return bc_thread_acc_absorb_all(&s->sh, &s->acc, src, nt);
 }
 
 /* What one segment's blocks [b0, b0 + nwave) share while threads run them. */
@@ -439,14 +532,16 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
     if (seg_end > s->nseg)
         seg_end = s->nseg;
     const int nt = n_threads(cfg);
-    bc_sampler *smp = NULL;
-    if ((rc = bc_sampler_alloc_threads(m, cfg->sampler, cfg->seed, cfg->runs, n_threads(cfg), &smp,
-                                       err)))
+    /* the state's sampler, unless the model is another object (then its own) */
+    bc_sampler *own = NULL;
+    if (m != s->smp_model &&
+        (rc = bc_sampler_alloc_threads(m, cfg->sampler, cfg->seed, cfg->runs, nt, &own, err)))
         return rc;
+    const bc_sampler *smp = own ? own : s->smp;
     const bc_stats_shape sh = s->sh;
     if (bc_sampler_dim(smp) != sh.nx || bc_model_n_outputs(m) != sh.n_outputs ||
         bc_model_years(m) != sh.years) {
-        bc_sampler_free(smp);
+        bc_sampler_free(own);
         return bc_error_set(err, BC_EINVAL, "the state belongs to another model");
     }
     const uint64_t N = cfg->runs, B = s->block;
@@ -459,7 +554,7 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
     bc_block_acc *parts = bc_calloc((size_t)nt, sizeof *parts), seg = {0};
     int ok = ws && parts && off && bc_block_acc_init(&seg, &sh) == 0;
     for (int t = 0; ok && t < nt; t++)
-        ok = ws_init(&ws[t], m, &sh) == 0;
+        ok = ws_init(&ws[t], m, &sh, &s->acc) == 0;
     for (int t = 0; ok && t < nt; t++)
         ok = bc_block_acc_init(&parts[t], &sh) == 0;
     if (!ok) {
@@ -489,7 +584,7 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
                 rc = bc_error_set(err, BC_ENOMEM, "out of memory growing a histogram");
                 goto done;
             }
-        if (take_segment(s, &seg)) {
+        if (bc_run_state_take_segment(s, &seg)) {
             rc = bc_error_set(err, BC_ENOMEM, "out of memory keeping a segment");
             goto done;
         }
@@ -503,8 +598,8 @@ int bc_engine_advance(const bc_model *m, const bc_run_config *cfg, bc_run_state 
             goto done;
         }
         if (cfg->progress)
-            cfg->progress(cfg->progress_user, seg_runs(s, s->first, s->next),
-                          seg_runs(s, s->first, seg_end));
+            cfg->progress(cfg->progress_user, bc_run_state_seg_runs(s, s->first, s->next),
+                          bc_run_state_seg_runs(s, s->first, seg_end));
         if (cfg->checkpoint && s->next < seg_end &&
             omp_get_wtime() - last_ck >= cfg->checkpoint_every) {
             if (absorb_threads(s, ws, nt)) {
@@ -542,7 +637,7 @@ done:
     bc_free(parts);
     bc_free(off);
     bc_block_acc_free(&seg);
-    bc_sampler_free(smp);
+    bc_sampler_free(own);
     return rc;
 }
 
@@ -553,8 +648,17 @@ static int same_shape(const bc_stats_shape *x, const bc_stats_shape *y)
         x->nx != y->nx || x->p != y->p || x->block != y->block || x->npair != y->npair ||
         !x->pa != !y->pa)
         return 0;
-    return !x->pa || (!memcmp(x->pa, y->pa, x->npair * sizeof *x->pa) &&
-                      !memcmp(x->pc, y->pc, x->npair * sizeof *x->pc));
+    if (x->pa && (memcmp(x->pa, y->pa, x->npair * sizeof *x->pa) ||
+                  memcmp(x->pc, y->pc, x->npair * sizeof *x->pc)))
+        return 0;
+    if (x->hist_cap != y->hist_cap || x->wbins != y->wbins || !x->win != !y->win ||
+        memcmp(x->wa, y->wa, sizeof x->wa) || memcmp(x->wb, y->wb, sizeof x->wb))
+        return 0;
+    for (size_t i = 0; x->win && i < x->n_series * BC_NWIN; i++)
+        if (x->win[i].scale != y->win[i].scale || x->win[i].k0 != y->win[i].k0 ||
+            x->win[i].nb != y->win[i].nb)
+            return 0;
+    return 1;
 }
 
 int bc_run_state_append(bc_run_state *a, const bc_run_state *b, bc_error *err)
@@ -568,7 +672,7 @@ int bc_run_state_append(bc_run_state *a, const bc_run_state *b, bc_error *err)
                             "next starts at %llu",
                             (unsigned long long)a->next, (unsigned long long)b->first);
     for (size_t i = 0; i < b->nsegs; i++)
-        if (take_segment(a, &b->segs[i]))
+        if (bc_run_state_take_segment(a, &b->segs[i]))
             return bc_error_set(err, BC_ENOMEM, "out of memory joining pieces");
     if (!b->keep)
         return bc_error_set(err, BC_EINVAL, "a piece without its segments cannot be appended");
@@ -630,230 +734,4 @@ int bc_engine_run(const bc_model *m, const bc_run_config *cfg, bc_summary **out,
         rc = bc_engine_finish(s, out, err);
     bc_run_state_free(s);
     return rc;
-}
-
-/* ---- serialisation: little-endian words, what a checkpoint or shard holds ---- */
-
-#define STATE_MAGIC 0x3154535453434223ULL /* "#BCSTST1" */
-
-typedef struct wbuf {
-    unsigned char *p;
-    size_t n, cap;
-    int oom;
-} wbuf;
-
-static void put(wbuf *w, const void *src, size_t n)
-{
-    if (w->oom)
-        return;
-    if (w->n + n > w->cap) {
-        size_t cap = w->cap ? w->cap : 4096;
-        while (cap < w->n + n)
-            cap *= 2;
-        unsigned char *q = bc_realloc(w->p, cap);
-        if (!q) {
-            w->oom = 1;
-            return;
-        }
-        w->p = q;
-        w->cap = cap;
-    }
-    memcpy(w->p + w->n, src, n);
-    w->n += n;
-}
-
-static void put_u64(wbuf *w, uint64_t v)
-{
-    put(w, &v, sizeof v);
-}
-
-static void put_block(wbuf *w, const bc_stats_shape *sh, const bc_block_acc *b)
-{
-    put_u64(w, b->n);
-    put(w, b->mean, sh->n_series * sizeof(double));
-    put(w, b->m2, sh->n_series * sizeof(double));
-    put(w, b->rmean, sh->p * sizeof(double));
-    put(w, b->rcom, bc_stats_ncom(sh) * sizeof(double));
-}
-
-int bc_run_state_pack(const bc_run_state *s, void **buf, size_t *len, bc_error *err)
-{
-    const bc_stats_shape *sh = &s->sh;
-    const uint16_t one = 1;
-    *buf = NULL;
-    *len = 0;
-    if (*(const unsigned char *)&one != 1)
-        return bc_error_set(err, BC_EINVAL, "checkpoints need a little-endian machine");
-    if (s->acc.oom)
-        return bc_error_set(err, BC_ENOMEM, "out of memory growing a histogram");
-    wbuf w = {0};
-    const uint64_t head[] = {STATE_MAGIC, sh->n_outputs, sh->years, sh->n_series, sh->nx, sh->p,
-                             sh->block, s->runs, s->seed, (uint64_t)s->sampler, s->nseg,
-                             s->first, s->next, (uint64_t)s->keep, s->nsegs};
-    put(&w, head, sizeof head);
-    if (s->keep)
-        for (size_t i = 0; i < s->nsegs; i++)
-            put_block(&w, sh, &s->segs[i]);
-    else
-        put_block(&w, sh, &s->fold);
-    const bc_thread_acc *a = &s->acc;
-    for (size_t k = 0; k < sh->n_series; k++) {
-        const bc_fhist *h = &a->hist[k];
-        const int64_t meta[3] = {h->e, h->k0, (int64_t)h->n};
-        put(&w, meta, sizeof meta);
-        if (h->n)
-            put(&w, h->c + (h->k0 - a->bases[k]), h->n * sizeof(uint64_t));
-    }
-    put(&w, a->min, sh->n_series * sizeof(double));
-    put(&w, a->max, sh->n_series * sizeof(double));
-    put(&w, a->be, sh->n_outputs * sizeof(uint64_t));
-    put(&w, a->loss, sh->n_outputs * sizeof(uint64_t));
-    put(&w, a->be_year, sh->n_outputs * (sh->years + 1) * sizeof(uint64_t));
-    put_u64(&w, a->nonfinite);
-    put_u64(&w, a->first_nonfinite);
-    if (w.oom) {
-        bc_free(w.p);
-        return bc_error_set(err, BC_ENOMEM, "out of memory packing the run's state");
-    }
-    *buf = w.p;
-    *len = w.n;
-    return BC_OK;
-}
-
-typedef struct rbuf {
-    const unsigned char *p;
-    size_t n, at;
-    int bad;
-} rbuf;
-
-static void get(rbuf *r, void *dst, size_t n)
-{
-    if (r->bad || r->n - r->at < n) {
-        if (!r->bad) /* a failed allocation (2) stays the reason */
-            r->bad = 1;
-        memset(dst, 0, n);
-        return;
-    }
-    memcpy(dst, r->p + r->at, n);
-    r->at += n;
-}
-
-static void get_block(rbuf *r, const bc_stats_shape *sh, bc_block_acc *b)
-{
-    get(r, &b->n, sizeof b->n);
-    get(r, b->mean, sh->n_series * sizeof(double));
-    get(r, b->m2, sh->n_series * sizeof(double));
-    get(r, b->rmean, sh->p * sizeof(double));
-    get(r, b->rcom, bc_stats_ncom(sh) * sizeof(double));
-}
-
-/* Whether an unpacked histogram agrees with its series' extremes and holds
- * `count` values, every one of them between the extremes: the summary later
- * indexes its bins by the extremes, so a damaged or forged file must not get
- * past this. (The file has no checksum; this catches what could do harm.) */
-static int hist_consistent(const bc_fhist *h, double mn, double mx, uint64_t count)
-{
-    if (h->n == 0)
-        return count == 0;
-    const double sc = ldexp(1.0, -h->e);
-    const int64_t lim = (int64_t)1 << 60;
-    if (!(mn <= mx) || !(fabs(mn * sc) < 0x1p60) || !(fabs(mx * sc) < 0x1p60) ||
-        h->k0 <= -lim || h->k0 >= lim)
-        return 0;
-    const int64_t lo = (int64_t)floor(mn * sc), hi = (int64_t)floor(mx * sc);
-    uint64_t sum = 0;
-    for (size_t j = 0; j < h->n; j++) {
-        const uint64_t v = h->c[j]; /* unpacked with base = k0 */
-        const int64_t at = h->k0 + (int64_t)j;
-        if (v && (at < lo || at > hi || sum + v < sum))
-            return 0;
-        sum += v;
-    }
-    return sum == count;
-}
-
-int bc_run_state_unpack(const bc_model *m, const bc_run_config *cfg, const void *buf, size_t len,
-                        bc_run_state **out, bc_error *err)
-{
-    *out = NULL;
-    rbuf r = {buf, len, 0, 0};
-    uint64_t head[15];
-    get(&r, head, sizeof head);
-    if (r.bad || head[0] != STATE_MAGIC)
-        return bc_error_set(err, BC_EINVAL, "not a bcsim run state");
-    bc_run_state *s = NULL;
-    int rc = bc_run_state_alloc(m, cfg, head[11], (int)head[13], &s, err);
-    if (rc)
-        return rc;
-    const bc_stats_shape *sh = &s->sh;
-    if (head[1] != sh->n_outputs || head[2] != sh->years || head[3] != sh->n_series ||
-        head[4] != sh->nx || head[5] != sh->p || head[6] != sh->block || head[7] != s->runs ||
-        head[8] != s->seed || head[9] != (uint64_t)s->sampler || head[10] != s->nseg ||
-        head[12] < head[11] || head[12] > s->nseg ||
-        (head[13] && head[14] != head[12] - head[11])) {
-        bc_run_state_free(s);
-        return bc_error_set(err, BC_EINVAL,
-                            "the state was saved by a run of another model or configuration");
-    }
-    if (head[13]) {
-        bc_block_acc seg;
-        if (bc_block_acc_init(&seg, sh)) {
-            bc_block_acc_free(&seg);
-            bc_run_state_free(s);
-            return bc_error_set(err, BC_ENOMEM, "out of memory");
-        }
-        for (uint64_t i = 0; i < head[14] && !r.bad; i++) {
-            get_block(&r, sh, &seg);
-            if (take_segment(s, &seg))
-                r.bad = 2;
-        }
-        bc_block_acc_free(&seg);
-    } else {
-        get_block(&r, sh, &s->fold);
-        s->next = head[12];
-    }
-    bc_thread_acc *a = &s->acc;
-    for (size_t k = 0; k < sh->n_series && !r.bad; k++) {
-        int64_t meta[3];
-        get(&r, meta, sizeof meta);
-        bc_fhist *h = &a->hist[k];
-        if (meta[2] < 0 || meta[2] > ((int64_t)1 << 20) || meta[0] < -64 || meta[0] > 1100) {
-            r.bad = 1;
-            break;
-        }
-        h->e = (int)meta[0];
-        if (meta[2] > 0) {
-            h->c = bc_calloc((size_t)meta[2], sizeof *h->c);
-            if (!h->c) {
-                r.bad = 2;
-                break;
-            }
-            h->cap = h->n = (size_t)meta[2];
-            h->k0 = meta[1];
-            a->bases[k] = meta[1];
-            get(&r, h->c, h->n * sizeof(uint64_t));
-        }
-    }
-    get(&r, a->min, sh->n_series * sizeof(double));
-    get(&r, a->max, sh->n_series * sizeof(double));
-    get(&r, a->be, sh->n_outputs * sizeof(uint64_t));
-    get(&r, a->loss, sh->n_outputs * sizeof(uint64_t));
-    get(&r, a->be_year, sh->n_outputs * (sh->years + 1) * sizeof(uint64_t));
-    get(&r, &a->nonfinite, sizeof a->nonfinite);
-    get(&r, &a->first_nonfinite, sizeof a->first_nonfinite);
-    if (!r.bad) {
-        const uint64_t runs = seg_runs(s, s->first, s->next);
-        for (size_t k = 0; k < sh->n_series && !r.bad; k++)
-            if (a->nonfinite > runs ||
-                !hist_consistent(&a->hist[k], a->min[k], a->max[k], runs - a->nonfinite))
-                r.bad = 1;
-    }
-    if (r.bad || r.at != r.n) {
-        int oom = r.bad == 2;
-        bc_run_state_free(s);
-        return oom ? bc_error_set(err, BC_ENOMEM, "out of memory")
-                   : bc_error_set(err, BC_EINVAL, "the saved run state is damaged or truncated");
-    }
-    *out = s;
-    return BC_OK;
 }

@@ -403,6 +403,61 @@ static void fill_tables(qtable *tables, const bc_dist *const *dists, size_t n, i
         qtable_fill(&tables[i], dists[i]);
 }
 
+/* A copy of n bytes of p, or NULL (p NULL: a copy of nothing, still not NULL). */
+static void *dup_bytes(const void *p, size_t n)
+{
+    void *q = bc_malloc(n ? n : 1);
+    if (q && p && n)
+        memcpy(q, p, n);
+    return q;
+}
+
+/* The Latin hypercube's half width for `runs` runs: the fewest bits, even,
+ * that count them. */
+static unsigned lhs_half_bits(uint64_t runs)
+{
+    unsigned bits = 2;
+    while (bits < 64 && (1ULL << bits) < runs)
+        bits += 2;
+    return bits / 2;
+}
+
+int bc_sampler_copy(const bc_sampler *src, uint64_t runs, bc_sampler **out, bc_error *err)
+{
+    *out = NULL;
+    if (runs == 0)
+        return bc_error_set(err, BC_EINVAL, "the number of runs must be at least 1");
+    bc_sampler *s = bc_malloc(sizeof *s);
+    if (!s)
+        return bc_error_set(err, BC_ENOMEM, "out of memory");
+    *s = *src;
+    s->runs = runs;
+    const size_t d = src->d, nc = src->nc;
+    s->input_of = dup_bytes(src->input_of, d * sizeof *s->input_of);
+    s->offset_of = dup_bytes(src->offset_of, d * sizeof *s->offset_of);
+    s->dist = dup_bytes(src->dist, d * sizeof *s->dist);
+    s->table = dup_bytes(src->table, d * sizeof *s->table);
+    s->tables = dup_bytes(src->tables, src->n_tables * sizeof *s->tables);
+    s->x0 = dup_bytes(src->x0, bc_model_dim(src->m) * sizeof *s->x0);
+    s->corr_comp = src->corr_comp ? dup_bytes(src->corr_comp, nc * sizeof *s->corr_comp) : NULL;
+    s->chol = src->chol ? dup_bytes(src->chol, nc * nc * sizeof *s->chol) : NULL;
+    s->lhs_keys = src->lhs_keys ? dup_bytes(src->lhs_keys, d * LHS_ROUNDS * sizeof *s->lhs_keys)
+                                : NULL;
+    if (!s->input_of || !s->offset_of || !s->dist || !s->table || !s->tables || !s->x0 ||
+        (src->corr_comp && !s->corr_comp) || (src->chol && !s->chol) ||
+        (src->lhs_keys && !s->lhs_keys)) {
+        bc_sampler_free(s);
+        return bc_error_set(err, BC_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < d; k++) /* the tables' places in the copy */
+        if (src->table[k])
+            s->table[k] = s->tables + (src->table[k] - src->tables);
+    if (src->kind == BC_SAMPLER_LHS)
+        s->lhs_half_bits = lhs_half_bits(runs);
+    *out = s;
+    return BC_OK;
+}
+
 int bc_sampler_alloc(const bc_model *m, bc_sampler_kind kind, uint64_t seed, uint64_t runs,
                      bc_sampler **out, bc_error *err)
 {
@@ -484,10 +539,7 @@ int bc_sampler_alloc_threads(const bc_model *m, bc_sampler_kind kind, uint64_t s
     }
     int rc = setup_copula(s, err);
     if (!rc && kind == BC_SAMPLER_LHS) {
-        unsigned bits = 2;
-        while (bits < 64 && (bits >= 64 ? 0 : (1ULL << bits)) < runs)
-            bits += 2;
-        s->lhs_half_bits = bits / 2;
+        s->lhs_half_bits = lhs_half_bits(runs);
         s->lhs_keys = bc_malloc((d ? d : 1) * LHS_ROUNDS * sizeof *s->lhs_keys);
         if (!s->lhs_keys)
             rc = bc_error_set(err, BC_ENOMEM, "out of memory");

@@ -9,23 +9,19 @@
 
 const double bc_quantile_probs[BC_NQ] = {0.01, 0.05, 0.10, 0.25, 0.5, 0.75, 0.90, 0.95, 0.99};
 
-/* The finest bin width, 2^E0 mDKK, and the most bins one histogram may span. */
-#define E0 (-10)
-#define BC_HIST_MAX_BINS ((int64_t)1 << 18)
+#define E0 BC_HIST_E0
 
-/* floor(k / 2^s) for any sign and s >= 0; bin indices stay below 2^61 in
- * magnitude (values are coarsened before |v| / width reaches 2^60). */
-static inline int64_t floor_shift(int64_t k, int s)
+size_t bc_stats_hist_cap(size_t n_series, int windows)
 {
-    if (s >= 62)
-        return k < 0 ? -1 : 0;
-    const int64_t d = (int64_t)1 << s;
-    return k >= 0 ? k / d : -((-k + d - 1) / d);
+    const size_t budget = (size_t)1 << (windows ? 20 : 22);
+    const size_t c = n_series ? budget / n_series : budget;
+    return c < 1024 ? 1024 : c > ((size_t)1 << 18) ? (size_t)1 << 18 : c;
 }
 
-static inline uint64_t fh_get(const bc_fhist *h, size_t i)
+size_t bc_stats_wbins(size_t n_series)
 {
-    return h->narrow ? h->c32[i] : h->c[i];
+    const size_t c = ((size_t)1 << 20) / (BC_NWIN * (n_series ? n_series : 1));
+    return c < 400 ? 400 : c > 4096 ? 4096 : c;
 }
 
 /* Widen the bins 2^s times in one pass. Bins are kept in c[0 .. cap) for
@@ -36,12 +32,12 @@ static inline uint64_t fh_get(const bc_fhist *h, size_t i)
  * 2^32. */
 static void fhist_coarsen(bc_fhist *h, int64_t *base, int s)
 {
-    int64_t nb = floor_shift(*base, s);
+    int64_t nb = bc_floor_shift(*base, s);
     for (size_t i = 0; i < h->cap; i++) {
-        uint64_t v = fh_get(h, i);
+        uint64_t v = bc_fh_get(h, i);
         if (!v)
             continue;
-        size_t j = (size_t)(floor_shift(*base + (int64_t)i, s) - nb);
+        size_t j = (size_t)(bc_floor_shift(*base + (int64_t)i, s) - nb);
         if (h->narrow) {
             h->c32[i] = 0;
             h->c32[j] += (uint32_t)v;
@@ -51,7 +47,7 @@ static void fhist_coarsen(bc_fhist *h, int64_t *base, int s)
         }
     }
     if (h->n) {
-        int64_t first = floor_shift(h->k0, s), last = floor_shift(h->k0 + (int64_t)h->n - 1, s);
+        int64_t first = bc_floor_shift(h->k0, s), last = bc_floor_shift(h->k0 + (int64_t)h->n - 1, s);
         h->k0 = first;
         h->n = (size_t)(last - first + 1);
     }
@@ -60,25 +56,27 @@ static void fhist_coarsen(bc_fhist *h, int64_t *base, int s)
 }
 
 /* Make h cover bins [lo, hi] (at its current width), coarsening while the span
- * would exceed BC_HIST_MAX_BINS. Returns 1 if it coarsened (indices must be
+ * would exceed max_bins (>= 1024). Returns 1 if it coarsened (indices must be
  * recomputed), 0 if it now covers them, -1 when out of memory. */
-static int fhist_cover(bc_fhist *h, int64_t *base, int64_t lo, int64_t hi)
+static int fhist_cover(bc_fhist *h, int64_t *base, int64_t lo, int64_t hi, int64_t max_bins)
 {
     if (h->n) {
         int64_t last = h->k0 + (int64_t)h->n - 1;
         lo = lo < h->k0 ? lo : h->k0;
         hi = hi > last ? hi : last;
     }
-    if (hi - lo + 1 > BC_HIST_MAX_BINS) {
+    if (hi - lo + 1 > max_bins) {
         int sh = 1; /* the fewest halvings that bring the span within bounds */
-        while (floor_shift(hi, sh) - floor_shift(lo, sh) + 1 > BC_HIST_MAX_BINS)
+        while (bc_floor_shift(hi, sh) - bc_floor_shift(lo, sh) + 1 > max_bins)
             sh++;
         fhist_coarsen(h, base, sh);
         return 1;
     }
     if (h->cap == 0 || lo < *base || hi >= *base + (int64_t)h->cap) {
+        /* room to grow on both sides, up to the most bins it may span */
         const size_t span = (size_t)(hi - lo + 1), size = h->narrow ? 4 : 8;
-        const size_t cap = 2 * span > 1024 ? 2 * span : 1024;
+        size_t cap = 2 * span > 1024 ? 2 * span : 1024;
+        cap = cap > (size_t)max_bins ? (size_t)max_bins : cap;
         char *c = bc_calloc(cap, size);
         if (!c)
             return -1;
@@ -125,7 +123,7 @@ BC_VECTOR_CLONES static void count_bins(uint32_t *c, int64_t b, const double *v,
 /* Add n values, within [vmin, vmax], at once: the range first (growing or coarsening the
  * histogram once), then one increment a value. */
 static int fhist_add_many(bc_fhist *h, int64_t *base, const double *v, size_t n, double vmin,
-                          double vmax)
+                          double vmax, int64_t cap)
 {
     if (n == 0)
         return 0;
@@ -139,7 +137,7 @@ static int fhist_add_many(bc_fhist *h, int64_t *base, const double *v, size_t n,
         }
         lo = (int64_t)floor(vmin * scale);
         hi = (int64_t)floor(vmax * scale);
-        int r = fhist_cover(h, base, lo, hi);
+        int r = fhist_cover(h, base, lo, hi, cap);
         if (r < 0)
             return -1;
         if (r == 0)
@@ -185,7 +183,45 @@ int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh, int narrow)
         t->max[s] = -INFINITY;
     }
     t->first_nonfinite = UINT64_MAX;
+    if (sh->win && !narrow) { /* a run's own windows; its threads share them */
+        t->wc = bc_calloc(S * BC_NWIN * bc_stats_wslot(sh), sizeof *t->wc);
+        t->wbelow = bc_calloc(S * BC_NWIN, sizeof *t->wbelow);
+        t->wown = 1;
+        if (!t->wc || !t->wbelow)
+            return -1;
+    }
     return 0;
+}
+
+int bc_thread_acc_share(bc_thread_acc *t, const bc_stats_shape *sh, const bc_thread_acc *run)
+{
+    t->wc = run->wc;
+    t->wbelow = run->wbelow;
+    t->wown = 0;
+    if (!run->wc || sh->block > UINT16_MAX / 2)
+        return 0; /* none, or blocks too long for 16-bit counts */
+    const size_t nw = sh->n_series * BC_NWIN;
+    t->wt = bc_calloc(nw * bc_stats_wslot(sh), sizeof *t->wt);
+    t->wtb = bc_calloc(nw, sizeof *t->wtb);
+    return t->wt && t->wtb ? 0 : -1;
+}
+
+void bc_thread_acc_flush(const bc_stats_shape *sh, bc_thread_acc *t)
+{
+    if (!t->wt || !t->wheld)
+        return;
+    const size_t nw = sh->n_series * BC_NWIN, nc = nw * bc_stats_wslot(sh);
+    for (size_t q = 0; q < nc; q++)
+        if (t->wt[q]) {
+            __atomic_fetch_add(&t->wc[q], (uint64_t)t->wt[q], __ATOMIC_RELAXED);
+            t->wt[q] = 0;
+        }
+    for (size_t q = 0; q < nw; q++)
+        if (t->wtb[q]) {
+            __atomic_fetch_add(&t->wbelow[q], t->wtb[q], __ATOMIC_RELAXED);
+            t->wtb[q] = 0;
+        }
+    t->wheld = 0;
 }
 
 void bc_thread_acc_free(bc_thread_acc *t, const bc_stats_shape *sh)
@@ -202,65 +238,118 @@ void bc_thread_acc_free(bc_thread_acc *t, const bc_stats_shape *sh)
     bc_free(t->loss);
     bc_free(t->be_year);
     bc_free(t->bases);
+    if (t->wown) {
+        bc_free(t->wc);
+        bc_free(t->wbelow);
+    }
+    bc_free(t->wt);
+    bc_free(t->wtb);
     memset(t, 0, sizeof *t);
 }
 
-int bc_thread_acc_absorb(const bc_stats_shape *sh, bc_thread_acc *d, const bc_thread_acc *s)
+/* d's histogram and extremes of series k += s's. */
+static int absorb_series(const bc_stats_shape *sh, bc_thread_acc *d, const bc_thread_acc *s,
+                         size_t k)
+{
+    const bc_fhist *hs = &s->hist[k];
+    bc_fhist *hd = &d->hist[k];
+    if (hs->n) {
+        /* both at the coarser width, then add src's counts bin by bin */
+        if (hd->e < hs->e)
+            fhist_coarsen(hd, &d->bases[k], hs->e - hd->e);
+        int r;
+        do {
+            int sh_ = hd->e - hs->e;
+            r = fhist_cover(hd, &d->bases[k], bc_floor_shift(hs->k0, sh_),
+                            bc_floor_shift(hs->k0 + (int64_t)hs->n - 1, sh_), (int64_t)sh->hist_cap);
+            if (r < 0)
+                return -1;
+        } while (r == 1);
+        const int shift = hd->e - hs->e;
+        for (size_t j = 0; j < hs->n; j++) {
+            uint64_t v = bc_fh_get(hs, (size_t)(hs->k0 - s->bases[k] + (int64_t)j));
+            if (v)
+                hd->c[bc_floor_shift(hs->k0 + (int64_t)j, shift) - d->bases[k]] += v;
+        }
+    }
+    if (s->min[k] < d->min[k])
+        d->min[k] = s->min[k];
+    if (s->max[k] > d->max[k])
+        d->max[k] = s->max[k];
+    return 0;
+}
+
+/* d's counts other than the histograms += s's (windows that d does not share). */
+static void absorb_counts(const bc_stats_shape *sh, bc_thread_acc *d, const bc_thread_acc *s)
 {
     const size_t O = sh->n_outputs, H = sh->years;
-    for (size_t k = 0; k < sh->n_series; k++) {
-        const bc_fhist *hs = &s->hist[k];
-        bc_fhist *hd = &d->hist[k];
-        if (hs->n) {
-            /* both at the coarser width, then add src's counts bin by bin */
-            if (hd->e < hs->e)
-                fhist_coarsen(hd, &d->bases[k], hs->e - hd->e);
-            int r;
-            do {
-                int sh_ = hd->e - hs->e;
-                r = fhist_cover(hd, &d->bases[k], floor_shift(hs->k0, sh_),
-                                floor_shift(hs->k0 + (int64_t)hs->n - 1, sh_));
-                if (r < 0)
-                    return -1;
-            } while (r == 1);
-            const int shift = hd->e - hs->e;
-            for (size_t j = 0; j < hs->n; j++) {
-                uint64_t v = fh_get(hs, (size_t)(hs->k0 - s->bases[k] + (int64_t)j));
-                if (v)
-                    hd->c[floor_shift(hs->k0 + (int64_t)j, shift) - d->bases[k]] += v;
-            }
-        }
-        if (s->min[k] < d->min[k])
-            d->min[k] = s->min[k];
-        if (s->max[k] > d->max[k])
-            d->max[k] = s->max[k];
-    }
     for (size_t o = 0; o < O; o++) {
         d->be[o] += s->be[o];
         d->loss[o] += s->loss[o];
     }
     for (size_t q = 0; q < O * (H + 1); q++)
         d->be_year[q] += s->be_year[q];
+    if (s->wc && s->wc != d->wc && d->wc) {
+        const size_t nw = sh->n_series * BC_NWIN;
+        for (size_t q = 0; q < nw * bc_stats_wslot(sh); q++)
+            d->wc[q] += s->wc[q];
+        for (size_t q = 0; q < nw; q++)
+            d->wbelow[q] += s->wbelow[q];
+    }
     d->nonfinite += s->nonfinite;
     if (s->first_nonfinite < d->first_nonfinite)
         d->first_nonfinite = s->first_nonfinite;
     d->oom |= s->oom;
     d->held += s->held;
+}
+
+int bc_thread_acc_absorb(const bc_stats_shape *sh, bc_thread_acc *d, const bc_thread_acc *s)
+{
+    for (size_t k = 0; k < sh->n_series; k++)
+        if (absorb_series(sh, d, s, k))
+            return -1;
+    absorb_counts(sh, d, s);
+    return 0;
+}
+
+/* Series k of t back to empty, its histogram freed. */
+static void reset_series(bc_thread_acc *t, size_t k)
+{
+    bc_free(t->hist[k].c);
+    bc_free(t->hist[k].c32);
+    memset(&t->hist[k], 0, sizeof t->hist[k]);
+    t->hist[k].e = E0;
+    t->hist[k].narrow = t->narrow;
+    t->bases[k] = 0;
+    t->min[k] = INFINITY;
+    t->max[k] = -INFINITY;
+}
+
+int bc_thread_acc_absorb_all(const bc_stats_shape *sh, bc_thread_acc *d, bc_thread_acc *const *src,
+                             int n)
+{
+    for (size_t k = 0; k < sh->n_series; k++)
+        for (int i = 0; i < n; i++) {
+            if (absorb_series(sh, d, src[i], k))
+                return -1;
+            reset_series(src[i], k);
+        }
+    for (int i = 0; i < n; i++) {
+        bc_thread_acc_flush(sh, src[i]);
+        absorb_counts(sh, d, src[i]);
+        bc_thread_acc_reset(sh, src[i]);
+    }
     return 0;
 }
 
 void bc_thread_acc_reset(const bc_stats_shape *sh, bc_thread_acc *t)
 {
     const size_t O = sh->n_outputs, H = sh->years;
-    for (size_t k = 0; k < sh->n_series; k++) {
-        bc_free(t->hist[k].c);
-        bc_free(t->hist[k].c32);
-        memset(&t->hist[k], 0, sizeof t->hist[k]);
-        t->hist[k].e = E0;
-        t->hist[k].narrow = t->narrow;
-        t->bases[k] = 0;
-        t->min[k] = INFINITY;
-        t->max[k] = -INFINITY;
+    for (size_t k = 0; k < sh->n_series; k++)
+        reset_series(t, k);
+    if (t->wown) {
+        memset(t->wc, 0, sh->n_series * BC_NWIN * bc_stats_wslot(sh) * sizeof *t->wc);
+        memset(t->wbelow, 0, sh->n_series * BC_NWIN * sizeof *t->wbelow);
     }
     memset(t->be, 0, O * sizeof *t->be);
     memset(t->loss, 0, O * sizeof *t->loss);
@@ -636,10 +725,17 @@ void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b
         b->m2[s] = dev4(v, n, mean);
         t->min[s] = mn < t->min[s] ? mn : t->min[s];
         t->max[s] = mx > t->max[s] ? mx : t->max[s];
-        if (fhist_add_many(&t->hist[s], &t->bases[s], v, n, mn, mx))
+        if (fhist_add_many(&t->hist[s], &t->bases[s], v, n, mn, mx, (int64_t)sh->hist_cap))
             t->oom = 1;
+        if (t->wc)
+            bc_stats_count_windows(sh, t, s, v, n);
     }
     t->held += n;
+    /* a thread's 16-bit window counts go to the run's before the next block
+     * could overflow them */
+    t->wheld += n;
+    if (t->wt && t->wheld + sh->block > UINT16_MAX)
+        bc_thread_acc_flush(sh, t);
     for (size_t v = 0; v < p; v++) {
         double *z = w->z + v * w->zs;
         double m = sum4(z, n) / (double)n;
@@ -685,192 +781,4 @@ void bc_block_merge(const bc_stats_shape *sh, bc_block_acc *total, const bc_bloc
     for (size_t a = 0; a < p; a++)
         total->rmean[a] += (b->rmean[a] - total->rmean[a]) * (nb / n);
     total->n += b->n;
-}
-
-void bc_summary_free(bc_summary *s)
-{
-    if (!s)
-        return;
-    bc_series *all[3] = {&s->avg_gain, &s->npv, &s->gain};
-    for (int i = 0; i < 3; i++) {
-        bc_free(all[i]->mean);
-        bc_free(all[i]->sd);
-        bc_free(all[i]->min);
-        bc_free(all[i]->max);
-        bc_free(all[i]->q);
-        bc_free(all[i]->edges);
-        bc_free(all[i]->counts);
-    }
-    bc_free(s->be_prob);
-    bc_free(s->be_se);
-    bc_free(s->loss_prob);
-    bc_free(s->loss_se);
-    bc_free(s->be_year_counts);
-    bc_free(s->reg_mean);
-    bc_free(s->reg_cov);
-    bc_free(s->sample_inputs);
-    bc_free(s->sample_avg_gain);
-    bc_free(s);
-}
-
-static int series_alloc(bc_series *r, size_t n, int hist)
-{
-    r->n = n;
-    r->mean = bc_calloc(n, sizeof(double));
-    r->sd = bc_calloc(n, sizeof(double));
-    r->min = bc_calloc(n, sizeof(double));
-    r->max = bc_calloc(n, sizeof(double));
-    r->q = bc_calloc(n * BC_NQ, sizeof(double));
-    int ok = r->mean && r->sd && r->min && r->max && r->q;
-    if (hist) {
-        r->edges = bc_calloc(n * (BC_HIST_BINS + 1), sizeof(double));
-        r->counts = bc_calloc(n * BC_HIST_BINS, sizeof(uint64_t));
-        ok = ok && r->edges && r->counts;
-    }
-    return ok ? 0 : -1;
-}
-
-/* Combine all threads' histograms of series s at the common width 2^e over
- * [kmin, kmin + span), then read quantiles and the coarse histogram. */
-static int finish_series(const bc_stats_shape *sh, bc_thread_acc *threads, int nt, size_t s,
-                         uint64_t n, double mn, double mx, double *q, double *edges,
-                         uint64_t *counts, double *resolution)
-{
-    (void)sh;
-    int e = E0;
-    for (int i = 0; i < nt; i++)
-        if (threads[i].hist[s].n && threads[i].hist[s].e > e)
-            e = threads[i].hist[s].e;
-    int64_t kmin, kmax;
-    for (;;) {
-        kmin = (int64_t)floor(ldexp(mn, -e));
-        kmax = (int64_t)floor(ldexp(mx, -e));
-        if (kmax - kmin + 1 <= BC_HIST_MAX_BINS)
-            break;
-        e++;
-    }
-    size_t span = (size_t)(kmax - kmin + 1);
-    uint64_t *c = bc_calloc(span, sizeof *c);
-    if (!c)
-        return -1;
-    for (int i = 0; i < nt; i++) {
-        const bc_fhist *h = &threads[i].hist[s];
-        int64_t base = threads[i].bases[s];
-        for (size_t j = 0; j < h->n; j++) {
-            uint64_t v = fh_get(h, (size_t)(h->k0 - base + (int64_t)j));
-            if (v)
-                c[floor_shift(h->k0 + (int64_t)j, e - h->e) - kmin] += v;
-        }
-    }
-    const double w = ldexp(1.0, e);
-    if (w / 2 > *resolution)
-        *resolution = w / 2;
-    /* type-1 quantile: the smallest x with ECDF(x) >= p; the bin midpoint */
-    for (int k = 0; k < BC_NQ; k++) {
-        uint64_t r = (uint64_t)ceil(bc_quantile_probs[k] * (double)n);
-        if (r < 1)
-            r = 1;
-        uint64_t cum = 0;
-        size_t j = 0;
-        for (; j < span; j++) {
-            cum += c[j];
-            if (cum >= r)
-                break;
-        }
-        double v = ((double)(kmin + (int64_t)j) + 0.5) * w;
-        q[k] = v < mn ? mn : v > mx ? mx : v;
-    }
-    if (edges) {
-        /* BC_HIST_BINS bins of a whole number of fine bins, from the bin of the min */
-        size_t per = (span + BC_HIST_BINS - 1) / BC_HIST_BINS;
-        for (int k = 0; k <= BC_HIST_BINS; k++)
-            edges[k] = (double)(kmin + (int64_t)(per * (size_t)k)) * w;
-        for (size_t j = 0; j < span; j++)
-            counts[j / per] += c[j];
-    }
-    bc_free(c);
-    return 0;
-}
-
-int bc_stats_summarise(const bc_stats_shape *sh, const bc_block_acc *total,
-                       bc_thread_acc *threads, int n_threads, uint64_t runs, bc_summary **out)
-{
-    const size_t O = sh->n_outputs, H = sh->years, p = sh->p;
-    bc_summary *r = bc_calloc(1, sizeof *r);
-    *out = NULL;
-    if (!r)
-        return -1;
-    r->runs = runs;
-    r->n_outputs = O;
-    r->years = H;
-    r->n_reg_x = sh->nx;
-    r->n_reg_y = 2 * O;
-    r->be_prob = bc_calloc(O, sizeof(double));
-    r->be_se = bc_calloc(O, sizeof(double));
-    r->loss_prob = bc_calloc(O, sizeof(double));
-    r->loss_se = bc_calloc(O, sizeof(double));
-    r->be_year_counts = bc_calloc(O * (H + 1), sizeof(uint64_t));
-    r->reg_mean = bc_calloc(p ? p : 1, sizeof(double));
-    r->reg_cov = bc_calloc(p ? p * p : 1, sizeof(double));
-    if (!r->be_prob || !r->be_se || !r->loss_prob || !r->loss_se || !r->be_year_counts || !r->reg_mean || !r->reg_cov ||
-        series_alloc(&r->avg_gain, O, 1) || series_alloc(&r->npv, O, 1) ||
-        series_alloc(&r->gain, O * H, 1))
-        goto oom;
-    const uint64_t n = total->n;
-    const double dn = (double)n;
-    for (size_t s = 0; s < sh->n_series; s++) {
-        bc_series *dst = s < O ? &r->avg_gain : s < 2 * O ? &r->npv : &r->gain;
-        size_t i = s < O ? s : s < 2 * O ? s - O : s - 2 * O;
-        double mn = INFINITY, mx = -INFINITY;
-        for (int t = 0; t < n_threads; t++) {
-            if (threads[t].min[s] < mn)
-                mn = threads[t].min[s];
-            if (threads[t].max[s] > mx)
-                mx = threads[t].max[s];
-        }
-        dst->mean[i] = total->mean[s];
-        dst->sd[i] = n > 1 ? sqrt(total->m2[s] / (dn - 1)) : 0.0;
-        dst->min[i] = mn;
-        dst->max[i] = mx;
-        if (finish_series(sh, threads, n_threads, s, n, mn, mx, dst->q + i * BC_NQ,
-                          dst->edges ? dst->edges + i * (BC_HIST_BINS + 1) : NULL,
-                          dst->counts ? dst->counts + i * BC_HIST_BINS : NULL,
-                          &r->quantile_resolution))
-            goto oom;
-    }
-    for (size_t o = 0; o < O; o++) {
-        uint64_t be = 0, loss = 0;
-        for (int t = 0; t < n_threads; t++) {
-            be += threads[t].be[o];
-            loss += threads[t].loss[o];
-            for (size_t y = 0; y <= H; y++)
-                r->be_year_counts[o * (H + 1) + y] += threads[t].be_year[o * (H + 1) + y];
-        }
-        double pr = (double)be / dn;
-        r->be_prob[o] = pr;
-        r->be_se[o] = sqrt(pr * (1 - pr) / dn);
-        double pl = (double)loss / dn;
-        r->loss_prob[o] = pl;
-        r->loss_se[o] = sqrt(pl * (1 - pl) / dn);
-    }
-    for (size_t a = 0; a < p; a++)
-        r->reg_mean[a] = total->rmean[a];
-    if (sh->pa) { /* the pairs kept; NaN for the others */
-        for (size_t q = 0; q < p * p; q++)
-            r->reg_cov[q] = NAN;
-        for (size_t q = 0; q < sh->npair; q++) {
-            const size_t a = sh->pa[q], c = sh->pc[q];
-            r->reg_cov[a * p + c] = r->reg_cov[c * p + a] =
-                n > 1 ? total->rcom[q] / (dn - 1) : 0.0;
-        }
-    } else {
-        for (size_t a = 0; a < p; a++)
-            for (size_t c = 0; c < p; c++)
-                r->reg_cov[a * p + c] = n > 1 ? total->rcom[a * p + c] / (dn - 1) : 0.0;
-    }
-    *out = r;
-    return 0;
-oom:
-    bc_summary_free(r);
-    return -1;
 }

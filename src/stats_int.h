@@ -23,7 +23,45 @@ typedef struct bc_stats_shape {
      * pc[q] (bc_stats_reg_pairs). The arrays belong to whoever made the shape. */
     size_t npair;
     const uint32_t *pa, *pc;
+    /* The most bins a series' coarse histogram may span (bc_stats_hist_cap). */
+    size_t hist_cap;
+    /* Fine windows (stats_window.c): win[s * BC_NWIN + k] for series s, NULL
+     * when there are none; a window with nb == 0 is absent. Each holds
+     * wbins + 2 counts. wa[k] <= wb[k] are the probabilities whose quantiles
+     * window k is there to give (both bc_quantile_probs[k] for a run's own
+     * windows; a pilot's are wider). The array belongs to whoever made the
+     * shape. */
+    const struct bc_window *win;
+    size_t wbins;
+    double wa[BC_NQ], wb[BC_NQ];
 } bc_stats_shape;
+
+/* Windows per series: one for each reported quantile. */
+#define BC_NWIN BC_NQ
+
+/* Counts of a window: its bins, and one to spare for rounding at each end. */
+static inline size_t bc_stats_wslot(const bc_stats_shape *sh)
+{
+    return sh->wbins + 2;
+}
+
+/* The most bins of a coarse histogram for n_series series: 2^22 / n_series,
+ * within [1024, 2^18]; 2^20 / n_series, within the same, when the run has
+ * fine windows (its quantiles come from them). */
+size_t bc_stats_hist_cap(size_t n_series, int windows);
+
+/* The bins of a fine window for n_series series: 2^20 / (9 n_series), within
+ * [400, 4096]. */
+size_t bc_stats_wbins(size_t n_series);
+
+/* A window of fine bins on one series: value v falls in bin floor(v scale)
+ * - k0 when that is in [0, nb). A window's bins are 2^-10 mDKK wide (scale
+ * 1024, the coarse histograms' finest) unless the window must be wider than
+ * wbins of them; then scale = wbins / its width. */
+typedef struct bc_window {
+    double scale;
+    int64_t k0, nb;
+} bc_window;
 
 /* Above this many regression variables, a run keeps the co-moments of the
  * pairs the regression uses only (bc_stats_reg_pairs), not all p^2. */
@@ -61,6 +99,24 @@ typedef struct bc_fhist {
     uint32_t *c32;
 } bc_fhist;
 
+/* The finest bin width of a histogram, 2^BC_HIST_E0 mDKK. */
+#define BC_HIST_E0 (-10)
+
+/* floor(k / 2^s) for any sign and s >= 0; bin indices stay below 2^61 in
+ * magnitude (values are coarsened before |v| / width reaches 2^60). */
+static inline int64_t bc_floor_shift(int64_t k, int s)
+{
+    if (s >= 62)
+        return k < 0 ? -1 : 0;
+    const int64_t d = (int64_t)1 << s;
+    return k >= 0 ? k / d : -((-k + d - 1) / d);
+}
+
+static inline uint64_t bc_fh_get(const bc_fhist *h, size_t i)
+{
+    return h->narrow ? h->c32[i] : h->c[i];
+}
+
 typedef struct bc_thread_acc {
     bc_fhist *hist;          /* [n_series] */
     int64_t *bases;          /* [n_series] bin index of hist[s].c[0] */
@@ -73,6 +129,17 @@ typedef struct bc_thread_acc {
     int oom;                 /* a histogram could not grow */
     int narrow;              /* 32-bit histogram counts */
     uint64_t held;           /* values in each histogram since the last reset */
+    /* The fine windows' counts, [n_series * BC_NWIN * wslot], and the values
+     * below each window, [n_series * BC_NWIN]: a run's own (wown), or NULL.
+     * A thread counts into 16-bit counts of its own (wt, with wtb below) and
+     * adds them to the run's atomically (bc_thread_acc_flush) before
+     * wheld, the values in each since, could overflow them; with blocks of
+     * more than 2^15 runs, straight into the run's, atomically. */
+    uint64_t *wc, *wbelow;
+    int wown;
+    uint16_t *wt;
+    uint64_t *wtb;
+    uint64_t wheld;
 } bc_thread_acc;
 
 typedef struct bc_block_acc {
@@ -100,6 +167,21 @@ void bc_thread_acc_free(bc_thread_acc *t, const bc_stats_shape *sh);
  * the result does not depend on how runs were spread over accumulators. d
  * has 64-bit counts. Returns 0, or -1 when out of memory. */
 int bc_thread_acc_absorb(const bc_stats_shape *sh, bc_thread_acc *d, const bc_thread_acc *s);
+
+/* d += *src[0] + ... + *src[n-1], then each back to empty; series by
+ * series, each source's histogram of a series freed once it is added, so that
+ * the sources' histograms and d's are not all in memory at once. Returns 0,
+ * or -1 when out of memory. */
+int bc_thread_acc_absorb_all(const bc_stats_shape *sh, bc_thread_acc *d, bc_thread_acc *const *src,
+                             int n);
+
+/* t counts into the windows of run accumulator `run` (through counts of
+ * its own). Returns 0, or -1 when out of memory. */
+int bc_thread_acc_share(bc_thread_acc *t, const bc_stats_shape *sh, const bc_thread_acc *run);
+
+/* Add a thread's window counts to the run's, atomically (other threads may
+ * be adding theirs), and empty them. */
+void bc_thread_acc_flush(const bc_stats_shape *sh, bc_thread_acc *t);
 
 /* Back to empty (keeps the arrays). */
 void bc_thread_acc_reset(const bc_stats_shape *sh, bc_thread_acc *t);
@@ -132,6 +214,43 @@ void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b
 
 /* total += b (Chan et al.'s pairwise update), in block order. */
 void bc_block_merge(const bc_stats_shape *sh, bc_block_acc *total, const bc_block_acc *b);
+
+/* The quantiles of probabilities probs[0 .. np) of series s (n values within
+ * [mn, mx]) from the coarse histograms of accumulators threads[0 .. nt), in
+ * q, with half the width of their bins in half; with edges, also the
+ * BC_HIST_BINS bins of the reported histogram (edges [BC_HIST_BINS + 1],
+ * counts [BC_HIST_BINS], zeroed by the caller). Returns 0, or -1 when out of
+ * memory. */
+int bc_stats_coarse(const bc_stats_shape *sh, const bc_thread_acc *threads, int nt, size_t s,
+                    uint64_t n, double mn, double mx, const double *probs, int np, double *q,
+                    double *half, double *edges, uint64_t *counts);
+
+/* Count values v[0..n) of series s into its windows (stats_window.c). */
+void bc_stats_count_windows(const bc_stats_shape *sh, bc_thread_acc *t, size_t s, const double *v,
+                            size_t n);
+
+/* The quantile of probability p (type 1: the smallest value x with ECDF(x) >=
+ * p) of series s, whose n values lie within [mn, mx], from window k: 1 with
+ * *q and half the width of its bin in *half, or 0 when the window is absent
+ * or the quantile lies outside it. */
+int bc_stats_window_quantile(const bc_stats_shape *sh, const bc_thread_acc *a, size_t s, int k,
+                             double p, uint64_t n, double mn, double mx, double *q, double *half);
+
+/* The windows of a run from those of its pilot: for every series that needs
+ * one (need[s]) and window k, bins over [lo - lo_half, hi + hi_half] of
+ * lo[s * BC_NWIN + k] (the pilot's quantile of sh->wa[k] - delta) and hi (of
+ * sh->wb[k] + delta). win has n_series * BC_NWIN places. */
+void bc_stats_make_windows(const bc_stats_shape *sh, const unsigned char *need, const double *lo,
+                           const double *lo_half, const double *hi, const double *hi_half,
+                           bc_window *win);
+
+/* The quantiles of probabilities sh->wa[k] and sh->wb[k] of every series in
+ * a (one accumulator holding n runs), from its windows where they hold them,
+ * else from its coarse histograms, with half the width of the bin each came
+ * from (0 for the extremes, probabilities 0 and 1). Arrays [n_series *
+ * BC_NWIN]. Returns 0, or -1 when out of memory. */
+int bc_stats_bounds(const bc_stats_shape *sh, const bc_thread_acc *a, uint64_t n, double *lo,
+                    double *lo_half, double *hi, double *hi_half);
 
 /* Build the summary from the merged blocks and all threads' accumulators.
  * Returns BC_OK or BC_ENOMEM. */

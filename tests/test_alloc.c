@@ -274,6 +274,27 @@ static int call_run_lhs(fixture *f)
     return run_with(f, small_run(BC_SAMPLER_LHS, 1));
 }
 
+/* An output spread over 10^7 mDKK, so that a run of 1024 runs has quantile
+ * windows: a scout, which is its pilot too, and windows in a thread. */
+static int setup_wide(fixture *f)
+{
+    int rc = setup_light(f);
+    return rc ? rc : bc_model_set(f->model, "b.investment=uniform:0,1e7", NULL);
+}
+
+static int call_run_windows(fixture *f)
+{
+    bc_run_config cfg = {.runs = 1024, .seed = 5, .threads = 1, .block = 256};
+    bc_summary *s = (bc_summary *)1;
+    int rc = bc_engine_run(f->model, &cfg, &s, NULL);
+    if (rc)
+        CHECK(s == NULL);
+    else
+        CHECK(s->quantile_resolution > 0x1p-11); /* from windows wider than 2^-10 */
+    bc_summary_free(rc ? NULL : s);
+    return rc;
+}
+
 /* A state packed after its first segment and unpacked, as --resume does,
  * then advanced to the end. */
 static int call_resume(fixture *f)
@@ -450,6 +471,7 @@ static const alloc_case cases[] = {
     {"sampler, every kind", setup_kinds, call_sampler, teardown},
     {"run, saved samples", setup_light, call_run_mc, teardown},
     {"run, LHS, saved samples", setup_light, call_run_lhs, teardown},
+    {"run with quantile windows", setup_wide, call_run_windows, teardown},
     {"run state resumed", setup_light, call_resume, teardown},
     {"run states merged", setup_light, call_merge, teardown},
     {"Sobol' study, 4 replicates", setup_light, call_sobol, teardown},

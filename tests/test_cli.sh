@@ -189,6 +189,32 @@ for i in 0 1; do
 done
 expect 0 'merged 2 shards' '' -- "$bcsim" merge "$tmp/cat-1.h5" "$tmp/cat-0.h5" -o "$tmp/cat-merged.h5"
 expect 0 'identical' '' -- "$py" "$src/tests/h5same.py" "$tmp/cat-one.h5" "$tmp/cat-merged.h5"
+# the catalogue's memory (--dry-run): the same at 2 x 10^4 runs and at 10^8, within the
+# target of 100 MB, nothing written; and a run's peak resident memory within it plus
+# 32 MiB for the process, its libraries, the model and its sampler (not in a sanitizer
+# build, whose shadow memory is not the program's)
+estimate() {
+  "$bcsim" run "$cat" --dry-run --threads 2 -n "$1" -o "$tmp/dry.h5" |
+    grep -oE '\([0-9]+ bytes\)' | grep -oE '[0-9]+'
+}
+e1=$(estimate 20000)
+e2=$(estimate 100000000)
+if [ -n "$e1" ] && [ "$e1" = "$e2" ] && [ "$e1" -lt 100000000 ] && [ ! -e "$tmp/dry.h5" ]; then
+  ok
+else
+  bad "the catalogue's memory estimate: '$e1' bytes at 2e4 runs, '$e2' at 1e8 (or a file written)"
+fi
+if (ulimit -v $((4 * 1024 * 1024)) && "$bcsim" --version) >/dev/null 2>&1; then
+  rss=$("$py" -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)' \
+    "$bcsim" run "$cat" -n 20000 --threads 2 -o "$tmp/cat-mem.h5" --quiet)
+  if [ -n "$rss" ] && [ -n "$e1" ] && [ "$rss" -le $((e1 + 32 * 1048576)) ]; then
+    ok
+  else
+    bad "the catalogue's run: peak RSS '$rss' bytes, more than the estimate '$e1' + 32 MiB"
+  fi
+fi
 expect 2 '' 'shard 1/3 is missing' -- "$bcsim" merge "$tmp/part-0.h5" "$tmp/part-2.h5" -o "$tmp/m.h5"
 expect 2 '' 'part-1.h5 and .*part-1.h5 are both shard 1/3' -- "$bcsim" merge "$tmp/part-0.h5" "$tmp/part-1.h5" "$tmp/part-1.h5" "$tmp/part-2.h5" -o "$tmp/m.h5"
 "$bcsim" run "$model" -n 300000 --seed 6 --block 512 --shard 2/3 -o "$tmp/seed6.h5" --quiet

@@ -424,10 +424,11 @@ static void test_closed_form(void)
 }
 
 /* An output spread over 2 x 10^7 mDKK (its NPV over 10^8) needs bins 2^19
- * times wider than the finest (at most 2^18 bins a histogram): the histograms
- * widen their bins in one step, threads that saw different ranges are
- * combined at the common width, and the quantiles stay within the stated
- * resolution of the exact ones, whatever the number of threads. */
+ * times wider than the finest: the coarse histograms widen their bins in one
+ * step, threads that saw different ranges are combined at the common width,
+ * the quantiles come from the windows the pilot placed, and they stay within
+ * the stated resolution of the exact ones and within a tenth of their own
+ * Monte Carlo standard error, whatever the number of threads. */
 static void test_wide_spread(void)
 {
     bc_model *m = load_saving("{dist: uniform, min: -1e7, max: 1e7}");
@@ -442,11 +443,17 @@ static void test_wide_spread(void)
             y[i] = a->sample_avg_gain[i * 2];
         qsort(y, n, sizeof *y, cmp_double);
         /* the widest series is the NPV, five times the average (10^8 wide):
-         * 2^9 mDKK bins (10^8 / 2^9 < 2^18 <= 10^8 / 2^8), half a bin */
-        CHECK_NEAR(a->quantile_resolution, 256, 0);
+         * its windows' bins are below a tenth of the median's standard
+         * error, 10^8 sqrt(0.25 / n) */
+        CHECK(a->quantile_resolution > 0 &&
+              a->quantile_resolution <= 0.1 * 1e8 * sqrt(0.25 / (double)n));
+        CHECK_INT(a->quantile_fallbacks, 0);
         for (int k = 0; k < BC_NQ; k++) {
-            uint64_t r = (uint64_t)ceil(bc_quantile_probs[k] * (double)n);
+            const double p = bc_quantile_probs[k];
+            uint64_t r = (uint64_t)ceil(p * (double)n);
             CHECK_NEAR(a->avg_gain.q[k], y[r - 1], a->quantile_resolution);
+            /* the standard error of the p-quantile of a uniform 2 x 10^7 wide */
+            CHECK_NEAR(a->avg_gain.q[k], y[r - 1], 0.1 * 2e7 * sqrt(p * (1 - p) / (double)n));
         }
         free(y);
     }

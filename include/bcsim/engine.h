@@ -60,6 +60,22 @@ typedef struct bc_run_config {
  * it is 0. This function can't fail. */
 uint64_t bc_run_config_block(const bc_run_config *cfg);
 
+/* The block `bcsim run` uses for model m unless told: BC_DEFAULT_BLOCK,
+ * halved (down to 256) while a thread's block of values, (series +
+ * regression variables + 1) x block doubles, would exceed 4 MiB. 2048 for
+ * the default model, 256 for the 50 x 20 catalogue. Can't fail. */
+uint64_t bc_engine_default_block(const bc_model *m);
+
+/* The memory a run of m with cfg needs, in bytes, into *bytes: an upper
+ * bound of what the engine allocates for it (its accumulators, each thread's
+ * block of values, the histograms at their largest, the quantile windows of
+ * a run of 1024 runs or more, the saved samples), the same whatever the
+ * number of runs unless samples are saved; the process, its libraries, the
+ * model and its sampler come on top (docs/reliability.md, "Memory").
+ * Returns BC_OK, BC_EINVAL (a bad configuration) or BC_ENOMEM. */
+int bc_engine_memory_estimate(const bc_model *m, const bc_run_config *cfg, double *bytes,
+                              bc_error *err);
+
 /* Status returned when `stop` was set. */
 #define BC_EINTR 6
 

@@ -43,6 +43,10 @@ int bc_sampler_alloc(const bc_model *m, bc_sampler_kind kind, uint64_t seed, uin
  * whatever the threads. */
 int bc_sampler_alloc_threads(const bc_model *m, bc_sampler_kind kind, uint64_t seed,
                              uint64_t runs, int threads, bc_sampler **out, bc_error *err);
+/* A sampler of the same model, kind and seed as src for `runs` runs, its
+ * quantile tables copied rather than computed again. The same draws as
+ * bc_sampler_alloc would give. */
+int bc_sampler_copy(const bc_sampler *src, uint64_t runs, bc_sampler **out, bc_error *err);
 void bc_sampler_free(bc_sampler *s);
 
 /* Number of uncertain components d. */

@@ -39,9 +39,16 @@ typedef struct bc_summary {
     size_t n_outputs, years;
     bc_series avg_gain, npv, gain;
     /* Quantiles are exact to +- quantile_resolution (mDKK): half the width of
-     * the streaming histogram's bins (2^-11 mDKK unless the outputs span more
-     * than 2^18 such bins). */
+     * the widest bin a quantile was read from (2^-11 mDKK unless a series
+     * spans more bins of 2^-10 mDKK than its histogram may hold; then a
+     * window of fine bins around each quantile, placed by a pilot run, keeps
+     * them within a tenth of the quantile's own Monte Carlo standard error:
+     * docs/statistics.md). */
     double quantile_resolution;
+    /* Quantiles that fell outside the window placed for them and were read
+     * from the coarse histogram instead (its resolution is then in
+     * quantile_resolution); 0 almost always. */
+    uint64_t quantile_fallbacks;
     double *be_prob;          /* [outputs] P(avg_gain >= 0) */
     double *be_se;            /* [outputs] its Monte Carlo standard error sqrt(p(1-p)/runs) */
     double *loss_prob;        /* [outputs] P(avg_gain < BC_LOSS_THRESHOLD) */

@@ -118,6 +118,7 @@ static const cli_command run_cmd = {
     "run",
     "usage: bcsim run MODEL [-n RUNS] [--seed S] [--threads T] [-o FILE.h5] [--force]\n"
     "                 [--set NAME=SPEC ...] [--sampler mc|lhs] [--save-samples] [--quiet]\n"
+    "                 [--dry-run]\n"
     "\n"
     "Run the business case of the model file MODEL RUNS times with its uncertain\n"
     "inputs drawn from their distributions, print a summary per proposal and for\n"
@@ -140,6 +141,7 @@ typedef struct run_opts {
     const char *resume; /* --resume, or NULL */
     shard sh;           /* --shard */
     double ck_every;    /* --checkpoint-every, seconds */
+    int dry;            /* --dry-run */
 } run_opts;
 
 /* What the checkpoint callback needs. */
@@ -203,11 +205,42 @@ static int same_file(const char *a, const char *b)
 /* Everything before the first run: the model, the refusals of options that
  * do not go together, the result and checkpoint paths, signals, progress,
  * threads and the checkpoint callback (in *ck). An exit status. */
+/* --dry-run: the run's memory, printed (rank 0), nothing run or written. A
+ * status; EXIT_DRY when it went well. */
+#define EXIT_DRY (-1)
+static int dry_run(study *s, const bc_run_config *cfg)
+{
+    double bytes = 0;
+    int lrc = bc_engine_memory_estimate(s->m, cfg, &bytes, &s->err);
+    if (lrc)
+        return say_failure(&s->err, input_status(lrc));
+    if (cli_rank() == 0) {
+        const int nt = cfg->threads;
+        printf("%s: %llu runs in blocks of %llu on %d thread%s: the run needs about %.1f MiB "
+               "of memory (%.0f bytes), whatever the number of runs%s; the process, its "
+               "libraries, the model and its sampler come on top\n",
+               bc_model_filename(s->m), (unsigned long long)cfg->runs,
+               (unsigned long long)cfg->block, nt, nt == 1 ? "" : "s", bytes / 1048576.0, bytes,
+               cfg->save_samples ? " but for the saved samples" : "");
+        if (fflush(stdout) != 0)
+            return EXIT_FAIL;
+    }
+    return EXIT_DRY;
+}
+
 static int run_setup(study *s, bc_run_config *cfg, run_opts *r, ckpt *ck, int argc, char **argv)
 {
     int rc = study_load(s, NULL);
     if (rc)
         return rc;
+    if (cfg->block == 0) /* the model's: smaller blocks for models of many series */
+        cfg->block = bc_engine_default_block(s->m);
+    if (cfg->threads == 0) {
+        long nc = sysconf(_SC_NPROCESSORS_ONLN);
+        cfg->threads = nc > 0 ? (int)nc : 1;
+    }
+    if (r->dry)
+        return dry_run(s, cfg);
     if (r->resume && !r->ckpath)
         r->ckpath = r->resume; /* go on saving to the checkpoint we resume from */
     if (r->sh.n && (cfg->save_samples || r->ckpath)) {
@@ -233,10 +266,6 @@ static int run_setup(study *s, bc_run_config *cfg, run_opts *r, ckpt *ck, int ar
     if ((rc = study_agree(s, lrc)))
         return rc;
     study_watch(s, 1, &cfg->stop, &cfg->progress, &cfg->progress_user);
-    if (cfg->threads == 0) {
-        long nc = sysconf(_SC_NPROCESSORS_ONLN);
-        cfg->threads = nc > 0 ? (int)nc : 1;
-    }
     s->cmdline = command_line(argc, argv);
     *ck = (ckpt){r->ckpath, s->m, cfg, s->cmdline ? s->cmdline : ""};
     if (r->ckpath) {
@@ -355,6 +384,8 @@ static int run_study(study *s, bc_run_config *cfg, run_opts *r, int argc, char *
     ckpt ck;
     bc_summary *sum = NULL;
     int rc = run_setup(s, cfg, r, &ck, argc, argv);
+    if (rc == EXIT_DRY)
+        return EXIT_OK;
     if (!rc)
         rc = run_compute(s, cfg, r, &sum);
     if (rc || !sum)
@@ -366,6 +397,15 @@ static int run_study(study *s, bc_run_config *cfg, run_opts *r, int argc, char *
         lrc = bc_results_write(s->out, s->force, s->m, cfg, sum, ana,
                                s->cmdline ? s->cmdline : "", &s->err);
     bc_run_analysis_free(ana);
+    if (!lrc && sum->quantile_fallbacks && cli_rank() == 0)
+        fprintf(stderr,
+                "bcsim: warning: %llu quantile%s fell outside the window the pilot run placed "
+                "for %s and %s read from the coarse histograms instead: the quantiles are "
+                "exact to +- %g mDKK (quantile_resolution)\n",
+                (unsigned long long)sum->quantile_fallbacks,
+                sum->quantile_fallbacks == 1 ? "" : "s",
+                sum->quantile_fallbacks == 1 ? "it" : "them",
+                sum->quantile_fallbacks == 1 ? "is" : "are", sum->quantile_resolution);
     if (lrc) {
         rc = say_failure(&s->err, output_status(lrc));
     } else if (!s->quiet) {
@@ -402,7 +442,8 @@ int cmd_run(int argc, char **argv)
                  "also store every run's inputs and average gains"),
         OPT_U64(NULL, "--block", &cfg.block, "B", 1, 1u << 24,
                 "--block: '%s' is not a whole number from 1 to 2^24",
-                "runs per block (default 2048); results depend on it"),
+                "runs per block (default 2048, fewer for models with\n"
+                "many outputs: see docs/reliability.md); results depend on it"),
         OPT_CALL(NULL, "--shard", &r.sh, "I/N", parse_shard,
                  "--shard: '%s' is not I/N with 0 <= I < N",
                  "compute only the I-th of N shares (I = 0 .. N-1) and write\n"
@@ -415,6 +456,9 @@ int cmd_run(int argc, char **argv)
         OPT_STRING(NULL, "--resume", &r.resume, "FILE",
                    "continue from a checkpoint (and keep checkpointing to it)"),
         OPT_FLAG(NULL, "--quiet", &s.quiet, "no progress line and no summary"),
+        OPT_FLAG(NULL, "--dry-run", &r.dry,
+                 "check the model and options, print the memory the run\n"
+                 "needs, and stop: nothing is run or written"),
         OPT_ARG(&s.path),
         OPT_END(),
     };
