@@ -615,11 +615,12 @@ int bc_tornado_compute(const bc_model *m, double plo, double phi, bc_tornado **o
     *out = NULL;
     if (!(plo > 0 && plo < phi && phi < 1))
         return bc_error_set(err, BC_EINVAL, "tornado quantiles must satisfy 0 < low < high < 1");
-    bc_sampler *s = NULL;
-    int rc = bc_sampler_alloc(m, BC_SAMPLER_MC, 0, 1, &s, err);
-    if (rc)
-        return rc;
-    const size_t d = bc_sampler_dim(s), O = bc_model_n_outputs(m), dim = bc_model_dim(m);
+    /* every uncertain input's group of components, in input order (the
+     * sampler's order), at its exact quantiles: no sampler and no tables */
+    const size_t nin = bc_model_n_inputs(m), O = bc_model_n_outputs(m), dim = bc_model_dim(m);
+    size_t d = 0;
+    for (size_t i = 0; i < nin; i++)
+        d += bc_dist_is_random(&bc_model_input(m, i)->dist) ? 1 : 0;
     bc_tornado *t = bc_calloc(1, sizeof *t);
     double *x = bc_malloc((dim ? dim : 1) * sizeof *x);
     bc_eval *e = bc_eval_alloc(m, 0);
@@ -638,19 +639,19 @@ int bc_tornado_compute(const bc_model *m, double plo, double phi, bc_tornado **o
     bc_model_base_inputs(m, x);
     bc_model_eval(m, x, e);
     memcpy(t->base, e->avg_gain, O * sizeof *t->base);
-    for (size_t c = 0; c < d;) {
-        size_t in = bc_sampler_input_of(s, c), c1 = c;
-        while (c1 < d && bc_sampler_input_of(s, c1) == in)
-            c1++;
+    for (size_t in = 0; in < nin; in++) {
+        const bc_input *input = bc_model_input(m, in);
+        if (!bc_dist_is_random(&input->dist))
+            continue;
         for (int side = 0; side < 2; side++) {
             bc_model_base_inputs(m, x);
-            for (size_t q = c; q < c1; q++)
-                x[bc_sampler_offset_of(s, q)] = bc_sampler_quantile(s, q, side ? phi : plo);
+            const double v = bc_dist_quantile(&input->dist, side ? phi : plo);
+            for (size_t j = 0; j < input->dim; j++)
+                x[input->offset + j] = v;
             bc_model_eval(m, x, e);
             memcpy((side ? t->high : t->low) + t->k * O, e->avg_gain, O * sizeof(double));
         }
         t->group_input[t->k++] = in;
-        c = c1;
     }
     /* order by decreasing swing (insertion sort: stable, k is small) */
     for (size_t o = 0; o < O; o++) {
@@ -667,13 +668,11 @@ int bc_tornado_compute(const bc_model *m, double plo, double phi, bc_tornado **o
     }
     bc_free(x);
     bc_eval_free(e);
-    bc_sampler_free(s);
     *out = t;
     return BC_OK;
 oom:
     bc_free(x);
     bc_eval_free(e);
-    bc_sampler_free(s);
     bc_tornado_free(t);
     return bc_error_set(err, BC_ENOMEM, "out of memory");
 }

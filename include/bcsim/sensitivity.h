@@ -102,7 +102,9 @@ int bc_sobol_run(const bc_model *m, const bc_sobol_config *cfg, bc_sobol_result 
 void bc_sobol_result_free(bc_sobol_result *r);
 
 /* One-at-a-time swings: each uncertain input (a group as a whole) at its
- * quantiles plo and phi (e.g. 0.1 and 0.9) with all others at base; the
+ * quantiles plo and phi (e.g. 0.1 and 0.9; its distribution's exact
+ * quantiles, bc_dist_quantile, not the sampler's tables) with all others at
+ * base; the
  * average annual gain of every output. Arrays [k * n_outputs]; `order`
  * [n_outputs * k] lists the groups of each output by decreasing swing
  * |high - low|. */
