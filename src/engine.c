@@ -137,7 +137,8 @@ static double memory_available(void)
  * thread's block of values ((S + p) x block doubles) and chunk of inputs, the
  * histograms (S x hist_cap bins of 4 bytes in each thread and 8 in the run),
  * with windows their counts (S x BC_NWIN x (wbins + 2) bins of 8 bytes in
- * the run and 2 in each thread), and the saved samples (docs/reliability.md, "Memory"). Computed in double, so that
+ * the run and 2 in each thread), the summary's p x p covariance matrix, and
+ * the saved samples (docs/reliability.md, "Memory"). Computed in double, so that
  * no size overflows. The partials a run in pieces keeps grow later, one per
  * segment, and are not counted. */
 static double memory_need(const bc_model *m, const bc_stats_shape *sh, const bc_run_config *cfg,
@@ -151,6 +152,7 @@ static double memory_need(const bc_model *m, const bc_stats_shape *sh, const bc_
                   nt * ((S + p + 1) * B * 8 + (double)dim * (CHUNK + 1) * 8 +
                         (double)sh->n_outputs * CHUNK * sizeof(int)) +
                   S * ((double)sh->hist_cap * (4 * nt + 8) + 64 * (nt + 1));
+    need += p * p * 8; /* the summary's covariance matrix (NaN where a pair is not kept) */
     if (windows) /* the run's 64-bit counts, and each thread's 16-bit ones */
         need += S * BC_NWIN * ((double)bc_stats_wslot(sh) * (8 + 2 * nt) + 8 * (nt + 1));
     if (cfg->save_samples)

@@ -193,10 +193,10 @@ nothing "$out"
 
 # Valid but large: a 10 MB title runs and is kept whole; 10^5 proposals load
 # and print their base case in bounded time, and a run of them is refused
-# before it allocates its statistics (each thread's block of their 900,009 values a run
-# and their histograms: about 48 GB; refused under this script's 4 GiB
-# address-space limit, and, in a sanitizer build, which runs without it, on
-# any machine of less than 48 GB).
+# before it allocates its statistics (most of it the summary's covariance matrix
+# of their 200,002 regression variables: about 336 GB; refused under this script's
+# 4 GiB address-space limit, and, in a sanitizer build, which runs without it, on
+# any machine of less than 336 GB).
 $hpy gen long-title "$m/long-title.yaml"
 hostile "base long-title.yaml (10 MB title)" 0 '' -- "$bcsim" base "$m/long-title.yaml"
 hostile "run long-title.yaml (10 MB title)" 0 '' -- \

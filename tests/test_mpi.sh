@@ -23,6 +23,12 @@ check "mpirun -np 2 runs" mpi 2 "$bcsim" run "$model" -n 400000 --seed 3 --block
 check "np 2 equals serial" "$py" "$src/tests/h5same.py" "$tmp/serial.h5" "$tmp/np2.h5"
 check "mpirun -np 3 runs" mpi 3 "$bcsim" run "$model" -n 400000 --seed 3 --block 512 --threads 1 -o "$tmp/np3.h5" --quiet
 check "np 3 equals serial" "$py" "$src/tests/h5same.py" "$tmp/serial.h5" "$tmp/np3.h5"
+# an input spread over 10^4 mDKK: quantile windows, which every rank places alike
+wide=(--set igu.investment=uniform:0,10000 -n 200000 --seed 4 --block 512 --quiet)
+"$bcsim" run "$model" "${wide[@]}" --threads 2 -o "$tmp/wide1.h5"
+check "mpirun -np 2, quantile windows" mpi 2 "$bcsim" run "$model" "${wide[@]}" --threads 1 -o "$tmp/wide2.h5"
+check "windows: np 2 equals serial" "$py" "$src/tests/h5same.py" "$tmp/wide1.h5" "$tmp/wide2.h5"
+check "the windows were used" "$py" -c "import h5py, sys; assert h5py.File(sys.argv[1]).attrs['quantile_resolution'] > 2**-11" "$tmp/wide1.h5"
 # more ranks than segments: some ranks have nothing to do
 check "mpirun -np 3, one segment" mpi 3 "$bcsim" run "$model" -n 5000 --seed 3 -o "$tmp/small3.h5" --quiet
 "$bcsim" run "$model" -n 5000 --seed 3 -o "$tmp/small1.h5" --quiet
