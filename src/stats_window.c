@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "alloc_int.h"
+#include "simd_int.h"
 #include "stats_int.h"
 
 /* The counts of window k of series s in accumulator a, and its values below. */
@@ -57,6 +58,19 @@ static int windows_apart(const bc_window *w, int *present, int *np)
     return 1;
 }
 
+/* reached[i] += (x[i] scale >= lo) for i < m, in vector registers; how many. */
+BC_VECTOR_CLONES static int64_t reach(const double *x, size_t m, double scale, double lo,
+                                      int64_t *reached)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i < m; i++) {
+        const int64_t ge = x[i] * scale >= lo;
+        reached[i] += ge;
+        n += ge;
+    }
+    return n;
+}
+
 /* Windows apart: for 256 values at a time, how many windows' starts each
  * has reached (and, from the same comparisons, the values below each
  * window), in vector registers; then each value's bin in the window it may
@@ -75,28 +89,23 @@ static void count_apart(const bc_stats_shape *sh, bc_thread_acc *t, size_t s, co
         nb[a] = (double)w->nb;
         c[a] = t->wt + (s * BC_NWIN + (size_t)present[a]) * bc_stats_wslot(sh);
     }
-    int32_t reached[256];
+    int64_t reached[256];
     uint16_t *dst[256];
     for (size_t i0 = 0; i0 < n; i0 += 256) {
         const size_t m = n - i0 < 256 ? n - i0 : 256;
         const double *x = v + i0;
         for (size_t i = 0; i < m; i++)
             reached[i] = 0;
-        for (int a = 0; a < np; a++) {
-            uint64_t b = 0;
-            for (size_t i = 0; i < m; i++) {
-                const int ge = x[i] * sc[a] >= lo[a];
-                reached[i] += ge;
-                b += (uint64_t)!ge;
-            }
-            below[a] += b;
-        }
+        for (int a = 0; a < np; a++)
+            below[a] += (uint64_t)m - reach(x, m, sc[a], lo[a], reached);
         size_t cnt = 0;
         for (size_t i = 0; i < m; i++) {
-            const int a = reached[i] - 1, ok = a >= 0, aa = ok ? a : 0;
+            const int64_t a = reached[i] - 1, ok = a >= 0, aa = ok ? a : 0;
             const double f = x[i] * sc[aa] - lo[aa];
-            const int inside = ok & (f < nb[aa]);
-            const double fc = inside ? f : 0.0;
+            double fc = f < nb[aa] ? f : -1.0; /* in [0, nb) when inside, else < 0 */
+            fc = ok ? fc : -1.0;
+            const int64_t inside = fc >= 0;
+            fc = fc > 0 ? fc : 0.0;
             dst[cnt] = c[aa] + (int32_t)fc;
             cnt += (size_t)inside;
         }
