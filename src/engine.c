@@ -66,14 +66,25 @@ uint64_t bc_run_config_block(const bc_run_config *cfg)
     return cfg->block ? cfg->block : BC_DEFAULT_BLOCK;
 }
 
-uint64_t bc_engine_default_block(const bc_model *m)
+size_t bc_engine_n_series(const bc_model *m)
 {
-    const size_t O = bc_model_n_outputs(m), S = O * (2 + bc_model_years(m));
+    return bc_model_n_outputs(m) * (2 + bc_model_years(m));
+}
+
+/* The uncertain input components of m (the sampler's dimension). */
+static size_t uncertain_components(const bc_model *m)
+{
     size_t d = 0;
     for (size_t i = 0; i < bc_model_n_inputs(m); i++)
         if (bc_dist_is_random(&bc_model_input(m, i)->dist))
             d += bc_model_input(m, i)->dim;
-    const double per = (double)(S + d + 2 * O + 1) * 8;
+    return d;
+}
+
+uint64_t bc_engine_default_block(const bc_model *m)
+{
+    const size_t O = bc_model_n_outputs(m), S = bc_engine_n_series(m);
+    const double per = (double)(S + uncertain_components(m) + 2 * O + 1) * 8;
     uint64_t b = BC_DEFAULT_BLOCK;
     while (b > 256 && per * (double)b > 4.0 * 1024 * 1024)
         b /= 2;
@@ -246,14 +257,10 @@ done:
 static int run_shape(const bc_model *m, const bc_run_config *cfg, int windows, bc_stats_shape *sh,
                      uint32_t **pa, uint32_t **pc)
 {
-    const size_t O = bc_model_n_outputs(m), H = bc_model_years(m);
-    size_t d = 0;
-    for (size_t i = 0; i < bc_model_n_inputs(m); i++)
-        if (bc_dist_is_random(&bc_model_input(m, i)->dist))
-            d += bc_model_input(m, i)->dim;
+    const size_t O = bc_model_n_outputs(m), d = uncertain_components(m);
     *sh = (bc_stats_shape){.n_outputs = O,
-                           .years = H,
-                           .n_series = O * (2 + H),
+                           .years = bc_model_years(m),
+                           .n_series = bc_engine_n_series(m),
                            .nx = d,
                            .p = d + 2 * O,
                            .block = (size_t)bc_run_config_block(cfg)};
@@ -264,25 +271,33 @@ static int run_shape(const bc_model *m, const bc_run_config *cfg, int windows, b
     return regression_pairs(m, sh, pa, pc);
 }
 
-int bc_engine_memory_estimate(const bc_model *m, const bc_run_config *cfg, double *bytes,
-                              bc_error *err)
+/* The larger memory of a run of m with cfg with windows and without (the
+ * scout decides), in *bytes; with refuse, also refused as check_memory
+ * does. BC_OK, BC_EINVAL or BC_ENOMEM. */
+static int memory_cases(const bc_model *m, const bc_run_config *cfg, int refuse, double *bytes,
+                        bc_error *err)
 {
     *bytes = 0;
     int rc = check_config(cfg, err);
-    if (rc)
-        return rc;
-    /* with windows or without, whichever the scout decides: the larger */
-    for (int w = 0; w <= (cfg->runs >= BC_WIN_MIN_RUNS); w++) {
+    for (int w = 0; !rc && w <= (cfg->runs >= BC_WIN_MIN_RUNS); w++) {
         bc_stats_shape sh;
         uint32_t *pa = NULL, *pc = NULL;
         if (run_shape(m, cfg, w, &sh, &pa, &pc))
             return bc_error_set(err, BC_ENOMEM, "out of memory");
         const double need = memory_need(m, &sh, cfg, w);
         *bytes = need > *bytes ? need : *bytes;
+        if (refuse)
+            rc = check_memory(m, &sh, cfg, w, err);
         bc_free(pa);
         bc_free(pc);
     }
-    return BC_OK;
+    return rc;
+}
+
+int bc_engine_memory_estimate(const bc_model *m, const bc_run_config *cfg, double *bytes,
+                              bc_error *err)
+{
+    return memory_cases(m, cfg, 0, bytes, err);
 }
 
 int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t first, int keep,
@@ -294,15 +309,8 @@ int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t fir
         return rc;
     /* the memory of the run, with windows or without (the most it can need),
      * before any scout or pilot is run */
-    for (int w = 0; !rc && w <= (cfg->runs >= BC_WIN_MIN_RUNS); w++) {
-        bc_stats_shape sh;
-        uint32_t *pa = NULL, *pc = NULL;
-        if (run_shape(m, cfg, w, &sh, &pa, &pc))
-            return bc_error_set(err, BC_ENOMEM, "out of memory");
-        rc = check_memory(m, &sh, cfg, w, err);
-        bc_free(pa);
-        bc_free(pc);
-    }
+    double need;
+    rc = memory_cases(m, cfg, 1, &need, err);
     bc_sampler *smp = NULL;
     bc_window *win = NULL;
     if (!rc)

@@ -55,6 +55,9 @@ int bc_run_state_alloc_windows(const bc_model *m, const bc_run_config *cfg, uint
                                int keep, const double *wa, const double *wb, bc_window *win,
                                bc_sampler *smp, bc_run_state **out, bc_error *err);
 
+/* The series of statistics of m: outputs x (average gain, NPV, each year). */
+size_t bc_engine_n_series(const bc_model *m);
+
 /* The state's shape and its run's integer accumulators. */
 const bc_stats_shape *bc_run_state_shape(const bc_run_state *s);
 const bc_thread_acc *bc_run_state_acc(const bc_run_state *s);

@@ -1,15 +1,17 @@
-/* engine_pilot.c: where the fine windows of a long run go (stats_window.c).
+/* engine_pilot.c: where the fine windows of a long run go (stats_window.c;
+ * docs/reliability.md, "Quantiles of long runs").
  *
- * A scout of BC_WIN_MIN_RUNS runs measures each series' range; a series
- * whose histogram could hold twice that range in bins of 2^-10 mDKK needs no
- * window. For the others, a pilot of runs / BC_PILOT_DIV runs (the same
- * model, seed and sampler: what every shard and rank computes alike) gives,
- * for each reported probability p, its quantiles at p - delta and p + delta,
- * delta = PILOT_K standard errors of a proportion over the pilot's runs; the
- * run's window for p spans them, so that its own p-quantile falls inside
- * unless it is PILOT_K standard errors away (about 2e-9), and when it does
- * not, the summary says so (quantile_fallbacks). The pilot, itself a long
- * run, gets its windows the same way. */
+ * A scout of at most BC_SCOUT_RUNS runs measures each series' range; a
+ * series whose histogram could hold SPAN_GROWTH times that range in bins of
+ * 2^-10 mDKK needs no window. For the others, a pilot of
+ * bc_engine_pilot_runs(runs) runs (the same model, seed and sampler: what
+ * every shard and rank computes alike) gives, for each reported probability
+ * p, its quantiles at p - delta and p + delta, delta = PILOT_K standard
+ * errors of a proportion over the pilot's runs; the run's window for p spans
+ * them, so that its own p-quantile falls inside unless it is PILOT_K
+ * standard errors away (about 2e-9), and when it does not, the summary says
+ * so (quantile_fallbacks). The pilot, itself a long run, gets its windows the
+ * same way; a pilot too short for windows is the scout itself. */
 #include <math.h>
 #include <string.h>
 
@@ -66,8 +68,8 @@ static size_t series_needing(const bc_thread_acc *a, size_t S, int windows, unsi
     const double cap = (double)bc_stats_hist_cap(S, windows);
     size_t n = 0;
     for (size_t s = 0; s < S; s++) {
-        const double bins = floor(a->min[s] < a->max[s] ? a->max[s] * 1024 : 0) -
-                            floor(a->min[s] < a->max[s] ? a->min[s] * 1024 : 0) + 1;
+        const double bins =
+            a->min[s] < a->max[s] ? floor(a->max[s] * 1024) - floor(a->min[s] * 1024) + 1 : 1;
         need[s] = (unsigned char)(SPAN_GROWTH * bins > cap);
         n += need[s];
     }
@@ -101,7 +103,7 @@ int bc_engine_windows(const bc_model *m, const bc_run_config *cfg, const double 
     *win = NULL;
     if (cfg->runs < BC_WIN_MIN_RUNS)
         return BC_OK;
-    const size_t S = bc_model_n_outputs(m) * (2 + bc_model_years(m)), nw = S * BC_NWIN;
+    const size_t S = bc_engine_n_series(m), nw = S * BC_NWIN;
     const uint64_t np = bc_engine_pilot_runs(cfg->runs);
     double pa[BC_NWIN], pb[BC_NWIN];
     pilot_probs(wa, wb, np, pa, pb);

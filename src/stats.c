@@ -9,7 +9,6 @@
 
 const double bc_quantile_probs[BC_NQ] = {0.01, 0.05, 0.10, 0.25, 0.5, 0.75, 0.90, 0.95, 0.99};
 
-#define E0 BC_HIST_E0
 
 size_t bc_stats_hist_cap(size_t n_series, int windows)
 {
@@ -177,7 +176,7 @@ int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh, int narrow)
         return -1;
     t->narrow = narrow;
     for (size_t s = 0; s < S; s++) {
-        t->hist[s].e = E0;
+        t->hist[s].e = BC_HIST_E0;
         t->hist[s].narrow = narrow;
         t->min[s] = INFINITY;
         t->max[s] = -INFINITY;
@@ -318,7 +317,7 @@ static void reset_series(bc_thread_acc *t, size_t k)
     bc_free(t->hist[k].c);
     bc_free(t->hist[k].c32);
     memset(&t->hist[k], 0, sizeof t->hist[k]);
-    t->hist[k].e = E0;
+    t->hist[k].e = BC_HIST_E0;
     t->hist[k].narrow = t->narrow;
     t->bases[k] = 0;
     t->min[k] = INFINITY;

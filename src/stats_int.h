@@ -6,6 +6,7 @@
 #ifndef BCSIM_STATS_INT_H
 #define BCSIM_STATS_INT_H
 
+#include <math.h>
 #include <stdint.h>
 
 #include "bcsim/model.h"
@@ -86,7 +87,7 @@ int bc_stats_reg_pairs(bc_stats_shape *sh, const unsigned char *copula,
                        const unsigned char *uses, uint32_t **pa, uint32_t **pc);
 
 /* A histogram of integer counts on bins [k 2^e, (k+1) 2^e), grown on demand,
- * coarsened when it would exceed BC_HIST_MAX_BINS. The counts are 64-bit (c)
+ * coarsened when it would exceed the shape's hist_cap. The counts are 64-bit (c)
  * in a run's accumulator and 32-bit (c32: half the memory, so that more of
  * them stay in cache) in a thread's, which is folded into the run's before a
  * count could overflow. Exactly one of c and c32 is used. */
@@ -224,6 +225,14 @@ void bc_block_merge(const bc_stats_shape *sh, bc_block_acc *total, const bc_bloc
 int bc_stats_coarse(const bc_stats_shape *sh, const bc_thread_acc *threads, int nt, size_t s,
                     uint64_t n, double mn, double mx, const double *probs, int np, double *q,
                     double *half, double *edges, uint64_t *counts);
+
+/* The rank of the type-1 p-quantile of n values: the smallest r >= 1 with
+ * r >= p n (the r-th smallest is the smallest x with ECDF(x) >= p). */
+static inline uint64_t bc_stats_rank(double p, uint64_t n)
+{
+    const uint64_t r = (uint64_t)ceil(p * (double)n);
+    return r < 1 ? 1 : r;
+}
 
 /* Count values v[0..n) of series s into its windows (stats_window.c). */
 void bc_stats_count_windows(const bc_stats_shape *sh, bc_thread_acc *t, size_t s, const double *v,

@@ -84,9 +84,7 @@ int bc_stats_coarse(const bc_stats_shape *sh, const bc_thread_acc *threads, int 
     const double w = ldexp(1.0, e);
     /* type-1 quantile: the smallest x with ECDF(x) >= p; the bin midpoint */
     for (int k = 0; k < np; k++) {
-        uint64_t r = (uint64_t)ceil(probs[k] * (double)n);
-        if (r < 1)
-            r = 1;
+        const uint64_t r = bc_stats_rank(probs[k], n);
         uint64_t cum = 0;
         size_t j = 0;
         for (; j < span; j++) {

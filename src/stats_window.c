@@ -3,8 +3,8 @@
  * range its bins are wide; each reported quantile then has a window of fine
  * bins of its own, placed by a pilot run (engine_pilot.c), and counted by
  * every thread into 16-bit counts of its own that it adds to the run's
- * (integer additions, so the result does not depend on their order). See docs/reliability.md,
- * "Quantiles of long runs". */
+ * (integer additions, so the result does not depend on their order). See
+ * docs/reliability.md, "Quantiles of long runs". */
 #include <math.h>
 #include <string.h>
 
@@ -166,9 +166,7 @@ int bc_stats_window_quantile(const bc_stats_shape *sh, const bc_thread_acc *a, s
     const bc_window *w = &sh->win[s * BC_NWIN + (size_t)k];
     if (!w->nb || !a->wc)
         return 0;
-    uint64_t r = (uint64_t)ceil(p * (double)n);
-    if (r < 1)
-        r = 1;
+    const uint64_t r = bc_stats_rank(p, n);
     uint64_t cum = a->wbelow[s * BC_NWIN + (size_t)k];
     if (r <= cum)
         return 0;

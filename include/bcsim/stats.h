@@ -43,7 +43,7 @@ typedef struct bc_summary {
      * spans more bins of 2^-10 mDKK than its histogram may hold; then a
      * window of fine bins around each quantile, placed by a pilot run, keeps
      * them within a tenth of the quantile's own Monte Carlo standard error:
-     * docs/statistics.md). */
+     * docs/reliability.md, "Quantiles of long runs"). */
     double quantile_resolution;
     /* Quantiles that fell outside the window placed for them and were read
      * from the coarse histogram instead (its resolution is then in
