@@ -28,15 +28,17 @@ static double draw_only(const bc_model *m, uint64_t runs, int threads, double *c
 #pragma omp parallel num_threads(threads) default(none) shared(s, sums) \
     firstprivate(nblocks, runs, dim, d)
     {
-        double *x = malloc(dim * sizeof *x), *u = malloc((d + 1) * sizeof *u);
+        /* chunks of 64 runs, as the engine draws them */
+        double *x = calloc((dim + 1) * 64, sizeof *x), *u = malloc((d + 1) * 64 * sizeof *u);
 #pragma omp for schedule(dynamic, 1)
         for (long b = 0; b < nblocks; b++) {
             uint64_t r0 = (uint64_t)b * BC_DEFAULT_BLOCK;
             uint64_t r1 = r0 + BC_DEFAULT_BLOCK < runs ? r0 + BC_DEFAULT_BLOCK : runs;
             double acc = 0;
-            for (uint64_t r = r0; r < r1; r++) {
-                bc_sampler_inputs(s, r, x, u);
-                acc += x[dim - 1]; /* keep the work observable */
+            for (uint64_t r = r0; r < r1; r += 64) {
+                const size_t n = r1 - r < 64 ? (size_t)(r1 - r) : 64;
+                bc_sampler_inputs_chunk(s, r, n, 64, u, x);
+                acc += x[(dim - 1) * 64]; /* keep the work observable */
             }
             sums[b] = acc;
         }

@@ -23,7 +23,8 @@
 #define CHUNK 64
 
 typedef struct thread_ws {
-    double *x, *u;   /* one run's inputs and uniforms */
+    double *x;       /* one run's inputs */
+    double *u;       /* [d * CHUNK] a chunk's uniforms, component by component */
     double *xc;      /* [dim * CHUNK] a chunk's inputs, component by component */
     int *be;         /* [n_outputs * CHUNK] its break-even years */
     bc_block_ws bw;
@@ -47,7 +48,7 @@ static int ws_init(thread_ws *w, const bc_model *m, const bc_stats_shape *sh,
     memset(w, 0, sizeof *w);
     size_t dim = bc_model_dim(m), d = sh->nx ? sh->nx : 1;
     w->x = bc_malloc((dim ? dim : 1) * sizeof *w->x);
-    w->u = bc_malloc(d * sizeof *w->u);
+    w->u = bc_malloc(d * CHUNK * sizeof *w->u);
     w->xc = bc_malloc((dim ? dim : 1) * CHUNK * sizeof *w->xc);
     w->be = bc_malloc(sh->n_outputs * CHUNK * sizeof *w->be);
     if (!w->x || !w->u || !w->xc || !w->be || bc_block_ws_init(&w->bw, sh) ||
@@ -160,7 +161,7 @@ static double memory_need(const bc_model *m, const bc_stats_shape *sh, const bc_
     const double nt = (double)n_threads(cfg);
     const double acc = (2 * S + p + (double)bc_stats_ncom(sh)) * 8;
     double need = (nt + 2) * acc +
-                  nt * ((S + p + 1) * B * 8 + (double)dim * (CHUNK + 1) * 8 +
+                  nt * ((S + p + 1) * B * 8 + ((double)dim * (CHUNK + 1) + (double)sh->nx * CHUNK) * 8 +
                         (double)sh->n_outputs * CHUNK * sizeof(int)) +
                   S * ((double)sh->hist_cap * (4 * nt + 8) + 64 * (nt + 1));
     need += p * p * 8; /* the summary's covariance matrix (NaN where a pair is not kept) */
@@ -505,15 +506,13 @@ static void run_blocks(const seg_job *job, thread_ws *ws, bc_block_acc *parts, b
             /* draws: into the chunk's inputs and the block's regression
              * variables; the model: into the block's series */
             double *zin = bc_block_ws_inputs(&t->bw), *ser = bc_block_ws_series(&t->bw);
-            for (size_t i = 0; i < n; i++) {
-                bc_sampler_inputs(smp, c0 + i, t->x, t->u);
-                for (size_t k = 0; k < d; k++) {
-                    const double v = t->x[off[k]];
-                    t->xc[off[k] * CHUNK + i] = v;
-                    zin[k * zs + i] = v;
-                    if (samp_x)
-                        samp_x[(c0 + i) * d + k] = v;
-                }
+            bc_sampler_inputs_chunk(smp, c0, n, CHUNK, t->u, t->xc);
+            for (size_t k = 0; k < d; k++) {
+                const double *xk = t->xc + off[k] * CHUNK;
+                memcpy(zin + k * zs, xk, n * sizeof *xk);
+                if (samp_x)
+                    for (size_t i = 0; i < n; i++)
+                        samp_x[(c0 + i) * d + k] = xk[i];
             }
             const bc_batch_out out = {.v = ser, .ldv = zs, .be = t->be, .ldb = CHUNK};
             bc_model_eval_batch(m, t->xc, CHUNK, n, &out);

@@ -1,6 +1,7 @@
 /* sampler.c: uniforms from Philox keyed by the seed and addressed by the run
  * index, Latin hypercube strata from keyed permutations, the Gaussian copula,
- * and tabulated inverse CDFs (see include/bcsim/sampler.h). */
+ * and each component's quantile function (src/quantile.c), a run or a chunk of
+ * runs at a time (see include/bcsim/sampler.h). */
 #include "bcsim/sampler.h"
 
 #include <math.h>
@@ -8,37 +9,16 @@
 #include <string.h>
 
 #include <Random123/philox.h>
-#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
-#include <gsl/gsl_math.h>
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_sf_gamma.h>
 #include <omp.h>
 
 #include "alloc_int.h"
 #include "model_int.h"
+#include "quantile_int.h"
 
 /* Philox streams: independent sequences under the same seed. */
 enum { STREAM_MC = 0, STREAM_LHS_JITTER = 1, STREAM_LHS_PERM = 2 };
-
-/* Quantile tables for the beta family (beta, pert) and the gamma, whose
- * inverse CDFs have no closed form and cost microseconds in GSL. The table is
- * uniform in s = logit(u) over [logit(BC_U_MIN), logit(BC_U_MAX)] and holds a
- * transform y of the quantile on which it is smooth and nearly linear in both
- * tails: y = logit(z) for a beta, z = (Q - min)/(max - min) (so z ~ u^(1/alpha)
- * near 0 becomes a straight line), y = ln Q for a gamma. Cubic Hermite
- * interpolation with exact slopes dy/ds; accuracy against GSL's CDF is tested
- * in tests/test_sampler.c. */
-#define QT_M 4096 /* cells */
-
-typedef struct qtable {
-    int beta;                 /* 1: beta family, 0: gamma */
-    double lo, width;         /* beta: Q = lo + width z */
-    double s0, inv_h;         /* s_j = s0 + j / inv_h */
-    double y[QT_M + 1];       /* transformed quantile at the nodes */
-    double dy[QT_M + 1];      /* dy/ds times the cell width */
-} qtable;
 
 #define LHS_ROUNDS 6
 
@@ -50,8 +30,8 @@ struct bc_sampler {
     size_t *input_of;       /* [d] input index */
     size_t *offset_of;      /* [d] index in x */
     const bc_dist **dist;   /* [d] the component's distribution */
-    const qtable **table;   /* [d] NULL or the input's table */
-    qtable *tables;         /* one per input that has one */
+    const bc_qtable **table;   /* [d] NULL or the input's table */
+    bc_qtable *tables;        /* one per input that has one */
     size_t n_tables;
     double *x0;             /* [dim] base input vector */
     /* copula */
@@ -125,14 +105,15 @@ static uint64_t lhs_permute(const bc_sampler *s, size_t k, uint64_t i)
     return x;
 }
 
-void bc_sampler_uniforms(const bc_sampler *s, uint64_t run, double *u)
+/* Run `run`'s uniforms, component k at u[k * stride]. */
+static void uniforms_at(const bc_sampler *s, uint64_t run, double *u, size_t stride)
 {
     const size_t d = s->d;
     if (s->kind == BC_SAMPLER_MC) {
         for (size_t k = 0; k < d; k += 4) {
             philox4x64_ctr_t r = philox(s->seed, STREAM_MC, run, k / 4);
             for (size_t j = 0; j < 4 && k + j < d; j++)
-                u[k + j] = to_unit(r.v[j]);
+                u[(k + j) * stride] = to_unit(r.v[j]);
         }
         return;
     }
@@ -150,135 +131,50 @@ void bc_sampler_uniforms(const bc_sampler *s, uint64_t run, double *u)
                 x = nextafter(hi, 0.0);
             if (x <= lo)
                 x = nextafter(lo, 1.0);
-            u[k + j] = x < BC_U_MIN ? BC_U_MIN : x > BC_U_MAX ? BC_U_MAX : x;
+            u[(k + j) * stride] = x < BC_U_MIN ? BC_U_MIN : x > BC_U_MAX ? BC_U_MAX : x;
         }
     }
 }
 
-/* y and dy/ds at s for the table's distribution. Slopes come from the
- * density in log form, so that they stay finite where the density under- or
- * overflows: for a beta, dy/ds = u (1-u) B(a,b) / (z^a (1-z)^b); for a gamma,
- * dy/ds = u (1-u) / (Q f(Q)). c[0], c[1]: the constants of the density's log,
- * computed once a table (ln B(a,b); or ln Gamma(k) and k ln theta). */
-static void qtable_node(const qtable *t, const bc_dist *d, const double *c, double s, double *y,
-                        double *dy)
+void bc_sampler_uniforms(const bc_sampler *s, uint64_t run, double *u)
 {
-    double u = 1 / (1 + exp(-s)), v = 1 / (1 + exp(s)); /* u and 1 - u */
-    double lu = -log1p(exp(-s)), lv = -log1p(exp(s));   /* their logs */
-    if (t->beta) {
-        /* the smaller of z and 1 - z straight from an inverse CDF, where it is
-         * accurate (1 - Z ~ Beta(b, a)); the other as its complement */
-        bc_dist unit = *d;
-        unit.p[BC_P_MIN] = 0;
-        unit.p[BC_P_MAX] = 1;
-        double z, zc;
-        if (u <= 0.5) {
-            z = bc_dist_quantile(&unit, u);
-            zc = 1 - z;
-        } else {
-            unit.a = d->b;
-            unit.b = d->a;
-            zc = bc_dist_quantile(&unit, v);
-            z = 1 - zc;
-        }
-        double lz = log(z), lzc = log(zc);
-        *y = lz - lzc;
-        *dy = exp(lu + lv + c[0] - d->a * lz - d->b * lzc);
-    } else {
-        double k = d->a, theta = d->b;
-        double q = u <= 0.5 ? bc_dist_quantile(d, u) : bc_dist_quantile_upper(d, v);
-        double lq = log(q);
-        *y = lq;
-        /* ln f(q) = (k-1) ln q - q/theta - ln Gamma(k) - k ln theta */
-        *dy = exp(lu + lv - k * lq + q / theta + c[0] + c[1]);
-    }
-}
-
-static void qtable_fill(qtable *t, const bc_dist *d)
-{
-    t->beta = d->kind != BC_DIST_GAMMA;
-    t->lo = t->beta ? d->p[BC_P_MIN] : 0;
-    t->width = t->beta ? d->p[BC_P_MAX] - d->p[BC_P_MIN] : 1;
-    double s0 = log(BC_U_MIN / BC_U_MAX), s1 = -s0, h = (s1 - s0) / QT_M;
-    t->s0 = s0;
-    t->inv_h = 1 / h;
-    double c[2];
-    if (t->beta) {
-        c[0] = gsl_sf_lnbeta(d->a, d->b);
-        c[1] = 0;
-    } else {
-        c[0] = gsl_sf_lngamma(d->a);
-        c[1] = d->a * log(d->b);
-    }
-    for (int j = 0; j <= QT_M; j++) {
-        double y, dy;
-        qtable_node(t, d, c, s0 + j * h, &y, &dy);
-        t->y[j] = y;
-        t->dy[j] = dy * h;
-    }
-}
-
-/* Whether every node of the table is a number: an inverse CDF that failed
- * somewhere inside (0, 1) would otherwise turn into NaN inputs, run after
- * run. */
-static int qtable_finite(const qtable *t)
-{
-    for (int j = 0; j <= QT_M; j++)
-        if (!isfinite(t->y[j]) || !isfinite(t->dy[j]))
-            return 0;
-    return 1;
-}
-
-/* Cubic Hermite between nodes (y0, m0) and (y1, m1), slopes scaled to the cell. */
-static inline double hermite(double x, double y0, double m0, double y1, double m1)
-{
-    double x2 = x * x, x3 = x2 * x;
-    return (2 * x3 - 3 * x2 + 1) * y0 + (x3 - 2 * x2 + x) * m0 + (-2 * x3 + 3 * x2) * y1 +
-           (x3 - x2) * m1;
-}
-
-static inline double qtable_eval(const qtable *t, double u)
-{
-    double c = (log(u / (1 - u)) - t->s0) * t->inv_h;
-    int j = (int)c;
-    j = j < 0 ? 0 : j > QT_M - 1 ? QT_M - 1 : j;
-    double y = hermite(c - j, t->y[j], t->dy[j], t->y[j + 1], t->dy[j + 1]);
-    if (t->beta)
-        return t->lo + t->width / (1 + exp(-y)); /* z = 1/(1 + e^-y) */
-    return exp(y);
-}
-
-static int wants_table(const bc_dist *d)
-{
-    return d->kind == BC_DIST_BETA || d->kind == BC_DIST_PERT || d->kind == BC_DIST_GAMMA;
+    uniforms_at(s, run, u, 1);
 }
 
 double bc_sampler_quantile(const bc_sampler *s, size_t k, double u)
 {
-    return s->table[k] ? qtable_eval(s->table[k], u)
-                       : bc_dist_quantile(s->dist[k], u);
+    double x;
+    bc_quantiles(s->dist[k], s->table[k], &u, &x, 1);
+    return x;
 }
 
-/* The Gaussian copula on u in place: z = Phi^-1(u), z' = L z, u' = Phi(z')
- * at the correlated components. Row i of L z uses z_0..z_i only, so rows go
- * from the last up. */
-static void apply_copula(const bc_sampler *s, double *u)
+/* The Gaussian copula on n runs' uniforms in place, run i of component k at
+ * u[k * ld + i]: z = Phi^-1(u), z' = L z, u' = Phi(z') at the correlated
+ * components. Row i of L z uses z_0..z_i only, so rows go from the last up;
+ * each run's sums are in the same order whatever n, so one run alone (n = 1)
+ * gets the bits it gets among others. */
+static void apply_copula(const bc_sampler *s, double *u, size_t ld, size_t n)
 {
     const size_t nc = s->nc;
     for (size_t i = 0; i < nc; i++)
-        u[s->corr_comp[i]] = gsl_cdf_ugaussian_Pinv(u[s->corr_comp[i]]);
-    for (size_t i = nc; i-- > 0;) {
-        const double *row = s->chol + i * nc;
-        double z = 0;
-        for (size_t j = 0; j <= i; j++)
-            z += row[j] * u[s->corr_comp[j]];
-        u[s->corr_comp[i]] = z;
+        bc_normal_quantiles(u + s->corr_comp[i] * ld, u + s->corr_comp[i] * ld, n);
+    double acc[64];
+    for (size_t r0 = 0; r0 < n; r0 += 64) {
+        const size_t m = n - r0 < 64 ? n - r0 : 64;
+        for (size_t i = nc; i-- > 0;) {
+            const double *row = s->chol + i * nc;
+            for (size_t r = 0; r < m; r++)
+                acc[r] = 0;
+            for (size_t j = 0; j <= i; j++) {
+                const double *zj = u + s->corr_comp[j] * ld + r0;
+                for (size_t r = 0; r < m; r++)
+                    acc[r] += row[j] * zj[r];
+            }
+            memcpy(u + s->corr_comp[i] * ld + r0, acc, m * sizeof acc[0]);
+        }
     }
-    for (size_t i = 0; i < nc; i++) {
-        double z = u[s->corr_comp[i]];
-        double v = z > 0 ? 1.0 - gsl_cdf_ugaussian_Q(z) : gsl_cdf_ugaussian_P(z);
-        u[s->corr_comp[i]] = v < BC_U_MIN ? BC_U_MIN : v > BC_U_MAX ? BC_U_MAX : v;
-    }
+    for (size_t i = 0; i < nc; i++)
+        bc_normal_cdfs_clamped(u + s->corr_comp[i] * ld, u + s->corr_comp[i] * ld, n);
 }
 
 void bc_sampler_transform(const bc_sampler *s, double *u, double *x)
@@ -286,16 +182,16 @@ void bc_sampler_transform(const bc_sampler *s, double *u, double *x)
     const size_t d = s->d;
     memcpy(x, s->x0, bc_model_dim(s->m) * sizeof *x);
     if (s->nc)
-        apply_copula(s, u);
+        apply_copula(s, u, 1, 1);
     for (size_t k = 0; k < d; k++)
-        x[s->offset_of[k]] = bc_sampler_quantile(s, k, u[k]);
+        bc_quantiles(s->dist[k], s->table[k], &u[k], &x[s->offset_of[k]], 1);
 }
 
 void bc_sampler_transform_copula(const bc_sampler *s, double *u, double *x)
 {
     if (!s->nc)
         return;
-    apply_copula(s, u);
+    apply_copula(s, u, 1, 1);
     for (size_t i = 0; i < s->nc; i++) {
         const size_t k = s->corr_comp[i];
         x[s->offset_of[k]] = bc_sampler_quantile(s, k, u[k]);
@@ -319,6 +215,17 @@ void bc_sampler_inputs(const bc_sampler *s, uint64_t run, double *x, double *u)
 {
     bc_sampler_uniforms(s, run, u);
     bc_sampler_transform(s, u, x);
+}
+
+void bc_sampler_inputs_chunk(const bc_sampler *s, uint64_t run0, size_t n, size_t ld, double *u,
+                             double *x)
+{
+    for (size_t i = 0; i < n; i++)
+        uniforms_at(s, run0 + i, u + i, ld);
+    if (s->nc)
+        apply_copula(s, u, ld, n);
+    for (size_t k = 0; k < s->d; k++)
+        bc_quantiles(s->dist[k], s->table[k], u + k * ld, x + s->offset_of[k] * ld, n);
 }
 
 int bc_sampler_has_copula(const bc_sampler *s)
@@ -393,14 +300,14 @@ done:
 /* Fill tables[0 .. n) for dists[0 .. n) on `threads` threads (0: OpenMP's
  * default): each table depends on its distribution alone, so the bits do not
  * depend on the threads. */
-static void fill_tables(qtable *tables, const bc_dist *const *dists, size_t n, int threads)
+static void fill_tables(bc_qtable *tables, const bc_dist *const *dists, size_t n, int threads)
 {
     const int nt = threads > 0 ? threads : omp_get_max_threads();
     const long ln = (long)n;
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) default(none) \
     shared(tables, dists) firstprivate(ln)
     for (long i = 0; i < ln; i++)
-        qtable_fill(&tables[i], dists[i]);
+        bc_qtable_fill(&tables[i], dists[i]);
 }
 
 /* A copy of n bytes of p, or NULL (p NULL: a copy of nothing, still not NULL). */
@@ -484,7 +391,7 @@ int bc_sampler_alloc_threads(const bc_model *m, bc_sampler_kind kind, uint64_t s
         const bc_input *in = bc_model_input(m, i);
         if (bc_dist_is_random(&in->dist)) {
             d += in->dim;
-            nt += wants_table(&in->dist);
+            nt += bc_qtable_wants(&in->dist);
         }
     }
     s->d = d;
@@ -507,7 +414,7 @@ int bc_sampler_alloc_threads(const bc_model *m, bc_sampler_kind kind, uint64_t s
     }
     for (size_t i = 0, j = 0; i < nin; i++) {
         const bc_input *in = bc_model_input(m, i);
-        if (bc_dist_is_random(&in->dist) && wants_table(&in->dist))
+        if (bc_dist_is_random(&in->dist) && bc_qtable_wants(&in->dist))
             tdist[j++] = &in->dist;
     }
     fill_tables(s->tables, tdist, nt, threads);
@@ -517,10 +424,10 @@ int bc_sampler_alloc_threads(const bc_model *m, bc_sampler_kind kind, uint64_t s
         const bc_input *in = bc_model_input(m, i);
         if (!bc_dist_is_random(&in->dist))
             continue;
-        const qtable *t = NULL;
-        if (wants_table(&in->dist)) {
+        const bc_qtable *t = NULL;
+        if (bc_qtable_wants(&in->dist)) {
             t = &s->tables[s->n_tables++];
-            if (!qtable_finite(t)) {
+            if (!bc_qtable_finite(t)) {
                 bc_sampler_free(s);
                 return bc_error_set(err, BC_EINVAL,
                                     "%s: %s: the quantiles of its %s distribution cannot be "

@@ -65,6 +65,16 @@ void bc_sampler_uniforms(const bc_sampler *s, uint64_t run, double *u);
  * nothing. */
 void bc_sampler_inputs(const bc_sampler *s, uint64_t run, double *x, double *u);
 
+/* The inputs of runs run0 .. run0 + n - 1 at once (n <= ld), component by
+ * component: run i's uniforms (after the copula) at u[k * ld + i] for
+ * component k (u holds bc_sampler_dim * ld doubles), its drawn values at
+ * x[j * ld + i] for j = bc_sampler_offset_of(k). The rows of fixed inputs in
+ * x are left as they are. Each value has the bits bc_sampler_inputs gives it
+ * run by run; the quantile functions run over the n values in vector
+ * instructions. Allocates nothing; thread-safe. */
+void bc_sampler_inputs_chunk(const bc_sampler *s, uint64_t run0, size_t n, size_t ld, double *u,
+                             double *x);
+
 /* The input vector x[bc_model_dim] for independent uniforms u[bc_sampler_dim]
  * (from any source: this sampler, a quasi-random sequence, a Sobol' design):
  * fixed inputs at their values, the copula applied to u in place, then each
@@ -86,7 +96,9 @@ int bc_sampler_in_copula(const bc_sampler *s, size_t k);
 void bc_sampler_transform_copula(const bc_sampler *s, double *u, double *x);
 
 /* The quantile the sampler uses for component k at u: the distribution's
- * inverse CDF, through a table where one is used. */
+ * inverse CDF, through a table for the beta family and the gamma, by the
+ * vectorisable functions of src/quantile.c (within a few ulp of GSL's
+ * inverses; bc_dist_quantile is GSL's own). */
 double bc_sampler_quantile(const bc_sampler *s, size_t k, double u);
 
 #ifdef __cplusplus
