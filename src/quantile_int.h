@@ -4,7 +4,7 @@
  * plain arithmetic, bc_exp and bc_log (vmath_int.h), no libm calls in the
  * loops, and no fused multiply-adds (the build passes -ffp-contract=off).
  * GSL stays the reference: tests/test_sampler.c measures each against GSL's
- * CDFs and inverses, and GSL's inverses build the tables. */
+ * CDFs and inverses, and GSL's CDFs build the tables. */
 #ifndef BCSIM_QUANTILE_INT_H
 #define BCSIM_QUANTILE_INT_H
 
@@ -31,7 +31,9 @@ typedef struct bc_qtable {
 
 /* Whether d's quantiles come from a table. */
 int bc_qtable_wants(const bc_dist *d);
-/* Fill t for d (a beta, pert or gamma) by GSL's inverse CDFs. */
+/* Fill t for d (a beta, pert or gamma): the middle node by GSL's inverse
+ * CDF, every other by Newton's method on GSL's CDF from its neighbours (a
+ * node the method misses, by the inverse). The nodes depend on d alone. */
 void bc_qtable_fill(bc_qtable *t, const bc_dist *d);
 /* Whether every node of t is a number. */
 int bc_qtable_finite(const bc_qtable *t);
