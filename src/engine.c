@@ -165,6 +165,16 @@ static double memory_need(const bc_model *m, const bc_stats_shape *sh, const bc_
                         (double)sh->n_outputs * CHUNK * sizeof(int)) +
                   S * ((double)sh->hist_cap * (4 * nt + 8) + 64 * (nt + 1));
     need += p * p * 8; /* the summary's covariance matrix (NaN where a pair is not kept) */
+    /* the value of information's sums in each thread and the run, and each
+     * thread's bins of a block */
+    if (sh->vbins) { /* at the most bins any number of runs gets */
+        bc_stats_shape most = *sh;
+        most.vbins = bc_stats_voi_bins(UINT64_MAX, sh->nvp);
+        need += (nt + 1) * ((double)(bc_voi_ng(&most) + bc_voi_ns(&most)) * 16 +
+                            (double)bc_voi_nc(&most) * 8) +
+                nt * (((double)sh->nx * 2 + (double)sh->n_outputs * 16) * B +
+                      (double)bc_voi_ns(&most) * 8);
+    }
     if (windows) /* the run's 64-bit counts, and each thread's 16-bit ones */
         need += S * BC_NWIN * ((double)bc_stats_wslot(sh) * (8 + 2 * nt) + 8 * (nt + 1));
     if (cfg->save_samples)
@@ -203,27 +213,24 @@ void bc_run_state_free(bc_run_state *s)
     bc_free(s->samp_y);
     bc_free(s->pa);
     bc_free(s->pc);
+    bc_free(s->vk);
+    bc_free(s->vo);
     bc_free(s->win);
     bc_sampler_free(s->smp);
     bc_free(s);
 }
 
-/* Above BC_REG_DENSE_MAX regression variables, the pairs the regression uses
- * (bc_stats_reg_pairs): each output's inputs from the model, the correlated
- * ones from its correlations; components in sampler order (every component
- * of every uncertain input, in input order). */
-static int regression_pairs(const bc_model *m, bc_stats_shape *sh, uint32_t **pa, uint32_t **pc)
+/* For each uncertain component k (sampler order: every component of every
+ * uncertain input, in input order): copula[k], whether it is correlated;
+ * uses[o * nx + k], whether output o depends on it, from the model. Returns
+ * 0, or -1 when out of memory. */
+static int component_uses(const bc_model *m, size_t nx, unsigned char *copula, unsigned char *uses)
 {
-    *pa = *pc = NULL;
-    if (sh->p <= BC_REG_DENSE_MAX)
-        return 0;
-    const size_t nx = sh->nx, O = sh->n_outputs, nin = bc_model_n_inputs(m);
-    const size_t nx1 = nx ? nx : 1; /* no uncertain input: still a valid allocation */
-    size_t *off = bc_malloc(nx1 * sizeof *off), *ids = bc_malloc((nin ? nin : 1) * sizeof *ids);
-    unsigned char *copula = bc_calloc(nx1, 1), *uses = bc_malloc(O * nx1);
+    const size_t O = bc_model_n_outputs(m), nin = bc_model_n_inputs(m);
+    size_t *off = bc_malloc((nx ? nx : 1) * sizeof *off), *ids = bc_malloc((nin ? nin : 1) * sizeof *ids);
     unsigned char *xuse = bc_malloc(bc_model_dim(m) ? bc_model_dim(m) : 1);
     int rc = -1;
-    if (!off || !ids || !copula || !uses || !xuse)
+    if (!off || !ids || !xuse)
         goto done;
     const size_t ncor = bc_model_correlated_inputs(m, ids);
     for (size_t i = 0, k = 0; i < nin; i++) {
@@ -243,20 +250,64 @@ static int regression_pairs(const bc_model *m, bc_stats_shape *sh, uint32_t **pa
         for (size_t k = 0; k < nx; k++)
             uses[o * nx + k] = xuse[off[k]];
     }
-    rc = bc_stats_reg_pairs(sh, copula, uses, pa, pc);
+    rc = 0;
 done:
     bc_free(off);
     bc_free(ids);
-    bc_free(copula);
-    bc_free(uses);
     bc_free(xuse);
     return rc;
 }
 
-/* The shape of a run of m with cfg, windows or not (the regression's pairs
- * in *pa, *pc, the caller's to free). Returns 0, or -1 when out of memory. */
+/* The arrays a run's shape points to (bc_stats_shape: pa, pc, vk, vo). */
+typedef struct shape_arrays {
+    uint32_t *pa, *pc, *vk, *vo;
+} shape_arrays;
+
+static void shape_arrays_free(shape_arrays *a)
+{
+    bc_free(a->pa);
+    bc_free(a->pc);
+    bc_free(a->vk);
+    bc_free(a->vo);
+    memset(a, 0, sizeof *a);
+}
+
+/* The pairs of sh: above BC_REG_DENSE_MAX regression variables, those the
+ * regression uses (bc_stats_reg_pairs: each output's inputs, the correlated
+ * ones); and the value of information's (bc_stats_voi_pairs: each proposal
+ * with the components it depends on, and with every correlated one when it
+ * depends on one, since learning one tells about the others). */
+static int shape_pairs(const bc_model *m, uint64_t runs, bc_stats_shape *sh, shape_arrays *a)
+{
+    memset(a, 0, sizeof *a);
+    const size_t nx = sh->nx, O = sh->n_outputs;
+    const size_t nx1 = nx ? nx : 1; /* no uncertain input: still a valid allocation */
+    unsigned char *copula = bc_calloc(nx1, 1), *uses = bc_calloc(O * nx1, 1);
+    int rc = -1;
+    if (!copula || !uses || component_uses(m, nx, copula, uses))
+        goto done;
+    if (sh->p > BC_REG_DENSE_MAX && bc_stats_reg_pairs(sh, copula, uses, &a->pa, &a->pc))
+        goto done;
+    for (size_t o = 0; o < O; o++) {
+        int cor = 0;
+        for (size_t k = 0; k < nx; k++)
+            cor |= copula[k] && uses[o * nx + k];
+        for (size_t k = 0; cor && k < nx; k++)
+            uses[o * nx + k] |= copula[k];
+    }
+    rc = bc_stats_voi_pairs(sh, runs, uses, &a->vk, &a->vo);
+done:
+    bc_free(copula);
+    bc_free(uses);
+    if (rc)
+        shape_arrays_free(a);
+    return rc;
+}
+
+/* The shape of a run of m with cfg, windows or not (its arrays in *a, the
+ * caller's to free). Returns 0, or -1 when out of memory. */
 static int run_shape(const bc_model *m, const bc_run_config *cfg, int windows, bc_stats_shape *sh,
-                     uint32_t **pa, uint32_t **pc)
+                     shape_arrays *a)
 {
     const size_t O = bc_model_n_outputs(m), d = uncertain_components(m);
     *sh = (bc_stats_shape){.n_outputs = O,
@@ -269,7 +320,7 @@ static int run_shape(const bc_model *m, const bc_run_config *cfg, int windows, b
     sh->wbins = bc_stats_wbins(sh->n_series);
     for (int k = 0; k < BC_NWIN; k++)
         sh->wa[k] = sh->wb[k] = bc_quantile_probs[k];
-    return regression_pairs(m, sh, pa, pc);
+    return shape_pairs(m, cfg->runs, sh, a);
 }
 
 /* The larger memory of a run of m with cfg with windows and without (the
@@ -282,15 +333,14 @@ static int memory_cases(const bc_model *m, const bc_run_config *cfg, int refuse,
     int rc = check_config(cfg, err);
     for (int w = 0; !rc && w <= (cfg->runs >= BC_WIN_MIN_RUNS); w++) {
         bc_stats_shape sh;
-        uint32_t *pa = NULL, *pc = NULL;
-        if (run_shape(m, cfg, w, &sh, &pa, &pc))
+        shape_arrays arr;
+        if (run_shape(m, cfg, w, &sh, &arr))
             return bc_error_set(err, BC_ENOMEM, "out of memory");
         const double need = memory_need(m, &sh, cfg, w);
         *bytes = need > *bytes ? need : *bytes;
         if (refuse)
             rc = check_memory(m, &sh, cfg, w, err);
-        bc_free(pa);
-        bc_free(pc);
+        shape_arrays_free(&arr);
     }
     return rc;
 }
@@ -339,8 +389,8 @@ int bc_run_state_alloc_windows(const bc_model *m, const bc_run_config *cfg, uint
         return rc;
     }
     bc_stats_shape sh;
-    uint32_t *pa = NULL, *pc = NULL;
-    if (run_shape(m, cfg, win != NULL, &sh, &pa, &pc)) {
+    shape_arrays arr;
+    if (run_shape(m, cfg, win != NULL, &sh, &arr)) {
         bc_free(win);
         bc_sampler_free(smp);
         return bc_error_set(err, BC_ENOMEM, "out of memory");
@@ -352,8 +402,7 @@ int bc_run_state_alloc_windows(const bc_model *m, const bc_run_config *cfg, uint
     }
     const size_t d = sh.nx, O = sh.n_outputs;
     if ((rc = check_memory(m, &sh, cfg, win != NULL, err))) {
-        bc_free(pa);
-        bc_free(pc);
+        shape_arrays_free(&arr);
         bc_free(win);
         bc_sampler_free(smp);
         return rc;
@@ -366,15 +415,16 @@ int bc_run_state_alloc_windows(const bc_model *m, const bc_run_config *cfg, uint
                           bc_sampler_dim(smp), d);
     bc_run_state *s = rc ? NULL : bc_calloc(1, sizeof *s);
     if (!s) {
-        bc_free(pa);
-        bc_free(pc);
+        shape_arrays_free(&arr);
         bc_free(win);
         bc_sampler_free(smp);
         return rc ? rc : bc_error_set(err, BC_ENOMEM, "out of memory");
     }
     s->sh = sh;
-    s->pa = pa;
-    s->pc = pc;
+    s->pa = arr.pa;
+    s->pc = arr.pc;
+    s->vk = arr.vk;
+    s->vo = arr.vo;
     s->win = win;
     s->smp = smp;
     s->smp_model = m;
@@ -506,7 +556,10 @@ static void run_blocks(const seg_job *job, thread_ws *ws, bc_block_acc *parts, b
             /* draws: into the chunk's inputs and the block's regression
              * variables; the model: into the block's series */
             double *zin = bc_block_ws_inputs(&t->bw), *ser = bc_block_ws_series(&t->bw);
+            uint16_t *bins = bc_block_ws_bins(&t->bw);
             bc_sampler_inputs_chunk(smp, c0, n, CHUNK, t->u, t->xc);
+            for (size_t k = 0; bins && k < d; k++) /* the CDF values' bins */
+                bc_stats_voi_bin(t->u + k * CHUNK, n, shp->vbins, bins + k * zs);
             for (size_t k = 0; k < d; k++) {
                 const double *xk = t->xc + off[k] * CHUNK;
                 memcpy(zin + k * zs, xk, n * sizeof *xk);
@@ -659,6 +712,10 @@ static int same_shape(const bc_stats_shape *x, const bc_stats_shape *y)
         return 0;
     if (x->pa && (memcmp(x->pa, y->pa, x->npair * sizeof *x->pa) ||
                   memcmp(x->pc, y->pc, x->npair * sizeof *x->pc)))
+        return 0;
+    if (x->vbins != y->vbins || x->nvp != y->nvp ||
+        (x->nvp && (memcmp(x->vk, y->vk, x->nvp * sizeof *x->vk) ||
+                    memcmp(x->vo, y->vo, x->nvp * sizeof *x->vo))))
         return 0;
     if (x->hist_cap != y->hist_cap || x->wbins != y->wbins || !x->win != !y->win ||
         memcmp(x->wa, y->wa, sizeof x->wa) || memcmp(x->wb, y->wb, sizeof x->wb))

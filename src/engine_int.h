@@ -20,6 +20,7 @@ struct bc_run_state {
     bc_thread_acc acc;        /* integer accumulators of every run so far */
     double *samp_x, *samp_y;  /* with save_samples */
     uint32_t *pa, *pc;        /* the regression's pairs (sh.pa, sh.pc), or NULL */
+    uint32_t *vk, *vo;        /* the value of information's (sh.vk, sh.vo) */
     bc_window *win;           /* the fine windows (sh.win), or NULL */
     bc_sampler *smp;          /* the run's sampler (for model smp_model) */
     const bc_model *smp_model;

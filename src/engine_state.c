@@ -8,7 +8,8 @@
 #include "alloc_int.h"
 #include "engine_int.h"
 
-#define STATE_MAGIC 0x3254535453434223ULL    /* "#BCSTST2": with fine windows */
+#define STATE_MAGIC 0x3354535453434223ULL    /* "#BCSTST3": with the value of information */
+#define STATE_MAGIC_V2 0x3254535453434223ULL /* "#BCSTST2": with fine windows, before it */
 #define STATE_MAGIC_V1 0x3154535453434223ULL /* "#BCSTST1": before them */
 
 typedef struct wbuf {
@@ -97,6 +98,14 @@ int bc_run_state_pack(const bc_run_state *s, void **buf, size_t *len, bc_error *
     if (s->win) {
         put(&w, a->wc, nw * bc_stats_wslot(sh) * sizeof(uint64_t));
         put(&w, a->wbelow, nw * sizeof(uint64_t));
+    }
+    /* the value of information's sums (128-bit integers, low word first) */
+    put_u64(&w, sh->vbins);
+    if (a->vg) {
+        put(&w, a->vg, bc_voi_ng(sh) * sizeof(bc_i128));
+        put(&w, a->vs, bc_voi_ns(sh) * sizeof(bc_i128));
+        put(&w, a->vc, bc_voi_nc(sh) * sizeof(uint64_t));
+        put_u64(&w, a->vbig);
     }
     if (w.oom) {
         bc_free(w.p);
@@ -224,7 +233,7 @@ int bc_run_state_unpack(const bc_model *m, const bc_run_config *cfg, const void 
     rbuf r = {buf, len, 0, 0};
     uint64_t head[15];
     get(&r, head, sizeof head);
-    if (!r.bad && head[0] == STATE_MAGIC_V1)
+    if (!r.bad && (head[0] == STATE_MAGIC_V1 || head[0] == STATE_MAGIC_V2))
         return bc_error_set(err, BC_EINVAL,
                             "the run state was saved by an earlier version of bcsim, whose "
                             "states this one does not read: run it again");
@@ -295,6 +304,16 @@ int bc_run_state_unpack(const bc_model *m, const bc_run_config *cfg, const void 
         bc_run_state_free(s);
         return rc;
     }
+    uint64_t vbins = 0;
+    get(&r, &vbins, sizeof vbins);
+    if (!r.bad && (vbins != sh->vbins || (vbins && !a->vg)))
+        r.bad = 1;
+    if (!r.bad && a->vg) {
+        get(&r, a->vg, bc_voi_ng(sh) * sizeof(bc_i128));
+        get(&r, a->vs, bc_voi_ns(sh) * sizeof(bc_i128));
+        get(&r, a->vc, bc_voi_nc(sh) * sizeof(uint64_t));
+        get(&r, &a->vbig, sizeof a->vbig);
+    }
     if (!r.bad) {
         const uint64_t runs = bc_run_state_seg_runs(s, s->first, s->next);
         for (size_t k = 0; k < sh->n_series && !r.bad; k++)
@@ -302,6 +321,14 @@ int bc_run_state_unpack(const bc_model *m, const bc_run_config *cfg, const void 
                 !hist_consistent(&a->hist[k], a->min[k], a->max[k], runs - a->nonfinite) ||
                 !windows_consistent(sh, a, k, runs - a->nonfinite))
                 r.bad = 1;
+        /* every component's bins count every run the sums hold */
+        for (size_t k = 0; a->vc && k < sh->nx && !r.bad; k++) {
+            uint64_t c = 0;
+            for (size_t b = 0; b < sh->vbins; b++)
+                c += a->vc[k * sh->vbins + b];
+            if (a->vbig > runs || c != runs - a->nonfinite - a->vbig)
+                r.bad = 1;
+        }
     }
     if (r.bad || r.at != r.n) {
         int oom = r.bad == 2;

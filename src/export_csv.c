@@ -220,6 +220,35 @@ static void csv_sensitivity(const bc_results_file *r, FILE *fp)
                 }
 }
 
+/* The value of information: per output its EVPI, then each input's EVPPI,
+ * in mDKK/year and over the horizon (times its years). */
+static void csv_decision(const bc_results_file *r, FILE *fp)
+{
+    const size_t O = r->n_out;
+    const double H = (double)r->years;
+    fputs("output,measure,input,value,se,bias,value_horizon\n", fp);
+    for (size_t o = 0; o < O; o++) {
+        csv_str(fp, r->out_id[o]);
+        fputs(",evpi,", fp);
+        csv_sep_num(fp, r->evpi[o]);
+        csv_sep_num(fp, r->evpi_se[o]);
+        fputc(',', fp);
+        csv_sep_num(fp, r->evpi[o] * H);
+        fputc('\n', fp);
+        for (size_t k = 0; k < r->voi_k; k++) {
+            const size_t q = k * O + o;
+            csv_str(fp, r->out_id[o]);
+            fputs(",evppi,", fp);
+            csv_str(fp, r->voi_in[k]);
+            csv_sep_num(fp, r->evppi[q]);
+            csv_sep_num(fp, r->evppi_se[q]);
+            csv_sep_num(fp, r->evppi_bias[q]);
+            csv_sep_num(fp, r->evppi[q] * H);
+            fputc('\n', fp);
+        }
+    }
+}
+
 static void csv_inputs(const bc_results_file *r, FILE *fp)
 {
     fputs("input,uncertain,distribution,base\n", fp);
@@ -247,6 +276,11 @@ static int has_sens(const bc_results_file *r)
     return r->have_sob || r->have_reg || r->have_tor;
 }
 
+static int has_voi(const bc_results_file *r)
+{
+    return r->have_voi;
+}
+
 static int has_always(const bc_results_file *r)
 {
     (void)r;
@@ -263,6 +297,7 @@ static const struct csv_file {
     {"break_even_year.csv", has_summary, csv_break_even_year},
     {"histograms.csv", has_hist, csv_histograms},
     {"sensitivity.csv", has_sens, csv_sensitivity},
+    {"decision.csv", has_voi, csv_decision},
     {"inputs.csv", has_always, csv_inputs},
 };
 #define N_CSV (sizeof csv_files / sizeof csv_files[0])

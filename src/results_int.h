@@ -58,6 +58,12 @@ struct bc_results_file {
     char **tor_in;               /*   [K] */
     double *tor_low, *tor_high;  /*   [K x O] mDKK/year */
     double tor_q[2];             /*   their percentiles (0.1, 0.9) */
+    int have_voi;                /* /decision was read: */
+    double *evpi, *evpi_se;      /*   [O] mDKK/year */
+    size_t voi_k;                /*   input components K */
+    char **voi_in;               /*   [K] */
+    double *evppi, *evppi_se, *evppi_bias; /* [K x O] mDKK/year */
+    uint64_t voi_bins;           /*   bins of each component's CDF value */
     int have_sob;                /* /sensitivity/sobol was read: */
     size_t sob_k, sob_ny;        /*   inputs K, output quantities 3 O */
     char **sob_in, **sob_out;    /*   [K], [3 O] */

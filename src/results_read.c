@@ -318,6 +318,35 @@ static int load_sensitivity(const bc_h5ctx *c, bc_results_file *r)
     return BC_OK;
 }
 
+/* /decision, where the file has it (files before it, and runs without
+ * uncertain inputs, lack it). */
+static int load_decision(const bc_h5ctx *c, bc_results_file *r)
+{
+    const size_t O = r->n_out;
+    int yes, rc;
+    uint64_t bins = 0, years = 0;
+    if ((rc = bc_h5_exists(c, "/decision", &yes)) || !yes)
+        return rc;
+    if ((rc = bc_h5_read_f64(c, "/decision/evpi", 1, &r->n_out, NULL, &r->evpi)) ||
+        (rc = bc_h5_read_f64(c, "/decision/evpi_se", 1, &r->n_out, NULL, &r->evpi_se)) ||
+        (rc = bc_h5_attr_read(c, "/decision/evpi", "years", H5T_INTEGER, H5T_NATIVE_UINT64, 1,
+                              &years)) ||
+        (rc = bc_h5_read_strs(c, "/decision/inputs", BC_H5_ANY, &r->voi_k, &r->voi_in)) ||
+        (rc = bc_h5_read_f64(c, "/decision/evppi", 2, (size_t[]){r->voi_k, O}, NULL, &r->evppi)) ||
+        (rc = bc_h5_read_f64(c, "/decision/evppi_se", 2, (size_t[]){r->voi_k, O}, NULL,
+                             &r->evppi_se)) ||
+        (rc = bc_h5_read_f64(c, "/decision/evppi_bias", 2, (size_t[]){r->voi_k, O}, NULL,
+                             &r->evppi_bias)) ||
+        (rc = bc_h5_attr_read(c, "/decision/evppi", "bins", H5T_INTEGER, H5T_NATIVE_UINT64, 1,
+                              &bins)))
+        return rc;
+    if (years != r->years)
+        return bc_h5_not_ours(c, "years that are not the horizon's in", "/decision/evpi");
+    r->voi_bins = bins;
+    r->have_voi = 1;
+    return BC_OK;
+}
+
 static int load_all(const bc_h5ctx *c, bc_results_file *r)
 {
     size_t n;
@@ -342,6 +371,8 @@ static int load_all(const bc_h5ctx *c, bc_results_file *r)
                  (rc = load_hist(c, "/histograms/gain_by_year", 2, oh, &r->h_gby)))))
         return rc;
     r->have_hist = yes;
+    if ((rc = load_decision(c, r)))
+        return rc;
     return load_sensitivity(c, r);
 }
 
@@ -396,6 +427,12 @@ void bc_results_free(bc_results_file *r)
     bc_free(r->r2);
     bc_strs_free(r->tor_in, r->tor_k);
     bc_free(r->tor_low);
+    bc_free(r->evpi);
+    bc_free(r->evpi_se);
+    bc_strs_free(r->voi_in, r->voi_k);
+    bc_free(r->evppi);
+    bc_free(r->evppi_se);
+    bc_free(r->evppi_bias);
     bc_free(r->tor_high);
     bc_strs_free(r->sob_in, r->sob_k);
     bc_strs_free(r->sob_out, r->sob_ny);

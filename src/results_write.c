@@ -40,9 +40,7 @@ static size_t n_components(const bc_model *m)
     return d;
 }
 
-/* Names of the d uncertain input components in sampler order: NAME, or
- * NAME[t] for the components of an input group. NULL if out of memory. */
-static char **component_names(const bc_model *m, size_t d)
+char **bc_results_component_names(const bc_model *m, size_t d)
 {
     char **v = bc_calloc(d ? d : 1, sizeof *v);
     size_t k = 0;
@@ -178,7 +176,7 @@ static int write_outputs_inputs(const bc_h5ctx *c, const bc_model *m)
     int rc = BC_OK;
     const char **ids = bc_malloc(O * sizeof *ids), **titles = bc_malloc(O * sizeof *titles);
     const char **names = bc_malloc((nin ? nin : 1) * sizeof *names);
-    char **spec = bc_calloc(nin ? nin : 1, sizeof *spec), **comp = component_names(m, d);
+    char **spec = bc_calloc(nin ? nin : 1, sizeof *spec), **comp = bc_results_component_names(m, d);
     double *base = bc_malloc((nin ? nin : 1) * sizeof *base),
            *x = bc_malloc((D ? D : 1) * sizeof *x);
     int8_t *unc = bc_malloc(nin ? nin : 1);
@@ -386,7 +384,7 @@ static int write_regression(const bc_h5ctx *c, const bc_model *m, const bc_summa
 {
     const size_t d = s->n_reg_x, p = d + s->n_reg_y;
     int rc = BC_OK;
-    char **names = bc_calloc(p ? p : 1, sizeof *names), **comp = component_names(m, d);
+    char **names = bc_calloc(p ? p : 1, sizeof *names), **comp = bc_results_component_names(m, d);
     if (!names || !comp)
         goto nomem;
     for (size_t k = 0; k < d; k++) {
@@ -497,7 +495,7 @@ done:
 static int write_regression_coefs(const bc_h5ctx *c, const bc_model *m, const bc_run_analysis *a)
 {
     const size_t d = a->n_x, ny = a->n_y;
-    char **comp = component_names(m, d), **yn = bc_calloc(ny ? ny : 1, sizeof *yn);
+    char **comp = bc_results_component_names(m, d), **yn = bc_calloc(ny ? ny : 1, sizeof *yn);
     int rc = BC_OK;
     if (!comp || !yn) {
         rc = bc_error_set(c->err, BC_ENOMEM, "out of memory");
@@ -561,6 +559,7 @@ static int write_run(const bc_h5ctx *c, const void *data)
            (rc = bc_h5_group(c, "/sensitivity", "Which inputs drive the outputs.")) ||
            (a->src && (rc = write_regression_coefs(c, m, a))) ||
            (a->tornado && (rc = write_tornado(c, m, a->tornado))) ||
+           (s->voi.bins && (rc = bc_results_write_decision(c, m, s))) ||
            (s->sample_inputs && s->sample_avg_gain && (rc = write_samples(c, s))));
     return rc;
 }

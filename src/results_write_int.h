@@ -8,6 +8,7 @@
 
 #include "bcsim/error.h"
 #include "bcsim/model.h"
+#include "bcsim/stats.h"
 #include "h5util_int.h"
 
 /* What the root attributes say about the study. */
@@ -31,5 +32,14 @@ int bc_results_write_root(const bc_h5ctx *c, const bc_model *m, const bc_results
  * BC_ENOMEM, BC_EHDF5, or as bc_fileio_replace (BC_EINVAL, BC_EIO). */
 int bc_results_write_file(const char *path, int force, bc_error *err,
                           int (*contents)(const bc_h5ctx *c, const void *data), const void *data);
+
+/* Names of the d uncertain input components in sampler order: NAME, or
+ * NAME[t] for the components of an input group. NULL if out of memory
+ * (bc_strs_free frees them). */
+char **bc_results_component_names(const bc_model *m, size_t d);
+
+/* /decision: the value of information in s->voi (results_write_decision.c).
+ * BC_OK, BC_ENOMEM or BC_EHDF5. */
+int bc_results_write_decision(const bc_h5ctx *c, const bc_model *m, const bc_summary *s);
 
 #endif

@@ -189,7 +189,7 @@ int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh, int narrow)
         if (!t->wc || !t->wbelow)
             return -1;
     }
-    return 0;
+    return bc_voi_acc_init(t, sh);
 }
 
 int bc_thread_acc_share(bc_thread_acc *t, const bc_stats_shape *sh, const bc_thread_acc *run)
@@ -243,6 +243,7 @@ void bc_thread_acc_free(bc_thread_acc *t, const bc_stats_shape *sh)
     }
     bc_free(t->wt);
     bc_free(t->wtb);
+    bc_voi_acc_free(t);
     memset(t, 0, sizeof *t);
 }
 
@@ -295,6 +296,7 @@ static void absorb_counts(const bc_stats_shape *sh, bc_thread_acc *d, const bc_t
         for (size_t q = 0; q < nw; q++)
             d->wbelow[q] += s->wbelow[q];
     }
+    bc_voi_acc_absorb(sh, d, s);
     d->nonfinite += s->nonfinite;
     if (s->first_nonfinite < d->first_nonfinite)
         d->first_nonfinite = s->first_nonfinite;
@@ -353,6 +355,7 @@ void bc_thread_acc_reset(const bc_stats_shape *sh, bc_thread_acc *t)
     memset(t->be, 0, O * sizeof *t->be);
     memset(t->loss, 0, O * sizeof *t->loss);
     memset(t->be_year, 0, O * (H + 1) * sizeof *t->be_year);
+    bc_voi_acc_reset(sh, t);
     t->nonfinite = 0;
     t->first_nonfinite = UINT64_MAX;
     t->oom = 0;
@@ -405,6 +408,10 @@ int bc_block_ws_init(bc_block_ws *w, const bc_stats_shape *sh)
     w->v = bc_malloc(sh->n_series * w->zs * sizeof *w->v);
     w->z = bc_malloc((sh->p ? sh->p : 1) * w->zs * sizeof *w->z);
     w->scratch = bc_malloc(sh->block * sizeof *w->scratch);
+    w->vb = NULL;
+    if (bc_voi_ws_init(&w->voi, sh) ||
+        (sh->vbins && sh->nx && !(w->vb = bc_malloc(sh->nx * w->zs * sizeof *w->vb))))
+        return -1;
     return w->v && w->z && w->scratch ? 0 : -1;
 }
 
@@ -413,7 +420,10 @@ void bc_block_ws_free(bc_block_ws *w)
     bc_free(w->v);
     bc_free(w->z);
     bc_free(w->scratch);
+    bc_free(w->vb);
+    bc_voi_ws_free(&w->voi);
     w->v = w->z = w->scratch = NULL;
+    w->vb = NULL;
 }
 
 void bc_stats_add_runs(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *w, int *be,
@@ -421,6 +431,7 @@ void bc_stats_add_runs(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *
 {
     const size_t O = sh->n_outputs, H = sh->years, S = sh->n_series, nx = sh->nx, zs = w->zs;
     double *v = w->v + w->used, *z = w->z + w->used, *bad = w->scratch;
+    uint16_t *vb = bc_block_ws_bins(w);
     /* bad[k] = sum of 0 x each output of run k: 0, or NaN when one is not finite */
     for (size_t k = 0; k < n; k++)
         bad[k] = 0;
@@ -440,6 +451,8 @@ void bc_stats_add_runs(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *
                 v[c * zs + kept] = v[c * zs + k];
             for (size_t j = 0; j < nx; j++)
                 z[j * zs + kept] = z[j * zs + k];
+            for (size_t j = 0; vb && j < nx; j++)
+                vb[j * zs + kept] = vb[j * zs + k];
             for (size_t o = 0; o < O; o++)
                 be[o * ldb + kept] = be[o * ldb + k];
         }
@@ -462,6 +475,8 @@ void bc_stats_add_runs(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *
         memcpy(z + (nx + o) * zs, avg, kept * sizeof *z);
         memcpy(z + (nx + O + o) * zs, v + (O + o) * zs, kept * sizeof *z);
     }
+    if (vb)
+        bc_voi_add(sh, &w->voi, t, v, zs, vb, zs, kept);
     w->used += kept;
 }
 
@@ -714,6 +729,7 @@ void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b
     if (n == 0)
         return;
     b->n = n;
+    bc_voi_flush(sh, &w->voi, t);
     for (size_t s = 0; s < sh->n_series; s++) {
         const double *v = w->v + s * w->zs;
         /* two passes: mean = sum/n (with the extremes), m2 = sum (x - mean)^2;

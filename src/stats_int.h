@@ -12,6 +12,10 @@
 #include "bcsim/model.h"
 #include "bcsim/stats.h"
 
+/* Sums of fixed-point money (stats_voi.c): integers, so that they add to
+ * the same bits in any order. */
+__extension__ typedef __int128 bc_i128;
+
 /* Shape of what is accumulated. */
 typedef struct bc_stats_shape {
     size_t n_outputs, years;
@@ -35,6 +39,13 @@ typedef struct bc_stats_shape {
     const struct bc_window *win;
     size_t wbins;
     double wa[BC_NQ], wb[BC_NQ];
+    /* Value of information (stats_voi.c): each uncertain component's value of
+     * its CDF falls in one of vbins equal bins (0: no value of information
+     * kept); the nvp pairs (vk[q], vo[q]) of a component and a proposal
+     * output (not the portfolio) that depends on it, by component then
+     * output. The arrays belong to whoever made the shape. */
+    size_t vbins, nvp;
+    const uint32_t *vk, *vo;
 } bc_stats_shape;
 
 /* Windows per series: one for each reported quantile. */
@@ -141,6 +152,15 @@ typedef struct bc_thread_acc {
     uint16_t *wt;
     uint64_t *wtb;
     uint64_t wheld;
+    /* Value of information (stats_voi.c), integer sums of the average gain g
+     * in units of 2^-32 mDKK (its squares in 2^-32 mDKK^2): vg[4 o + j] of
+     * output o's max(g, 0), max(-g, 0) and their squares; vs[q vbins + b]
+     * of pair q's g over the runs whose component vk[q] is in bin b; vc[k vbins + b] the runs whose component k is in bin b;
+     * vbig the runs with a gain of 2^20 mDKK or more in size, left out (the
+     * value of information is then not reported). NULL without. */
+    bc_i128 *vg, *vs;
+    uint64_t *vc;
+    uint64_t vbig;
 } bc_thread_acc;
 
 typedef struct bc_block_acc {
@@ -150,12 +170,27 @@ typedef struct bc_block_acc {
                                 four in one allocation (mean is its start) */
 } bc_block_acc;
 
+/* A block's value-of-information sums (stats_voi.c), exact within a block
+ * and added to the thread's integer sums when it ends (bc_voi_flush): the
+ * gains of a call in units of 2^-32 mDKK (gx) and their squares (g2),
+ * [n_outputs * block]; each pair's bins' sums of those (bx, [nvp * vbins],
+ * below 2^63 for up to 2^11 runs); each output's sums of max(g, 0) and
+ * max(-g, 0) (ox [2 n_outputs]) and of their squares (o2). */
+typedef struct bc_voi_ws {
+    int64_t *gx, *bx, *ox;
+    double *g2, *o2;
+    size_t held; /* runs in the sums (flushed before they could reach 2^11) */
+} bc_voi_ws;
+
 /* Per-thread scratch: the current block's series values and regression
  * variables, variable by variable. */
 typedef struct bc_block_ws {
     double *v;               /* [n_series * zs] the block's output series values */
     double *z;               /* [p * zs] the block's regression variables */
     double *scratch;         /* [block] for bc_stats_add_runs */
+    uint16_t *vb;            /* [nx * zs] each component's value-of-information bin,
+                                or NULL (shape without) */
+    bc_voi_ws voi;           /* the block's value-of-information sums */
     size_t zs;               /* column stride (padded: see stride()) */
     size_t used;             /* runs of the current block */
 } bc_block_ws;
@@ -200,6 +235,9 @@ void bc_block_ws_free(bc_block_ws *w);
  * bc_block_ws_inputs(w)[j * zs + k]. Room for block - w->used runs. */
 static inline double *bc_block_ws_series(bc_block_ws *w) { return w->v + w->used; }
 static inline double *bc_block_ws_inputs(bc_block_ws *w) { return w->z + w->used; }
+/* ... and component j's value-of-information bin at bc_block_ws_bins(w)[j *
+ * zs + k] (bc_stats_voi_bins), when the shape has vbins. */
+static inline uint16_t *bc_block_ws_bins(bc_block_ws *w) { return w->vb ? w->vb + w->used : NULL; }
 
 /* Add the n runs written there to the block, run0 the index of the first;
  * be[o * ldb + k] is the break-even year of output o of the k-th. A run with
@@ -233,6 +271,55 @@ static inline uint64_t bc_stats_rank(double p, uint64_t n)
     const uint64_t r = (uint64_t)ceil(p * (double)n);
     return r < 1 ? 1 : r;
 }
+
+/* ---- value of information (stats_voi.c) ---- */
+
+/* The bins of each component's CDF value for a run of `runs` runs with nvp
+ * pairs: about the cube root of the runs (10 at 10^3, 100 at 10^6), at least
+ * 4, at most 128 and at most 2^16 / nvp (memory), at least 1. */
+size_t bc_stats_voi_bins(uint64_t runs, size_t nvp);
+
+/* The pairs of a shape (sh->vk, sh->vo): component k and proposal output o
+ * (o < n_outputs - 1) wherever uses[o * nx + k]. Stores them in sh with
+ * vbins (arrays in *vk, *vo, the caller's to free). Returns 0, or -1 when
+ * out of memory. */
+int bc_stats_voi_pairs(bc_stats_shape *sh, uint64_t runs, const unsigned char *uses,
+                       uint32_t **vk, uint32_t **vo);
+
+/* b[i] = the bin of CDF value u[i] among `bins`, i < n. */
+void bc_stats_voi_bin(const double *u, size_t n, size_t bins, uint16_t *b);
+
+/* A thread's or run's sums (t->vg, t->vs, t->vc) for shape sh: allocate
+ * (zeroed), free, zero, add s's into d. Init returns 0, or -1 when out of
+ * memory; without vbins it allocates nothing. */
+int bc_voi_acc_init(bc_thread_acc *t, const bc_stats_shape *sh);
+void bc_voi_acc_free(bc_thread_acc *t);
+void bc_voi_acc_reset(const bc_stats_shape *sh, bc_thread_acc *t);
+void bc_voi_acc_absorb(const bc_stats_shape *sh, bc_thread_acc *d, const bc_thread_acc *s);
+/* The sizes of the arrays: vg, vs (bc_i128), vc (uint64_t). */
+size_t bc_voi_ng(const bc_stats_shape *sh);
+size_t bc_voi_ns(const bc_stats_shape *sh);
+size_t bc_voi_nc(const bc_stats_shape *sh);
+
+/* A block's sums for shape sh (nothing without vbins): allocate (zeroed;
+ * 0, or -1 when out of memory) and free. */
+int bc_voi_ws_init(bc_voi_ws *w, const bc_stats_shape *sh);
+void bc_voi_ws_free(bc_voi_ws *w);
+
+/* Add n runs (at most the shape's block) to the block's sums w, and the
+ * runs whose component k is in bin b to t's counts: g[o * ldg + i] the
+ * average gain of output o of run i, bins[k * ldb + i] its component k's
+ * bin. A run with a gain of 2^20 mDKK or more is counted in t->vbig only. */
+void bc_voi_add(const bc_stats_shape *sh, bc_voi_ws *w, bc_thread_acc *t, const double *g,
+                size_t ldg, const uint16_t *bins, size_t ldb, size_t n);
+
+/* Add the block's sums w to t's and zero them. */
+void bc_voi_flush(const bc_stats_shape *sh, bc_voi_ws *w, bc_thread_acc *t);
+
+/* The summary's value of information from a run's sums (n runs kept):
+ * fills s->voi (bc_stats_summarise). Returns 0, or -1 when out of memory. */
+int bc_voi_summarise(const bc_stats_shape *sh, const bc_thread_acc *a, uint64_t n,
+                     bc_summary *s);
 
 /* Count values v[0..n) of series s into its windows (stats_window.c). */
 void bc_stats_count_windows(const bc_stats_shape *sh, bc_thread_acc *t, size_t s, const double *v,

@@ -302,11 +302,52 @@ static void summary_sobol(const bc_results_file *r, FILE *fp)
     }
 }
 
+/* The value of information: per output its EVPI, and the three inputs
+ * whose EVPPI is largest, in mDKK/year and over the horizon; then the
+ * sentence a negotiator reads, for the input worth most to the portfolio. */
+static void summary_decision(const bc_results_file *r, FILE *fp)
+{
+    const int w = id_width(r), lead = w + 2 + 9 + 8 + 10 + 2;
+    char b[64], n1[32], n2[32], n3[32], span[32];
+    const size_t O = r->n_out, K = r->voi_k, P = O - 1;
+    const double H = (double)r->years;
+    snprintf(span, sizeof span, "%d-%d", r->start_year, r->start_year + (int)r->years - 1);
+    fprintf(fp,
+            "\nValue of information: what deciding with inputs known first is worth, mDKK/year\n"
+            "(EVPI: every input known; EVPPI: that input alone; the portfolio: each proposal "
+            "decided\non its own; %s: over the horizon, times %zu years)\n",
+            span, r->years);
+    fprintf(fp, "  %-*s %8s %7s %9s  %-30s %8s %9s\n", w, "output", "EVPI", "+- se", span, "input",
+            "EVPPI", span);
+    for (size_t o = 0; o < O; o++) {
+        fprintf(fp, "  %-*s %s %s %s", w, fit(b, r->out_id[o], (size_t)w), fixed(n1, r->evpi[o], 8),
+                fixed(n2, r->evpi_se[o], 7), fixed(n3, r->evpi[o] * H, 9));
+        size_t idx[3], k = top3(r->evppi, K, O, o, 0, idx), shown = 0;
+        for (size_t i = 0; i < k && r->evppi[idx[i] * O + o] > 0; i++, shown++) {
+            const double v = r->evppi[idx[i] * O + o];
+            fprintf(fp, "%*s%-30s %s %s\n", shown ? lead : 2, "", fit(b, r->voi_in[idx[i]], 30),
+                    fixed(n1, v, 8), fixed(n2, v * H, 9));
+        }
+        if (!shown)
+            fputs("  (no single input known alone changes the decision)\n", fp);
+    }
+    size_t top[3];
+    if (top3(r->evppi, K, O, P, 0, top) > 0 && r->evppi[top[0] * O + P] > 0)
+        fprintf(fp,
+                "A study that pins down %s is worth up to %.3f mDKK over %s to the portfolio\n"
+                "(EVPI, everything known: %.3f mDKK). EVPPI from %llu equal-probability bins of "
+                "each input.\n",
+                r->voi_in[top[0]], r->evppi[top[0] * O + P] * H, span, r->evpi[P] * H,
+                (unsigned long long)r->voi_bins);
+}
+
 int bc_results_summary(const bc_results_file *r, FILE *fp, bc_error *err)
 {
     summary_header(r, fp);
     if (r->have_summary)
         summary_stats(r, fp);
+    if (r->have_voi)
+        summary_decision(r, fp);
     if (!strcmp(r->study, "sobol") && r->have_sob)
         summary_sobol(r, fp);
     else if (r->have_reg && r->reg_d > 0)

@@ -125,14 +125,16 @@ if command -v script >/dev/null 2>&1; then
   grep -q 'runs/s' "$tmp/pty" && bad "progress despite --quiet" || ok
 fi
 
-# the README's worked example is what the default study prints
-(cd "$tmp" && mkdir -p readme && cd readme && "$bcsim" run "$model" >"$tmp/default.txt")
+# the README's worked example is what the default study prints, and its
+# value of information what bcsim summary prints of it
+(cd "$tmp" && mkdir -p readme && cd readme && "$bcsim" run "$model" >"$tmp/default.txt" &&
+   "$bcsim" summary results/aarhus-2026.h5 >>"$tmp/default.txt")
 n=0
 while IFS= read -r line; do
   n=$((n + 1))
   grep -qF -- "$line" "$tmp/default.txt" && ok || bad "README line not in the output: $line"
 done < <(sed -n '/^## What the default study says/,/^## /p' "$src/README.md" | grep -E '^  (academics|sick|igu|portfolio|output) ')
-[ "$n" -eq 5 ] && ok || bad "found $n README summary lines, want 5"
+[ "$n" -eq 10 ] && ok || bad "found $n README summary lines, want 10"
 [ -f "$tmp/readme/results/aarhus-2026.h5" ] && ok || bad "default output results/aarhus-2026.h5 missing"
 
 # --- bcsim sobol -----------------------------------------------------------

@@ -328,6 +328,17 @@ if sens:
     compare("sensitivity.csv", load("sensitivity.csv", ["method", "output", "quantity", "input",
                                                         "measure", "value", "lower", "upper"]),
             want, 5)
+if "decision" in f:
+    expected.add("decision.csv")
+    g = f["decision"]
+    inp, Hd = list(g["inputs"].asstr()[:]), float(g["evpi"].attrs["years"])
+    want = []
+    for o, i in enumerate(ids):
+        want.append((i, "evpi", "", g["evpi"][o], g["evpi_se"][o], None, g["evpi"][o] * Hd))
+        want += [(i, "evppi", x, g["evppi"][k, o], g["evppi_se"][k, o], g["evppi_bias"][k, o],
+                  g["evppi"][k, o] * Hd) for k, x in enumerate(inp)]
+    compare("decision.csv", load("decision.csv", ["output", "measure", "input", "value", "se",
+                                                  "bias", "value_horizon"]), want, 3)
 g = f["inputs"]
 want = [(x, int(u), s, b) for x, u, s, b in zip(g["names"].asstr()[:], g["uncertain"][:],
                                                  g["spec"].asstr()[:], g["base"][:])]
@@ -344,7 +355,7 @@ PY
 
 out=$tmp/csv-run
 expect 0 "^$out/summary.csv$" '' -- "$bcsim" export "$run" --csv "$out"
-check "export lists the six files" test "$(wc -l <"$tmp/out")" -eq 6
+check "export lists the seven files" test "$(wc -l <"$tmp/out")" -eq 7
 expect 0 '^0 problems$' '' -- "$py" "$tmp/check_csv.py" "$run" "$out"
 check "inputs.csv quotes the distributions" grep -q '^academics.effect,1,"pert(min=-0.024, mode=0.096, max=0.2, lambda=4) base=0.12",0.12$' "$out/inputs.csv"
 check "break_even_year.csv: year empty for none" grep -qE '^portfolio,,[0-9]+,0\.[0-9]+$' "$out/break_even_year.csv"

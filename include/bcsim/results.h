@@ -133,8 +133,8 @@ typedef struct bc_results_file bc_results_file;
 
 /* Read the result file `path` (a run's or a Sobol' study's) into memory and
  * close it: the root attributes that describe the study, /outputs, /inputs
- * and, where the file has them, /summary, /histograms and the groups under
- * /sensitivity (regression, tornado, sobol). Groups a file lacks are left
+ * and, where the file has them, /summary, /histograms, /decision and the
+ * groups under /sensitivity (regression, tornado, sobol). Groups a file lacks are left
  * out (a run of a model without uncertain inputs has no sensitivity groups;
  * a Sobol' study has no /summary or /histograms); a group that is present
  * must be complete, with every dataset of the type and shape that
@@ -165,7 +165,10 @@ void bc_results_free(bc_results_file *r);
  * outputs with their titles; for a run, per output the mean and the 5, 50
  * and 95 % quantiles of the average annual gain (mDKK/year), the
  * break-even and loss probabilities with their standard errors (%), and the
- * most likely break-even year with its share of the runs; then the top
+ * most likely break-even year with its share of the runs; the value of
+ * information (EVPI per output and the three inputs of largest EVPPI, in
+ * mDKK/year and over the horizon, docs/decision.md), where the file has
+ * /decision; then the top
  * three drivers of each output: by total Sobol' index (a Sobol' study: for
  * avg_gain and for the break-even indicator, with intervals), else by
  * |standardised regression coefficient| (with R²), else by tornado swing,

@@ -34,6 +34,29 @@ typedef struct bc_series {
     uint64_t *counts;
 } bc_series;
 
+/* The value of information (docs/decision.md). The decision on each
+ * proposal is to fund it or not; its value is the average annual gain if
+ * funded, 0 if not. In mDKK/year (times the horizon's years for the value
+ * over the horizon). The portfolio's figures are those of deciding on each
+ * proposal on its own: the sums of the proposals' (its standard errors the
+ * sums of theirs, an upper bound). */
+typedef struct bc_voi {
+    size_t bins;     /* equal-probability bins of each component's CDF value; 0: not
+                        computed (no uncertain input, or a gain of 2^20 mDKK or more) */
+    size_t n_comp;   /* uncertain input components, in sampler order (as the regression's) */
+    /* EVPI = E[max(G, 0)] - max(E[G], 0): the expected gain of deciding with
+     * every input known. [outputs] */
+    double *evpi, *evpi_se;
+    /* EVPPI of component k for output o at [k * outputs + o]: the expected
+     * gain of deciding after learning that input alone, E_k[max(E[G | k], 0)]
+     * - max(E[G], 0), from the mean gain in each bin of the component's CDF
+     * value (Strong & Oakley 2013), less the estimated upward bias of the
+     * maximum over noisy bin means (evppi_bias, already subtracted; the
+     * estimate is never below 0). 0 where the output does not depend on the
+     * component. */
+    double *evppi, *evppi_se, *evppi_bias;
+} bc_voi;
+
 typedef struct bc_summary {
     uint64_t runs;
     size_t n_outputs, years;
@@ -63,6 +86,7 @@ typedef struct bc_summary {
     /* With --save-samples: [runs * n_reg_x] inputs and [runs * outputs] avg_gain,
      * else NULL. */
     double *sample_inputs, *sample_avg_gain;
+    bc_voi voi;
 } bc_summary;
 
 void bc_summary_free(bc_summary *s);

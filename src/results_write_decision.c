@@ -1,0 +1,56 @@
+/* results_write_decision.c: the /decision group of a run's result file
+ * (docs/hdf5-layout.md): the value of information the engine's summary
+ * holds. It writes what it is given and computes nothing. */
+#include <stdint.h>
+
+#include "alloc_int.h"
+#include "results_write_int.h"
+#include "strutil_int.h"
+
+int bc_results_write_decision(const bc_h5ctx *c, const bc_model *m, const bc_summary *s)
+{
+    const bc_voi *v = &s->voi;
+    const size_t K = v->n_comp, O = s->n_outputs;
+    char **comp = bc_results_component_names(m, K);
+    if (!comp)
+        return bc_error_set(c->err, BC_ENOMEM, "out of memory");
+    const hsize_t o1 = O, ko[2] = {K, O};
+    const uint64_t bins = v->bins, years = s->years;
+    const bc_h5xattr xb = {"bins", H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &bins};
+    const bc_h5xattr xy = {"years", H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &years};
+    int rc;
+    (void)((rc = bc_h5_group(c, "/decision",
+                             "What a decision on each proposal (fund it or not) is worth knowing "
+                             "more first: the expected value of perfect information (EVPI) and "
+                             "of partial perfect information about each input (EVPPI), in "
+                             "mDKK/year of the average annual gain (times the horizon's years "
+                             "over the horizon). The portfolio's: each proposal decided on its "
+                             "own (sums of the proposals').")) ||
+           (rc = bc_h5_dset(c, "/decision/evpi", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &o1,
+                            v->evpi, "mDKK/year",
+                            "EVPI of each output (rows: /outputs/names): E[max(G, 0)] - "
+                            "max(E[G], 0), G the average annual gain; times the attribute "
+                            "years for the value over the horizon.",
+                            0, &xy)) ||
+           (rc = bc_h5_dset_f64(c, "/decision/evpi_se", 1, &o1, v->evpi_se, "mDKK/year",
+                                "Monte Carlo standard error of evpi (the portfolio's: the sum of "
+                                "the proposals', an upper bound).")) ||
+           (rc = bc_h5_dset_str(c, "/decision/inputs", K, (const char *const *)comp,
+                                "The uncertain input components (sampler order), rows of "
+                                "evppi.")) ||
+           (rc = bc_h5_dset(c, "/decision/evppi", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, ko,
+                            v->evppi, "mDKK/year",
+                            "EVPPI of each input component (rows) for each output (columns): "
+                            "the expected gain of deciding after learning that input, from the "
+                            "mean gain in each of `bins` equal-probability bins of the input's "
+                            "CDF value, less evppi_bias; 0 where the output does not depend on "
+                            "the input.",
+                            0, &xb)) ||
+           (rc = bc_h5_dset_f64(c, "/decision/evppi_se", 2, ko, v->evppi_se, "mDKK/year",
+                                "Monte Carlo standard error of evppi.")) ||
+           (rc = bc_h5_dset_f64(c, "/decision/evppi_bias", 2, ko, v->evppi_bias, "mDKK/year",
+                                "The estimated upward bias of the maximum over noisy bin means, "
+                                "subtracted from evppi.")));
+    bc_strs_free(comp, K);
+    return rc;
+}
