@@ -170,8 +170,8 @@ static double memory_need(const bc_model *m, const bc_stats_shape *sh, const bc_
     if (sh->vbins) { /* at the most bins any number of runs gets */
         bc_stats_shape most = *sh;
         most.vbins = bc_stats_voi_bins(UINT64_MAX, sh->nvp);
-        need += (nt + 1) * ((double)(bc_voi_ng(&most) + bc_voi_ns(&most)) * 16 +
-                            (double)bc_voi_nc(&most) * 8) +
+        need += (double)(bc_voi_ng(&most) + bc_voi_ns(&most)) * 16 +
+                (nt + 1) * (double)bc_voi_nc(&most) * 8 +
                 nt * (((double)sh->nx * 2 + (double)sh->n_outputs * 16) * B +
                       (double)bc_voi_ns(&most) * 8);
     }

@@ -189,11 +189,12 @@ int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh, int narrow)
         if (!t->wc || !t->wbelow)
             return -1;
     }
-    return bc_voi_acc_init(t, sh);
+    return bc_voi_acc_init(t, sh, !narrow);
 }
 
 int bc_thread_acc_share(bc_thread_acc *t, const bc_stats_shape *sh, const bc_thread_acc *run)
 {
+    bc_voi_acc_share(t, run);
     t->wc = run->wc;
     t->wbelow = run->wbelow;
     t->wown = 0;

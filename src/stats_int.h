@@ -161,6 +161,7 @@ typedef struct bc_thread_acc {
     bc_i128 *vg, *vs;
     uint64_t *vc;
     uint64_t vbig;
+    int vown; /* vg and vs are its own (a thread's are the run's) */
 } bc_thread_acc;
 
 typedef struct bc_block_acc {
@@ -290,9 +291,13 @@ int bc_stats_voi_pairs(bc_stats_shape *sh, uint64_t runs, const unsigned char *u
 void bc_stats_voi_bin(const double *u, size_t n, size_t bins, uint16_t *b);
 
 /* A thread's or run's sums (t->vg, t->vs, t->vc) for shape sh: allocate
- * (zeroed), free, zero, add s's into d. Init returns 0, or -1 when out of
- * memory; without vbins it allocates nothing. */
-int bc_voi_acc_init(bc_thread_acc *t, const bc_stats_shape *sh);
+ * (zeroed; vg and vs only when own), free, zero, add s's into d (vg and vs
+ * only where s has its own). Init returns 0, or -1 when out of memory;
+ * without vbins it allocates nothing. */
+int bc_voi_acc_init(bc_thread_acc *t, const bc_stats_shape *sh, int own);
+/* A thread's sums (own 0: its counts only) become the run's, to which its
+ * blocks add under a lock (bc_voi_flush): one copy of them in memory. */
+void bc_voi_acc_share(bc_thread_acc *t, const bc_thread_acc *run);
 void bc_voi_acc_free(bc_thread_acc *t);
 void bc_voi_acc_reset(const bc_stats_shape *sh, bc_thread_acc *t);
 void bc_voi_acc_absorb(const bc_stats_shape *sh, bc_thread_acc *d, const bc_thread_acc *s);

@@ -76,24 +76,37 @@ size_t bc_voi_ng(const bc_stats_shape *sh) { return 4 * sh->n_outputs; }
 size_t bc_voi_ns(const bc_stats_shape *sh) { return sh->nvp * sh->vbins; }
 size_t bc_voi_nc(const bc_stats_shape *sh) { return sh->nx * sh->vbins; }
 
-int bc_voi_acc_init(bc_thread_acc *t, const bc_stats_shape *sh)
+int bc_voi_acc_init(bc_thread_acc *t, const bc_stats_shape *sh, int own)
 {
     t->vg = t->vs = NULL;
     t->vc = NULL;
     t->vbig = 0;
+    t->vown = own;
     if (!sh->vbins)
         return 0;
     const size_t ns = bc_voi_ns(sh);
-    t->vg = bc_calloc(bc_voi_ng(sh), sizeof *t->vg);
-    t->vs = bc_calloc(ns ? ns : 1, sizeof *t->vs);
     t->vc = bc_calloc(bc_voi_nc(sh), sizeof *t->vc);
-    return t->vg && t->vs && t->vc ? 0 : -1;
+    if (own) {
+        t->vg = bc_calloc(bc_voi_ng(sh), sizeof *t->vg);
+        t->vs = bc_calloc(ns ? ns : 1, sizeof *t->vs);
+    }
+    return t->vc && (!own || (t->vg && t->vs)) ? 0 : -1;
+}
+
+void bc_voi_acc_share(bc_thread_acc *t, const bc_thread_acc *run)
+{
+    if (t->vown)
+        return;
+    t->vg = run->vg;
+    t->vs = run->vs;
 }
 
 void bc_voi_acc_free(bc_thread_acc *t)
 {
-    bc_free(t->vg);
-    bc_free(t->vs);
+    if (t->vown) {
+        bc_free(t->vg);
+        bc_free(t->vs);
+    }
     bc_free(t->vc);
     t->vg = t->vs = NULL;
     t->vc = NULL;
@@ -101,22 +114,26 @@ void bc_voi_acc_free(bc_thread_acc *t)
 
 void bc_voi_acc_reset(const bc_stats_shape *sh, bc_thread_acc *t)
 {
-    if (!t->vg)
+    if (!t->vc)
         return;
-    memset(t->vg, 0, bc_voi_ng(sh) * sizeof *t->vg);
-    memset(t->vs, 0, bc_voi_ns(sh) * sizeof *t->vs);
+    if (t->vown) {
+        memset(t->vg, 0, bc_voi_ng(sh) * sizeof *t->vg);
+        memset(t->vs, 0, bc_voi_ns(sh) * sizeof *t->vs);
+    }
     memset(t->vc, 0, bc_voi_nc(sh) * sizeof *t->vc);
     t->vbig = 0;
 }
 
 void bc_voi_acc_absorb(const bc_stats_shape *sh, bc_thread_acc *d, const bc_thread_acc *s)
 {
-    if (!d->vg || !s->vg)
+    if (!d->vc || !s->vc)
         return;
-    for (size_t q = 0; q < bc_voi_ng(sh); q++)
-        d->vg[q] += s->vg[q];
-    for (size_t q = 0; q < bc_voi_ns(sh); q++)
-        d->vs[q] += s->vs[q];
+    if (d->vg && s->vg && s->vg != d->vg) { /* not the sums a thread shares */
+        for (size_t q = 0; q < bc_voi_ng(sh); q++)
+            d->vg[q] += s->vg[q];
+        for (size_t q = 0; q < bc_voi_ns(sh); q++)
+            d->vs[q] += s->vs[q];
+    }
     for (size_t q = 0; q < bc_voi_nc(sh); q++)
         d->vc[q] += s->vc[q];
     d->vbig += s->vbig;
@@ -153,10 +170,9 @@ static inline bc_i128 units(double x)
     return (bc_i128)(x * VOI_SCALE);
 }
 
-void bc_voi_flush(const bc_stats_shape *sh, bc_voi_ws *w, bc_thread_acc *t)
+/* The adds of bc_voi_flush (into sums other threads may be adding to). */
+static void flush_sums(const bc_stats_shape *sh, bc_voi_ws *w, bc_thread_acc *t)
 {
-    if (!w->bx || !w->held)
-        return;
     const size_t O = sh->n_outputs, nb = sh->nvp * sh->vbins;
     for (size_t o = 0; o < O; o++) {
         bc_i128 *a = t->vg + 4 * o;
@@ -170,6 +186,20 @@ void bc_voi_flush(const bc_stats_shape *sh, bc_voi_ws *w, bc_thread_acc *t)
     for (size_t j = 0; j < nb; j++) {
         t->vs[j] += w->bx[j];
         w->bx[j] = 0;
+    }
+}
+
+void bc_voi_flush(const bc_stats_shape *sh, bc_voi_ws *w, bc_thread_acc *t)
+{
+    if (!w->bx || !w->held || !t->vg)
+        return;
+    if (t->vown) {
+        flush_sums(sh, w, t);
+    } else {
+        /* the run's sums, shared by its threads: integer adds, so that the
+         * order in which threads come does not matter */
+#pragma omp critical(bc_voi_flush)
+        flush_sums(sh, w, t);
     }
     w->held = 0;
 }
