@@ -451,6 +451,22 @@ static void bcase_uses(const bc_model *m, size_t o, unsigned char *uses)
             uses[bc->x_shocks + t] = 1;
 }
 
+int bc_model_investment(const bc_model *m, size_t p, size_t *xi, double *pbar)
+{
+    if (m->type != &bc_model_type_bcase)
+        return 0;
+    const bc_bcase *bc = m->impl;
+    if (p >= bc->n_proposals)
+        return 0;
+    const bc_proposal *pr = &bc->proposals[p];
+    double s = 0;
+    for (size_t t = 0; t < m->years; t++)
+        s += pr->profile[t];
+    *xi = pr->x_investment;
+    *pbar = s / (double)m->years;
+    return 1;
+}
+
 const bc_model_type bc_model_type_bcase = {
     .name = "business-case",
     .eval = bcase_eval,

@@ -167,6 +167,8 @@ static double memory_need(const bc_model *m, const bc_stats_shape *sh, const bc_
     need += p * p * 8; /* the summary's covariance matrix (NaN where a pair is not kept) */
     /* the value of information's sums in each thread and the run, and each
      * thread's bins of a block */
+    if (sh->afford) /* each thread's and the run's affordability counts */
+        need += (nt + 1) * (double)sh->n_outputs * BC_AF_SLOTS * 8;
     if (sh->vbins) { /* at the most bins any number of runs gets */
         bc_stats_shape most = *sh;
         most.vbins = bc_stats_voi_bins(UINT64_MAX, sh->nvp);
@@ -215,6 +217,9 @@ void bc_run_state_free(bc_run_state *s)
     bc_free(s->pc);
     bc_free(s->vk);
     bc_free(s->vo);
+    bc_free(s->ik);
+    bc_free(s->im);
+    bc_free(s->iv);
     bc_free(s->win);
     bc_sampler_free(s->smp);
     bc_free(s);
@@ -258,9 +263,12 @@ done:
     return rc;
 }
 
-/* The arrays a run's shape points to (bc_stats_shape: pa, pc, vk, vo). */
+/* The arrays a run's shape points to (bc_stats_shape: pa, pc, vk, vo,
+ * inv_k, inv_m, inv_v). */
 typedef struct shape_arrays {
     uint32_t *pa, *pc, *vk, *vo;
+    int32_t *ik;
+    double *im, *iv;
 } shape_arrays;
 
 static void shape_arrays_free(shape_arrays *a)
@@ -269,7 +277,55 @@ static void shape_arrays_free(shape_arrays *a)
     bc_free(a->pc);
     bc_free(a->vk);
     bc_free(a->vo);
+    bc_free(a->ik);
+    bc_free(a->im);
+    bc_free(a->iv);
     memset(a, 0, sizeof *a);
+}
+
+/* Each proposal's investment for the affordability (sh->inv_*), when m is a
+ * business case: its uncertain component, or its fixed value, and the mean
+ * of its profile. Returns 0, or -1 when out of memory. */
+static int shape_afford(const bc_model *m, bc_stats_shape *sh, shape_arrays *a)
+{
+    const size_t O = sh->n_outputs, P = O ? O - 1 : 0, dim = bc_model_dim(m);
+    size_t xi;
+    double pbar;
+    sh->afford = 0;
+    if (P == 0 || !bc_model_investment(m, 0, &xi, &pbar))
+        return 0;
+    a->ik = bc_malloc(P * sizeof *a->ik);
+    a->im = bc_malloc(P * sizeof *a->im);
+    a->iv = bc_malloc(P * sizeof *a->iv);
+    int32_t *comp = bc_malloc((dim ? dim : 1) * sizeof *comp); /* component at offset */
+    double *x = bc_malloc((dim ? dim : 1) * sizeof *x);
+    int rc = -1;
+    if (!a->ik || !a->im || !a->iv || !comp || !x)
+        goto done;
+    for (size_t j = 0; j < dim; j++)
+        comp[j] = -1;
+    for (size_t i = 0, k = 0; i < bc_model_n_inputs(m); i++) {
+        const bc_input *in = bc_model_input(m, i);
+        for (size_t j = 0; bc_dist_is_random(&in->dist) && j < in->dim; j++, k++)
+            comp[in->offset + j] = (int32_t)k;
+    }
+    bc_model_base_inputs(m, x);
+    for (size_t p = 0; p < P; p++) {
+        if (!bc_model_investment(m, p, &xi, &pbar))
+            goto done;
+        a->ik[p] = comp[xi];
+        a->im[p] = pbar;
+        a->iv[p] = x[xi];
+    }
+    sh->afford = 1;
+    sh->inv_k = a->ik;
+    sh->inv_m = a->im;
+    sh->inv_v = a->iv;
+    rc = 0;
+done:
+    bc_free(comp);
+    bc_free(x);
+    return rc;
 }
 
 /* The pairs of sh: above BC_REG_DENSE_MAX regression variables, those the
@@ -295,7 +351,7 @@ static int shape_pairs(const bc_model *m, uint64_t runs, bc_stats_shape *sh, sha
         for (size_t k = 0; cor && k < nx; k++)
             uses[o * nx + k] |= copula[k];
     }
-    rc = bc_stats_voi_pairs(sh, runs, uses, &a->vk, &a->vo);
+    rc = bc_stats_voi_pairs(sh, runs, uses, &a->vk, &a->vo) || shape_afford(m, sh, a) ? -1 : 0;
 done:
     bc_free(copula);
     bc_free(uses);
@@ -425,6 +481,9 @@ int bc_run_state_alloc_windows(const bc_model *m, const bc_run_config *cfg, uint
     s->pc = arr.pc;
     s->vk = arr.vk;
     s->vo = arr.vo;
+    s->ik = arr.ik;
+    s->im = arr.im;
+    s->iv = arr.iv;
     s->win = win;
     s->smp = smp;
     s->smp_model = m;
@@ -712,6 +771,11 @@ static int same_shape(const bc_stats_shape *x, const bc_stats_shape *y)
         return 0;
     if (x->pa && (memcmp(x->pa, y->pa, x->npair * sizeof *x->pa) ||
                   memcmp(x->pc, y->pc, x->npair * sizeof *x->pc)))
+        return 0;
+    if (x->afford != y->afford ||
+        (x->afford && (memcmp(x->inv_k, y->inv_k, (x->n_outputs - 1) * sizeof *x->inv_k) ||
+                       memcmp(x->inv_m, y->inv_m, (x->n_outputs - 1) * sizeof *x->inv_m) ||
+                       memcmp(x->inv_v, y->inv_v, (x->n_outputs - 1) * sizeof *x->inv_v))))
         return 0;
     if (x->vbins != y->vbins || x->nvp != y->nvp ||
         (x->nvp && (memcmp(x->vk, y->vk, x->nvp * sizeof *x->vk) ||

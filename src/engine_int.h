@@ -21,6 +21,8 @@ struct bc_run_state {
     double *samp_x, *samp_y;  /* with save_samples */
     uint32_t *pa, *pc;        /* the regression's pairs (sh.pa, sh.pc), or NULL */
     uint32_t *vk, *vo;        /* the value of information's (sh.vk, sh.vo) */
+    int32_t *ik;              /* the affordability's investments (sh.inv_*) */
+    double *im, *iv;
     bc_window *win;           /* the fine windows (sh.win), or NULL */
     bc_sampler *smp;          /* the run's sampler (for model smp_model) */
     const bc_model *smp_model;

@@ -107,6 +107,9 @@ int bc_run_state_pack(const bc_run_state *s, void **buf, size_t *len, bc_error *
         put(&w, a->vc, bc_voi_nc(sh) * sizeof(uint64_t));
         put_u64(&w, a->vbig);
     }
+    put_u64(&w, (uint64_t)sh->afford);
+    if (a->ac)
+        put(&w, a->ac, sh->n_outputs * BC_AF_SLOTS * sizeof(uint64_t));
     if (w.oom) {
         bc_free(w.p);
         return bc_error_set(err, BC_ENOMEM, "out of memory packing the run's state");
@@ -226,6 +229,49 @@ static int unpack_windows(rbuf *r, bc_run_state *s, bc_error *err)
     return BC_OK;
 }
 
+/* The value of information's sums and the affordability's counts of a
+ * packed state, into a (made for the shape sh). */
+static void unpack_decision(rbuf *r, const bc_stats_shape *sh, bc_thread_acc *a)
+{
+    uint64_t vbins = 0, afford = 0;
+    get(r, &vbins, sizeof vbins);
+    if (!r->bad && (vbins != sh->vbins || (vbins && !a->vg)))
+        r->bad = 1;
+    if (!r->bad && a->vg) {
+        get(r, a->vg, bc_voi_ng(sh) * sizeof(bc_i128));
+        get(r, a->vs, bc_voi_ns(sh) * sizeof(bc_i128));
+        get(r, a->vc, bc_voi_nc(sh) * sizeof(uint64_t));
+        get(r, &a->vbig, sizeof a->vbig);
+    }
+    get(r, &afford, sizeof afford);
+    if (!r->bad && (afford != (uint64_t)sh->afford || (afford && !a->ac)))
+        r->bad = 1;
+    if (!r->bad && a->ac)
+        get(r, a->ac, sh->n_outputs * BC_AF_SLOTS * sizeof(uint64_t));
+}
+
+/* Whether the decision counts of a hold `count` runs: every output's
+ * affordability counts, and every component's bins (less the runs too
+ * large for the value of information's sums). */
+static int decision_consistent(const bc_stats_shape *sh, const bc_thread_acc *a, uint64_t count)
+{
+    for (size_t o = 0; a->ac && o < sh->n_outputs; o++) {
+        uint64_t c = 0;
+        for (size_t j = 0; j < BC_AF_SLOTS; j++)
+            c += a->ac[o * BC_AF_SLOTS + j];
+        if (c != count)
+            return 0;
+    }
+    for (size_t k = 0; a->vc && k < sh->nx; k++) {
+        uint64_t c = 0;
+        for (size_t b = 0; b < sh->vbins; b++)
+            c += a->vc[k * sh->vbins + b];
+        if (a->vbig > count || c != count - a->vbig)
+            return 0;
+    }
+    return 1;
+}
+
 int bc_run_state_unpack(const bc_model *m, const bc_run_config *cfg, const void *buf, size_t len,
                         bc_run_state **out, bc_error *err)
 {
@@ -304,16 +350,7 @@ int bc_run_state_unpack(const bc_model *m, const bc_run_config *cfg, const void 
         bc_run_state_free(s);
         return rc;
     }
-    uint64_t vbins = 0;
-    get(&r, &vbins, sizeof vbins);
-    if (!r.bad && (vbins != sh->vbins || (vbins && !a->vg)))
-        r.bad = 1;
-    if (!r.bad && a->vg) {
-        get(&r, a->vg, bc_voi_ng(sh) * sizeof(bc_i128));
-        get(&r, a->vs, bc_voi_ns(sh) * sizeof(bc_i128));
-        get(&r, a->vc, bc_voi_nc(sh) * sizeof(uint64_t));
-        get(&r, &a->vbig, sizeof a->vbig);
-    }
+    unpack_decision(&r, sh, a);
     if (!r.bad) {
         const uint64_t runs = bc_run_state_seg_runs(s, s->first, s->next);
         for (size_t k = 0; k < sh->n_series && !r.bad; k++)
@@ -321,14 +358,8 @@ int bc_run_state_unpack(const bc_model *m, const bc_run_config *cfg, const void 
                 !hist_consistent(&a->hist[k], a->min[k], a->max[k], runs - a->nonfinite) ||
                 !windows_consistent(sh, a, k, runs - a->nonfinite))
                 r.bad = 1;
-        /* every component's bins count every run the sums hold */
-        for (size_t k = 0; a->vc && k < sh->nx && !r.bad; k++) {
-            uint64_t c = 0;
-            for (size_t b = 0; b < sh->vbins; b++)
-                c += a->vc[k * sh->vbins + b];
-            if (a->vbig > runs || c != runs - a->nonfinite - a->vbig)
-                r.bad = 1;
-        }
+        if (!r.bad && !decision_consistent(sh, a, runs - a->nonfinite))
+            r.bad = 1;
     }
     if (r.bad || r.at != r.n) {
         int oom = r.bad == 2;

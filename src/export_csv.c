@@ -249,6 +249,35 @@ static void csv_decision(const bc_results_file *r, FILE *fp)
     }
 }
 
+/* The affordability curve: P(break even) at each factor of the planned
+ * investment, with the investment it means; then the largest investments. */
+static void csv_afford(const bc_results_file *r, FILE *fp)
+{
+    const size_t O = r->n_out, J = r->af_j;
+    fputs("output,measure,investment_factor,investment,break_even_probability,status\n", fp);
+    for (size_t o = 0; o < O; o++)
+        for (size_t j = 0; j < J; j++) {
+            csv_str(fp, r->out_id[o]);
+            fputs(",curve", fp);
+            csv_sep_num(fp, r->af_factor[j]);
+            csv_sep_num(fp, r->af_factor[j] * r->af_planned[o]);
+            csv_sep_num(fp, r->af_pbe[o * J + j]);
+            fputs(",\n", fp);
+        }
+    for (size_t o = 0; o < O; o++)
+        for (size_t k = 0; k < 4; k++) {
+            const double f = r->af_level[o * 4 + k];
+            csv_str(fp, r->out_id[o]);
+            fputs(",largest", fp);
+            csv_sep_num(fp, f);
+            csv_sep_num(fp, f * r->af_planned[o]);
+            csv_sep_num(fp, r->af_probs[k]);
+            static const char *const st[3] = {"found", "never", "beyond"};
+            const int q = r->af_status[o * 4 + k];
+            fprintf(fp, ",%s\n", q >= 0 && q <= 2 ? st[q] : "unknown");
+        }
+}
+
 static void csv_inputs(const bc_results_file *r, FILE *fp)
 {
     fputs("input,uncertain,distribution,base\n", fp);
@@ -281,6 +310,11 @@ static int has_voi(const bc_results_file *r)
     return r->have_voi;
 }
 
+static int has_afford(const bc_results_file *r)
+{
+    return r->have_afford;
+}
+
 static int has_always(const bc_results_file *r)
 {
     (void)r;
@@ -298,6 +332,7 @@ static const struct csv_file {
     {"histograms.csv", has_hist, csv_histograms},
     {"sensitivity.csv", has_sens, csv_sensitivity},
     {"decision.csv", has_voi, csv_decision},
+    {"affordability.csv", has_afford, csv_afford},
     {"inputs.csv", has_always, csv_inputs},
 };
 #define N_CSV (sizeof csv_files / sizeof csv_files[0])

@@ -88,6 +88,12 @@ typedef struct bc_bcase {
 
 extern const bc_model_type bc_model_type_bcase;
 
+/* Proposal p's investment: its offset in x and the mean of its profile over
+ * the horizon, so that its average annual investment in a run is x[*xi] *
+ * *pbar. Returns 1, or 0 when m is not a business case (or p is not one of
+ * its proposals). */
+int bc_model_investment(const bc_model *m, size_t p, size_t *xi, double *pbar);
+
 /* uses[j] = 1 for every input offset j that output o can depend on, else 0
  * (uses has bc_model_dim entries). */
 void bc_model_output_uses(const bc_model *m, size_t o, unsigned char *uses);

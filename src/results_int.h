@@ -64,6 +64,14 @@ struct bc_results_file {
     char **voi_in;               /*   [K] */
     double *evppi, *evppi_se, *evppi_bias; /* [K x O] mDKK/year */
     uint64_t voi_bins;           /*   bins of each component's CDF value */
+    int have_afford;             /* /decision/affordability was read: */
+    size_t af_j;                 /*   investment factors J */
+    double *af_factor;           /*   [J] */
+    double *af_pbe;              /*   [O x J] P(break even) */
+    double *af_planned;          /*   [O] mDKK/year */
+    double *af_level;            /*   [O x 4] the largest factor for af_probs */
+    int *af_status;              /*   [O x 4] BC_AFFORD_FOUND, _NEVER, _BEYOND */
+    double af_probs[4];
     int have_sob;                /* /sensitivity/sobol was read: */
     size_t sob_k, sob_ny;        /*   inputs K, output quantities 3 O */
     char **sob_in, **sob_out;    /*   [K], [3 O] */

@@ -325,7 +325,25 @@ static int load_decision(const bc_h5ctx *c, bc_results_file *r)
     const size_t O = r->n_out;
     int yes, rc;
     uint64_t bins = 0, years = 0;
-    if ((rc = bc_h5_exists(c, "/decision", &yes)) || !yes)
+    if ((rc = bc_h5_exists(c, "/decision/affordability", &yes)))
+        return rc;
+    if (yes) {
+        if ((rc = bc_h5_read_f64(c, "/decision/investment_factor", 1, (size_t[]){BC_H5_ANY}, &r->af_j,
+                                 &r->af_factor)) ||
+            (rc = bc_h5_read_f64(c, "/decision/affordability", 2, (size_t[]){O, r->af_j}, NULL,
+                                 &r->af_pbe)) ||
+            (rc = bc_h5_read_f64(c, "/decision/planned_investment", 1, &r->n_out, NULL,
+                                 &r->af_planned)) ||
+            (rc = bc_h5_read_f64(c, "/decision/max_investment_factor", 2, (size_t[]){O, 4}, NULL,
+                                 &r->af_level)) ||
+            (rc = bc_h5_read_int(c, "/decision/max_investment_status", 2, (size_t[]){O, 4}, NULL,
+                                 &r->af_status)) ||
+            (rc = bc_h5_attr_read(c, "/decision/max_investment_factor", "probabilities",
+                                  H5T_FLOAT, H5T_NATIVE_DOUBLE, 4, r->af_probs)))
+            return rc;
+        r->have_afford = 1;
+    }
+    if ((rc = bc_h5_exists(c, "/decision/evpi", &yes)) || !yes)
         return rc;
     if ((rc = bc_h5_read_f64(c, "/decision/evpi", 1, &r->n_out, NULL, &r->evpi)) ||
         (rc = bc_h5_read_f64(c, "/decision/evpi_se", 1, &r->n_out, NULL, &r->evpi_se)) ||
@@ -433,6 +451,11 @@ void bc_results_free(bc_results_file *r)
     bc_free(r->evppi);
     bc_free(r->evppi_se);
     bc_free(r->evppi_bias);
+    bc_free(r->af_factor);
+    bc_free(r->af_pbe);
+    bc_free(r->af_planned);
+    bc_free(r->af_level);
+    bc_free(r->af_status);
     bc_free(r->tor_high);
     bc_strs_free(r->sob_in, r->sob_k);
     bc_strs_free(r->sob_out, r->sob_ny);

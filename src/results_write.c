@@ -559,7 +559,7 @@ static int write_run(const bc_h5ctx *c, const void *data)
            (rc = bc_h5_group(c, "/sensitivity", "Which inputs drive the outputs.")) ||
            (a->src && (rc = write_regression_coefs(c, m, a))) ||
            (a->tornado && (rc = write_tornado(c, m, a->tornado))) ||
-           (s->voi.bins && (rc = bc_results_write_decision(c, m, s))) ||
+           ((s->voi.bins || s->afford.bins) && (rc = bc_results_write_decision(c, m, s))) ||
            (s->sample_inputs && s->sample_avg_gain && (rc = write_samples(c, s))));
     return rc;
 }

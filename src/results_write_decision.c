@@ -7,10 +7,58 @@
 #include "results_write_int.h"
 #include "strutil_int.h"
 
+/* The affordability: P(break even) at each factor of the planned
+ * investment, and the largest factor for each probability. */
+static int write_afford(const bc_h5ctx *c, const bc_summary *s)
+{
+    const bc_afford *f = &s->afford;
+    const size_t O = s->n_outputs, J = f->bins + 1;
+    double *fac = bc_malloc(J * sizeof *fac);
+    if (!fac)
+        return bc_error_set(c->err, BC_ENOMEM, "out of memory");
+    for (size_t j = 0; j < J; j++)
+        fac[j] = (double)j / (double)f->per;
+    const hsize_t j1 = J, oj[2] = {O, J}, o1 = O, op[2] = {O, BC_AFFORD_NP};
+    const bc_h5xattr xp = {"probabilities", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, BC_AFFORD_NP,
+                           bc_afford_probs};
+    int rc;
+    (void)((rc = bc_h5_dset_f64(c, "/decision/investment_factor", 1, &j1, fac, "1",
+                                "Factors of the planned investment, 0 to 2: columns of "
+                                "affordability.")) ||
+           (rc = bc_h5_dset_f64(c, "/decision/affordability", 2, oj, f->pbe, "1",
+                                "P(break even) of each output (rows) with every run's "
+                                "investment that factor of its own (the portfolio: every "
+                                "proposal's), over the same runs.")) ||
+           (rc = bc_h5_dset_f64(c, "/decision/planned_investment", 1, &o1, f->planned,
+                                "mDKK/year",
+                                "The base case's average annual investment of each output.")) ||
+           (rc = bc_h5_dset(c, "/decision/max_investment_factor", H5T_IEEE_F64LE,
+                            H5T_NATIVE_DOUBLE, 2, op, f->level, "1",
+                            "The largest factor of the planned investment at which each output "
+                            "still breaks even with each of the attribute's probabilities "
+                            "(times planned_investment: mDKK/year); 0 where not even no "
+                            "investment does, 2 where twice the plan still does "
+                            "(max_investment_status).",
+                            0, &xp)) ||
+           (rc = bc_h5_dset(c, "/decision/max_investment_status", H5T_STD_I32LE, H5T_NATIVE_INT, 2,
+                            op, f->status, "1",
+                            "0: max_investment_factor found; 1: never (not even at no "
+                            "investment); 2: beyond twice the planned investment.",
+                            0, NULL)));
+    bc_free(fac);
+    return rc;
+}
+
 int bc_results_write_decision(const bc_h5ctx *c, const bc_model *m, const bc_summary *s)
 {
     const bc_voi *v = &s->voi;
     const size_t K = v->n_comp, O = s->n_outputs;
+    int rc;
+    if (!v->bins) { /* affordability only (no uncertain input) */
+        (void)((rc = bc_h5_group(c, "/decision", "What a proposal may cost.")) ||
+               (rc = write_afford(c, s)));
+        return rc;
+    }
     char **comp = bc_results_component_names(m, K);
     if (!comp)
         return bc_error_set(c->err, BC_ENOMEM, "out of memory");
@@ -18,14 +66,14 @@ int bc_results_write_decision(const bc_h5ctx *c, const bc_model *m, const bc_sum
     const uint64_t bins = v->bins, years = s->years;
     const bc_h5xattr xb = {"bins", H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &bins};
     const bc_h5xattr xy = {"years", H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &years};
-    int rc;
     (void)((rc = bc_h5_group(c, "/decision",
                              "What a decision on each proposal (fund it or not) is worth knowing "
                              "more first: the expected value of perfect information (EVPI) and "
                              "of partial perfect information about each input (EVPPI), in "
                              "mDKK/year of the average annual gain (times the horizon's years "
-                             "over the horizon). The portfolio's: each proposal decided on its "
-                             "own (sums of the proposals').")) ||
+                             "over the horizon; the portfolio's: each proposal decided on its "
+                             "own, the sums of the proposals'); and what a proposal may cost "
+                             "(affordability).")) ||
            (rc = bc_h5_dset(c, "/decision/evpi", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &o1,
                             v->evpi, "mDKK/year",
                             "EVPI of each output (rows: /outputs/names): E[max(G, 0)] - "
@@ -50,7 +98,8 @@ int bc_results_write_decision(const bc_h5ctx *c, const bc_model *m, const bc_sum
                                 "Monte Carlo standard error of evppi.")) ||
            (rc = bc_h5_dset_f64(c, "/decision/evppi_bias", 2, ko, v->evppi_bias, "mDKK/year",
                                 "The estimated upward bias of the maximum over noisy bin means, "
-                                "subtracted from evppi.")));
+                                "subtracted from evppi.")) ||
+           (s->afford.bins && (rc = write_afford(c, s))));
     bc_strs_free(comp, K);
     return rc;
 }

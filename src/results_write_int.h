@@ -38,8 +38,9 @@ int bc_results_write_file(const char *path, int force, bc_error *err,
  * (bc_strs_free frees them). */
 char **bc_results_component_names(const bc_model *m, size_t d);
 
-/* /decision: the value of information in s->voi (results_write_decision.c).
- * BC_OK, BC_ENOMEM or BC_EHDF5. */
+/* /decision: the value of information in s->voi and the affordability in
+ * s->afford, those computed (results_write_decision.c). BC_OK, BC_ENOMEM or
+ * BC_EHDF5. */
 int bc_results_write_decision(const bc_h5ctx *c, const bc_model *m, const bc_summary *s);
 
 #endif

@@ -189,7 +189,7 @@ int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh, int narrow)
         if (!t->wc || !t->wbelow)
             return -1;
     }
-    return bc_voi_acc_init(t, sh, !narrow);
+    return bc_voi_acc_init(t, sh, !narrow) || bc_afford_acc_init(t, sh) ? -1 : 0;
 }
 
 int bc_thread_acc_share(bc_thread_acc *t, const bc_stats_shape *sh, const bc_thread_acc *run)
@@ -245,6 +245,7 @@ void bc_thread_acc_free(bc_thread_acc *t, const bc_stats_shape *sh)
     bc_free(t->wt);
     bc_free(t->wtb);
     bc_voi_acc_free(t);
+    bc_afford_acc_free(t);
     memset(t, 0, sizeof *t);
 }
 
@@ -298,6 +299,7 @@ static void absorb_counts(const bc_stats_shape *sh, bc_thread_acc *d, const bc_t
             d->wbelow[q] += s->wbelow[q];
     }
     bc_voi_acc_absorb(sh, d, s);
+    bc_afford_acc_absorb(sh, d, s);
     d->nonfinite += s->nonfinite;
     if (s->first_nonfinite < d->first_nonfinite)
         d->first_nonfinite = s->first_nonfinite;
@@ -357,6 +359,7 @@ void bc_thread_acc_reset(const bc_stats_shape *sh, bc_thread_acc *t)
     memset(t->loss, 0, O * sizeof *t->loss);
     memset(t->be_year, 0, O * (H + 1) * sizeof *t->be_year);
     bc_voi_acc_reset(sh, t);
+    bc_afford_acc_reset(sh, t);
     t->nonfinite = 0;
     t->first_nonfinite = UINT64_MAX;
     t->oom = 0;
@@ -478,6 +481,7 @@ void bc_stats_add_runs(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_ws *
     }
     if (vb)
         bc_voi_add(sh, &w->voi, t, v, zs, vb, zs, kept);
+    bc_afford_add(sh, t, v, zs, z, zs, kept);
     w->used += kept;
 }
 

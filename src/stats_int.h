@@ -46,6 +46,14 @@ typedef struct bc_stats_shape {
      * output. The arrays belong to whoever made the shape. */
     size_t vbins, nvp;
     const uint32_t *vk, *vo;
+    /* Affordability (stats_afford.c), for a business case (afford 0: none):
+     * proposal p's average annual investment in a run is inv_m[p] times its
+     * uncertain component inv_k[p] (>= 0), or inv_m[p] inv_v[p] when it is
+     * fixed (inv_k[p] < 0); inv_v[p] is its base value either way.
+     * [n_outputs - 1] each, the shape maker's. */
+    int afford;
+    const int32_t *inv_k;
+    const double *inv_m, *inv_v;
 } bc_stats_shape;
 
 /* Windows per series: one for each reported quantile. */
@@ -162,6 +170,11 @@ typedef struct bc_thread_acc {
     uint64_t *vc;
     uint64_t vbig;
     int vown; /* vg and vs are its own (a thread's are the run's) */
+    /* Affordability (stats_afford.c): ac[o * BC_AF_SLOTS + j] the runs whose
+     * ratio r of average savings to average investment (output o) is below 0
+     * (j = 0), in [(j - 1) h, j h) (j = 1 .. BC_AF_BINS, h = 2 / BC_AF_BINS),
+     * or 2 or more (j = BC_AF_BINS + 1); NULL without. */
+    uint64_t *ac;
 } bc_thread_acc;
 
 typedef struct bc_block_acc {
@@ -325,6 +338,31 @@ void bc_voi_flush(const bc_stats_shape *sh, bc_voi_ws *w, bc_thread_acc *t);
  * fills s->voi (bc_stats_summarise). Returns 0, or -1 when out of memory. */
 int bc_voi_summarise(const bc_stats_shape *sh, const bc_thread_acc *a, uint64_t n,
                      bc_summary *s);
+
+/* ---- affordability (stats_afford.c) ---- */
+
+/* The investment factors f_j = j / BC_AF_PER (j = 0 .. BC_AF_BINS): 0 to 2
+ * times the planned investment in steps of 0.5 %. */
+#define BC_AF_BINS 400
+#define BC_AF_PER 200
+#define BC_AF_SLOTS (BC_AF_BINS + 2)
+
+/* A thread's or run's counts (t->ac): allocate (zeroed; nothing without
+ * sh->afford; 0, or -1 when out of memory), free, zero, add s's to d. */
+int bc_afford_acc_init(bc_thread_acc *t, const bc_stats_shape *sh);
+void bc_afford_acc_free(bc_thread_acc *t);
+void bc_afford_acc_reset(const bc_stats_shape *sh, bc_thread_acc *t);
+void bc_afford_acc_absorb(const bc_stats_shape *sh, bc_thread_acc *d, const bc_thread_acc *s);
+
+/* Count n runs: g[o * ldg + i] the average gain of output o of run i,
+ * z[k * ldz + i] its uncertain component k. */
+void bc_afford_add(const bc_stats_shape *sh, bc_thread_acc *t, const double *g, size_t ldg,
+                   const double *z, size_t ldz, size_t n);
+
+/* The summary's affordability from a run's counts (n runs): fills
+ * s->afford. Returns 0, or -1 when out of memory. */
+int bc_afford_summarise(const bc_stats_shape *sh, const bc_thread_acc *a, uint64_t n,
+                        bc_summary *s);
 
 /* Count values v[0..n) of series s into its windows (stats_window.c). */
 void bc_stats_count_windows(const bc_stats_shape *sh, bc_thread_acc *t, size_t s, const double *v,

@@ -37,6 +37,10 @@ void bc_summary_free(bc_summary *s)
     bc_free(s->voi.evppi);
     bc_free(s->voi.evppi_se);
     bc_free(s->voi.evppi_bias);
+    bc_free(s->afford.pbe);
+    bc_free(s->afford.level);
+    bc_free(s->afford.status);
+    bc_free(s->afford.planned);
     bc_free(s);
 }
 
@@ -212,7 +216,8 @@ int bc_stats_summarise(const bc_stats_shape *sh, const bc_block_acc *total,
             for (size_t c = 0; c < p; c++)
                 r->reg_cov[a * p + c] = n > 1 ? total->rcom[a * p + c] / (dn - 1) : 0.0;
     }
-    if (n_threads == 1 && bc_voi_summarise(sh, &threads[0], n, r))
+    if (n_threads == 1 &&
+        (bc_voi_summarise(sh, &threads[0], n, r) || bc_afford_summarise(sh, &threads[0], n, r)))
         goto oom;
     *out = r;
     return 0;

@@ -341,6 +341,50 @@ static void summary_decision(const bc_results_file *r, FILE *fp)
                 (unsigned long long)r->voi_bins);
 }
 
+/* A largest investment: a number of mDKK/year, or why there is none. */
+static const char *invest(char buf[32], double factor, int status, double planned)
+{
+    if (status == BC_AFFORD_NEVER)
+        return "    never";
+    if (status == BC_AFFORD_BEYOND)
+        return "     > 2x";
+    return fixed(buf, factor * planned, 9);
+}
+
+/* What a proposal may cost: the planned investment, P(break even) at it,
+ * and the largest investment at which it still breaks even with each
+ * probability. */
+static void summary_afford(const bc_results_file *r, FILE *fp)
+{
+    const int w = id_width(r);
+    char b[64], n1[32], n2[32];
+    const size_t O = r->n_out, J = r->af_j;
+    size_t at1 = 0; /* the factor 1 */
+    for (size_t j = 0; j < J; j++)
+        if (r->af_factor[j] == 1)
+            at1 = j;
+    fprintf(fp,
+            "\nWhat a proposal may cost: the largest average annual investment, mDKK/year, at "
+            "which it\nstill breaks even with each probability (every other input as "
+            "uncertain as before)\n");
+    fprintf(fp, "  %-*s %9s %9s", w, "output", "planned", "P(be)");
+    for (int k = 0; k < 4; k++)
+        fprintf(fp, "    %4.0f %%", 100 * r->af_probs[k]);
+    fputc('\n', fp);
+    for (size_t o = 0; o < O; o++) {
+        fprintf(fp, "  %-*s %s %7.2f %%", w, fit(b, r->out_id[o], (size_t)w),
+                fixed(n1, r->af_planned[o], 9), 100 * r->af_pbe[o * J + at1]);
+        for (int k = 0; k < 4; k++)
+            fprintf(fp, " %s",
+                    invest(n2, r->af_level[o * 4 + (size_t)k], r->af_status[o * 4 + (size_t)k],
+                           r->af_planned[o]));
+        fputc('\n', fp);
+    }
+    fprintf(fp, "The investment scaled from 0 to 2 times the plan in steps of %.1f %%; never: "
+                "not even at no\ncost; > 2x: still at twice the plan.\n",
+            J > 1 ? 100 * r->af_factor[1] : 0.0);
+}
+
 int bc_results_summary(const bc_results_file *r, FILE *fp, bc_error *err)
 {
     summary_header(r, fp);
@@ -348,6 +392,8 @@ int bc_results_summary(const bc_results_file *r, FILE *fp, bc_error *err)
         summary_stats(r, fp);
     if (r->have_voi)
         summary_decision(r, fp);
+    if (r->have_afford)
+        summary_afford(r, fp);
     if (!strcmp(r->study, "sobol") && r->have_sob)
         summary_sobol(r, fp);
     else if (r->have_reg && r->reg_d > 0)

@@ -134,7 +134,7 @@ while IFS= read -r line; do
   n=$((n + 1))
   grep -qF -- "$line" "$tmp/default.txt" && ok || bad "README line not in the output: $line"
 done < <(sed -n '/^## What the default study says/,/^## /p' "$src/README.md" | grep -E '^  (academics|sick|igu|portfolio|output) ')
-[ "$n" -eq 10 ] && ok || bad "found $n README summary lines, want 10"
+[ "$n" -eq 15 ] && ok || bad "found $n README summary lines, want 15"
 [ -f "$tmp/readme/results/aarhus-2026.h5" ] && ok || bad "default output results/aarhus-2026.h5 missing"
 
 # --- bcsim sobol -----------------------------------------------------------

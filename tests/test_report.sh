@@ -328,7 +328,7 @@ if sens:
     compare("sensitivity.csv", load("sensitivity.csv", ["method", "output", "quantity", "input",
                                                         "measure", "value", "lower", "upper"]),
             want, 5)
-if "decision" in f:
+if "decision/evpi" in f:
     expected.add("decision.csv")
     g = f["decision"]
     inp, Hd = list(g["inputs"].asstr()[:]), float(g["evpi"].attrs["years"])
@@ -339,6 +339,19 @@ if "decision" in f:
                   g["evppi"][k, o] * Hd) for k, x in enumerate(inp)]
     compare("decision.csv", load("decision.csv", ["output", "measure", "input", "value", "se",
                                                   "bias", "value_horizon"]), want, 3)
+if "decision/affordability" in f:
+    expected.add("affordability.csv")
+    g = f["decision"]
+    fac, pl = g["investment_factor"][:], g["planned_investment"][:]
+    lv, st, pr = g["max_investment_factor"][:], g["max_investment_status"][:], \
+        g["max_investment_factor"].attrs["probabilities"]
+    names = ["found", "never", "beyond"]
+    want = [(i, "curve", fac[j], fac[j] * pl[o], g["affordability"][o, j], None)
+            for o, i in enumerate(ids) for j in range(len(fac))]
+    want += [(i, "largest", lv[o, k], lv[o, k] * pl[o], pr[k], names[st[o, k]])
+             for o, i in enumerate(ids) for k in range(len(pr))]
+    compare("affordability.csv", load("affordability.csv", ["output", "measure",
+            "investment_factor", "investment", "break_even_probability", "status"]), want, 2)
 g = f["inputs"]
 want = [(x, int(u), s, b) for x, u, s, b in zip(g["names"].asstr()[:], g["uncertain"][:],
                                                  g["spec"].asstr()[:], g["base"][:])]
@@ -355,7 +368,7 @@ PY
 
 out=$tmp/csv-run
 expect 0 "^$out/summary.csv$" '' -- "$bcsim" export "$run" --csv "$out"
-check "export lists the seven files" test "$(wc -l <"$tmp/out")" -eq 7
+check "export lists the eight files" test "$(wc -l <"$tmp/out")" -eq 8
 expect 0 '^0 problems$' '' -- "$py" "$tmp/check_csv.py" "$run" "$out"
 check "inputs.csv quotes the distributions" grep -q '^academics.effect,1,"pert(min=-0.024, mode=0.096, max=0.2, lambda=4) base=0.12",0.12$' "$out/inputs.csv"
 check "break_even_year.csv: year empty for none" grep -qE '^portfolio,,[0-9]+,0\.[0-9]+$' "$out/break_even_year.csv"

@@ -167,8 +167,9 @@ void bc_results_free(bc_results_file *r);
  * break-even and loss probabilities with their standard errors (%), and the
  * most likely break-even year with its share of the runs; the value of
  * information (EVPI per output and the three inputs of largest EVPPI, in
- * mDKK/year and over the horizon, docs/decision.md), where the file has
- * /decision; then the top
+ * mDKK/year and over the horizon, docs/decision.md) and what each
+ * proposal may cost (the largest investment that breaks even with 50, 80,
+ * 90 and 95 %), where the file has them; then the top
  * three drivers of each output: by total Sobol' index (a Sobol' study: for
  * avg_gain and for the break-even indicator, with intervals), else by
  * |standardised regression coefficient| (with R²), else by tornado swing,

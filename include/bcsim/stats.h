@@ -57,6 +57,29 @@ typedef struct bc_voi {
     double *evppi, *evppi_se, *evppi_bias;
 } bc_voi;
 
+/* What a proposal may cost (docs/decision.md): the probability of breaking
+ * even if the investment were a factor f of the planned one (f from 0 to 2
+ * in steps of 1/per: factor[j] = j / per, j <= bins), and the largest
+ * factor at which it still breaks even with probability 0.5, 0.8, 0.9 and
+ * 0.95 (bc_afford_probs), by linear interpolation between the steps, with
+ * its status: BC_AFFORD_FOUND, BC_AFFORD_NEVER (not even at no investment:
+ * level 0) or BC_AFFORD_BEYOND (still at twice the plan: level 2). With f,
+ * every run's investment is f times its own (the run's draw of an uncertain
+ * one); the portfolio scales every proposal's at once. planned[o]: the base
+ * case's average annual investment, mDKK/year, so that planned[o] * level
+ * is an investment in mDKK/year. NULL arrays when not computed (not a
+ * business case). */
+#define BC_AFFORD_NP 4
+extern const double bc_afford_probs[BC_AFFORD_NP]; /* 0.5 0.8 0.9 0.95 */
+enum { BC_AFFORD_FOUND = 0, BC_AFFORD_NEVER = 1, BC_AFFORD_BEYOND = 2 };
+typedef struct bc_afford {
+    size_t bins, per;  /* 0: not computed */
+    double *pbe;       /* [outputs * (bins + 1)] P(break even) at factor j / per */
+    double *level;     /* [outputs * BC_AFFORD_NP] the largest factor */
+    int *status;       /* [outputs * BC_AFFORD_NP] BC_AFFORD_FOUND, _NEVER, _BEYOND */
+    double *planned;   /* [outputs] mDKK/year */
+} bc_afford;
+
 typedef struct bc_summary {
     uint64_t runs;
     size_t n_outputs, years;
@@ -87,6 +110,7 @@ typedef struct bc_summary {
      * else NULL. */
     double *sample_inputs, *sample_avg_gain;
     bc_voi voi;
+    bc_afford afford;
 } bc_summary;
 
 void bc_summary_free(bc_summary *s);

@@ -1,5 +1,6 @@
-/* test_voi.c: the value of information (src/stats_voi.c) against closed
- * forms. For a gain G ~ N(mu, sigma), E[max(G, 0)] = sigma phi(mu/sigma) +
+/* test_decision.c: the value of information (src/stats_voi.c) against closed
+ * forms, and the affordability (src/stats_afford.c) against the runs' own
+ * samples. For a gain G ~ N(mu, sigma), E[max(G, 0)] = sigma phi(mu/sigma) +
  * mu Phi(mu/sigma), so EVPI = that - max(mu, 0); with G = mu + X1 + X2, X1
  * and X2 independent normals, learning X1 is worth the same with sigma the
  * sd of X1 (EVPPI). Each estimate must lie within 4 of its standard errors
@@ -9,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "bcsim/dist.h"
 #include "bcsim/engine.h"
 #include "bcsim/model.h"
 #include "check.h"
@@ -22,9 +24,10 @@ static double normal_voi(double mu, double sigma)
            mu * 0.5 * erfc(-a / sqrt(2)) - (mu > 0 ? mu : 0);
 }
 
-static bc_summary *run(const bc_model *m, uint64_t runs, uint64_t seed, int threads)
+static bc_summary *run_saved(const bc_model *m, uint64_t runs, uint64_t seed, int threads,
+                             int save)
 {
-    bc_run_config cfg = {.runs = runs, .seed = seed, .threads = threads};
+    bc_run_config cfg = {.runs = runs, .seed = seed, .threads = threads, .save_samples = save};
     bc_summary *s = NULL;
     bc_error err;
     if (bc_engine_run(m, &cfg, &s, &err)) {
@@ -32,6 +35,11 @@ static bc_summary *run(const bc_model *m, uint64_t runs, uint64_t seed, int thre
         return NULL;
     }
     return s;
+}
+
+static bc_summary *run(const bc_model *m, uint64_t runs, uint64_t seed, int threads)
+{
+    return run_saved(m, runs, seed, threads, 0);
 }
 
 /* A gain that is one normal savings line: EVPI of both signs of the mean. */
@@ -149,10 +157,121 @@ static void test_evpi_se(void)
     bc_model_free(m);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Three proposals over 4 years: a with a fixed investment of 2 (profile
+ * mean 0.75) and savings N(2.1, 0.8); b with a lognormal investment (mean
+ * 1, sd 0.3) and savings N(1, 0.2); c whose savings are always below 0, so
+ * that it breaks even at no investment level. */
+static const char afford_model[] =
+    "model: afford\n"
+    "horizon: {start_year: 2026, years: 4}\n"
+    "proposals:\n"
+    "  - id: a\n"
+    "    investment: 2\n"
+    "    investment_profile: [1, 1, 0.5, 0.5]\n"
+    "    participants: 0\n"
+    "    effect: 0\n"
+    "    duration: 1\n"
+    "    unit_cost: 0\n"
+    "    savings:\n"
+    "      - {name: l, per: year, amount: {dist: normal, mean: 2.1, sd: 0.8}}\n"
+    "  - id: b\n"
+    "    investment: {dist: lognormal, mean: 1, sd: 0.3}\n"
+    "    participants: 0\n"
+    "    effect: 0\n"
+    "    duration: 1\n"
+    "    unit_cost: 0\n"
+    "    savings:\n"
+    "      - {name: l, per: year, amount: {dist: normal, mean: 1, sd: 0.2}}\n"
+    "  - id: c\n"
+    "    investment: 1\n"
+    "    participants: 0\n"
+    "    effect: 0\n"
+    "    duration: 1\n"
+    "    unit_cost: 0\n"
+    "    savings:\n"
+    "      - {name: l, per: year, amount: {dist: uniform, min: -2, max: -1}}\n";
+
+/* The affordability against the saved samples: a's largest investment at
+ * 80 % is the 20 % quantile of its average savings (within the step of
+ * 0.5 % of its planned 1.5 mDKK/year: the mean profile is 0.75); every
+ * factor's P(break even) of b, whose investment is uncertain, is the share
+ * of runs with savings >= the factor times their own investment; at the
+ * factor 1 every output's is its P(break even); c never breaks even. */
+static void test_affordability(void)
+{
+    bc_model *m = load(afford_model);
+    const uint64_t n = 100000;
+    bc_summary *s = m ? run_saved(m, n, 21, 2, 1) : NULL;
+    CHECK(s != NULL);
+    if (!s) {
+        bc_model_free(m);
+        return;
+    }
+    const bc_afford *f = &s->afford;
+    const size_t O = s->n_outputs, J = f->bins + 1, D = s->n_reg_x;
+    CHECK_INT(O, 4);
+    CHECK_INT(f->per, 200);
+    CHECK_NEAR(f->planned[0], 1.5, 1e-15);
+    CHECK_NEAR(f->planned[1], 1.0, 1e-15);
+    CHECK_NEAR(f->planned[3], 3.5, 1e-15);
+    for (size_t o = 0; o < O; o++)
+        CHECK_NEAR(f->pbe[o * J + f->per], s->be_prob[o], 1.0 / (double)n);
+    /* a: S = G + 1.5, the 20 % quantile of S over the runs */
+    double *sa = malloc(n * sizeof *sa);
+    CHECK(sa != NULL);
+    if (sa) {
+        for (uint64_t i = 0; i < n; i++)
+            sa[i] = s->sample_avg_gain[i * O + 0] + 1.5;
+        qsort(sa, n, sizeof *sa, cmp_double);
+        const double q20 = sa[(size_t)(0.2 * (double)n) - 1];
+        CHECK_NEAR(f->level[0 * BC_AFFORD_NP + 1] * f->planned[0], q20, 1.5 / 200);
+        printf("a: largest investment at 80 %%: %.4f mDKK/year, 20 %% quantile of its savings "
+               "%.4f\n",
+               f->level[1] * f->planned[0], q20);
+        /* b's investment: its uncertain component (sampler order: every
+         * component of every uncertain input, in input order) */
+        size_t kb = D;
+        for (size_t i = 0, k = 0; i < bc_model_n_inputs(m) && kb == D; i++) {
+            const bc_input *in = bc_model_input(m, i);
+            if (!bc_dist_is_random(&in->dist))
+                continue;
+            if (!strcmp(in->name, "b.investment"))
+                kb = k;
+            k += in->dim;
+        }
+        int ok = kb < D;
+        for (size_t j = 0; ok && j < J; j += 20) {
+            const double fac = (double)j / 200;
+            uint64_t c = 0;
+            for (uint64_t i = 0; i < n; i++) {
+                const double a = s->sample_inputs[i * D + kb];
+                c += s->sample_avg_gain[i * O + 1] + a >= fac * a;
+            }
+            ok &= fabs(f->pbe[1 * J + j] - (double)c / (double)n) <= 2.0 / (double)n;
+        }
+        CHECK(ok);
+    }
+    for (int k = 0; k < BC_AFFORD_NP; k++) {
+        CHECK_INT(f->status[2 * BC_AFFORD_NP + (size_t)k], BC_AFFORD_NEVER);
+        CHECK_INT(f->status[0 * BC_AFFORD_NP + (size_t)k], BC_AFFORD_FOUND);
+    }
+    CHECK(f->pbe[2 * J] == 0);
+    free(sa);
+    bc_summary_free(s);
+    bc_model_free(m);
+}
+
 int main(void)
 {
     test_evpi_normal();
     test_evppi_two_normals();
     test_evpi_se();
+    test_affordability();
     return check_finish();
 }
