@@ -62,7 +62,9 @@ int bc_stats_voi_pairs(bc_stats_shape *sh, uint64_t runs, const unsigned char *u
     return 0;
 }
 
-BC_VECTOR_CLONES void bc_stats_voi_bin(const double *u, size_t n, size_t bins, uint16_t *b)
+/* (Cloned functions are static, with a public wrapper: clang resolves the
+ * clones of a static function only.) */
+BC_VECTOR_CLONES static void voi_bin(const double *u, size_t n, size_t bins, uint16_t *b)
 {
     const double s = (double)bins;
     const int32_t top = (int32_t)bins - 1;
@@ -70,6 +72,11 @@ BC_VECTOR_CLONES void bc_stats_voi_bin(const double *u, size_t n, size_t bins, u
         const int32_t j = (int32_t)(u[i] * s); /* u in (0, 1): truncation is floor */
         b[i] = (uint16_t)(j < 0 ? 0 : j > top ? top : j);
     }
+}
+
+void bc_stats_voi_bin(const double *u, size_t n, size_t bins, uint16_t *b)
+{
+    voi_bin(u, n, bins, b);
 }
 
 size_t bc_voi_ng(const bc_stats_shape *sh) { return 4 * sh->n_outputs; }
