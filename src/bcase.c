@@ -67,7 +67,12 @@ bcase_lanes(const bc_model *m, const double *restrict x, size_t ldx, size_t n,
                     detail[a][(P * H + t) * ld + i] = 0;
     }
 
+    size_t p0 = 0; /* the first proposal evaluated: the portfolio's sum starts there */
+    while (out->only && p0 + 1 < P && !out->only[p0])
+        p0++;
     for (size_t p = 0; p < P; p++) {
+        if (out->only && !out->only[p])
+            continue;
         const bc_proposal *pr = &bc->proposals[p];
         const double *restrict inv = x + pr->x_investment * ldx;
         const double *restrict np = x + pr->x_participants * ldx;
@@ -121,7 +126,7 @@ bcase_lanes(const bc_model *m, const double *restrict x, size_t ldx, size_t n,
                 /* B_t = F_t u k_t / 10^6; G_t = B_t + lines - I profile_t */
                 const double B = F[i] * u[i] * k_t * 1e-6, I = inv[i] * prof;
                 g[i] = B + (any_lines ? lines[i] : 0.0) - I;
-                port[i] = (p == 0 ? 0.0 : port[i]) + g[i];
+                port[i] = (p == p0 ? 0.0 : port[i]) + g[i];
             }
             if (any_detail) {
                 const size_t cp = (p * H + t) * ld, cP = (P * H + t) * ld;

@@ -278,6 +278,30 @@ static void csv_afford(const bc_results_file *r, FILE *fp)
         }
 }
 
+/* The break-even thresholds, output by output. */
+static void csv_thresholds(const bc_results_file *r, FILE *fp)
+{
+    static const char *const kinds[4] = {"never", "at_least", "at_most", "always"};
+    const size_t O = r->n_out;
+    fputs("output,input,kind,value,percentile\n", fp);
+    for (size_t o = 0; o < O; o++)
+        for (size_t k = 0; k < r->thr_k; k++) {
+            const size_t q = k * O + o;
+            const int kind = r->thr_kind[q];
+            csv_str(fp, r->out_id[o]);
+            fputc(',', fp);
+            csv_str(fp, r->thr_in[k]);
+            fprintf(fp, ",%s", kind >= 0 && kind <= 3 ? kinds[kind] : "unknown");
+            if (kind == BC_THR_AT_LEAST || kind == BC_THR_AT_MOST) {
+                csv_sep_num(fp, r->thr_value[q]);
+                csv_sep_num(fp, r->thr_pct[q]);
+                fputc('\n', fp);
+            } else {
+                fputs(",,\n", fp);
+            }
+        }
+}
+
 static void csv_inputs(const bc_results_file *r, FILE *fp)
 {
     fputs("input,uncertain,distribution,base\n", fp);
@@ -315,6 +339,11 @@ static int has_afford(const bc_results_file *r)
     return r->have_afford;
 }
 
+static int has_thr(const bc_results_file *r)
+{
+    return r->have_thr;
+}
+
 static int has_always(const bc_results_file *r)
 {
     (void)r;
@@ -333,6 +362,7 @@ static const struct csv_file {
     {"sensitivity.csv", has_sens, csv_sensitivity},
     {"decision.csv", has_voi, csv_decision},
     {"affordability.csv", has_afford, csv_afford},
+    {"thresholds.csv", has_thr, csv_thresholds},
     {"inputs.csv", has_always, csv_inputs},
 };
 #define N_CSV (sizeof csv_files / sizeof csv_files[0])

@@ -19,6 +19,10 @@ typedef struct bc_batch_out {
     int *be;
     size_t ldb;
     double *fte, *investment, *benefit_savings, *other_savings;
+    /* A business case's proposals to evaluate (only[p] != 0), the others'
+     * outputs left as they were and the portfolio the sum of those
+     * evaluated (at least one); NULL: all. Other kinds of model ignore it. */
+    const unsigned char *only;
 } bc_batch_out;
 
 /* A kind of model, in the manner of GSL's generator types: the engine only

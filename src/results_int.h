@@ -72,6 +72,11 @@ struct bc_results_file {
     double *af_level;            /*   [O x 4] the largest factor for af_probs */
     int *af_status;              /*   [O x 4] BC_AFFORD_FOUND, _NEVER, _BEYOND */
     double af_probs[4];
+    int have_thr;                /* /decision/threshold was read: */
+    size_t thr_k;                /*   inputs */
+    char **thr_in;               /*   [K] */
+    double *thr_value, *thr_pct; /*   [K x O] */
+    int *thr_kind;               /*   [K x O] BC_THR_* */
     int have_sob;                /* /sensitivity/sobol was read: */
     size_t sob_k, sob_ny;        /*   inputs K, output quantities 3 O */
     char **sob_in, **sob_out;    /*   [K], [3 O] */

@@ -343,6 +343,20 @@ static int load_decision(const bc_h5ctx *c, bc_results_file *r)
             return rc;
         r->have_afford = 1;
     }
+    if ((rc = bc_h5_exists(c, "/decision/threshold", &yes)))
+        return rc;
+    if (yes) {
+        if ((rc = bc_h5_read_strs(c, "/decision/threshold_inputs", BC_H5_ANY, &r->thr_k,
+                                  &r->thr_in)) ||
+            (rc = bc_h5_read_f64(c, "/decision/threshold", 2, (size_t[]){r->thr_k, O}, NULL,
+                                 &r->thr_value)) ||
+            (rc = bc_h5_read_f64(c, "/decision/threshold_percentile", 2, (size_t[]){r->thr_k, O},
+                                 NULL, &r->thr_pct)) ||
+            (rc = bc_h5_read_int(c, "/decision/threshold_kind", 2, (size_t[]){r->thr_k, O}, NULL,
+                                 &r->thr_kind)))
+            return rc;
+        r->have_thr = 1;
+    }
     if ((rc = bc_h5_exists(c, "/decision/evpi", &yes)) || !yes)
         return rc;
     if ((rc = bc_h5_read_f64(c, "/decision/evpi", 1, &r->n_out, NULL, &r->evpi)) ||
@@ -456,6 +470,10 @@ void bc_results_free(bc_results_file *r)
     bc_free(r->af_planned);
     bc_free(r->af_level);
     bc_free(r->af_status);
+    bc_strs_free(r->thr_in, r->thr_k);
+    bc_free(r->thr_value);
+    bc_free(r->thr_pct);
+    bc_free(r->thr_kind);
     bc_free(r->tor_high);
     bc_strs_free(r->sob_in, r->sob_k);
     bc_strs_free(r->sob_out, r->sob_ny);

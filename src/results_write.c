@@ -559,7 +559,8 @@ static int write_run(const bc_h5ctx *c, const void *data)
            (rc = bc_h5_group(c, "/sensitivity", "Which inputs drive the outputs.")) ||
            (a->src && (rc = write_regression_coefs(c, m, a))) ||
            (a->tornado && (rc = write_tornado(c, m, a->tornado))) ||
-           ((s->voi.bins || s->afford.bins) && (rc = bc_results_write_decision(c, m, s))) ||
+           ((s->voi.bins || s->afford.bins || (a->thresholds && a->thresholds->k)) &&
+            (rc = bc_results_write_decision(c, m, s, a->thresholds))) ||
            (s->sample_inputs && s->sample_avg_gain && (rc = write_samples(c, s))));
     return rc;
 }
@@ -672,7 +673,8 @@ static int check_summary(const char *path, const bc_model *m, const bc_run_confi
                             "%s: the summary has %zu input components and %zu output "
                             "variables, but model %s has %zu and %zu",
                             path, s->n_reg_x, s->n_reg_y, bc_model_id(m), d, 2 * O);
-    if ((a->src && (a->n_x != d || a->n_y != 2 * O)) || (a->tornado && a->tornado->n_outputs != O))
+    if ((a->src && (a->n_x != d || a->n_y != 2 * O)) || (a->tornado && a->tornado->n_outputs != O) ||
+        (a->thresholds && a->thresholds->k && a->thresholds->n_outputs != O))
         return bc_error_set(err, BC_EINVAL, "%s: the analysis is not of model %s", path,
                             bc_model_id(m));
     return BC_OK;

@@ -49,14 +49,46 @@ static int write_afford(const bc_h5ctx *c, const bc_summary *s)
     return rc;
 }
 
-int bc_results_write_decision(const bc_h5ctx *c, const bc_model *m, const bc_summary *s)
+/* The break-even thresholds of the analysis. */
+static int write_thresholds(const bc_h5ctx *c, const bc_model *m, const bc_thresholds *t)
+{
+    const size_t K = t->k, O = t->n_outputs;
+    const char **names = bc_calloc(K ? K : 1, sizeof *names);
+    if (!names)
+        return bc_error_set(c->err, BC_ENOMEM, "out of memory");
+    for (size_t j = 0; j < K; j++)
+        names[j] = bc_model_input(m, t->input[j])->name;
+    const hsize_t ko[2] = {K, O};
+    int rc;
+    (void)((rc = bc_h5_dset_str(c, "/decision/threshold_inputs", K, names,
+                                "The uncertain inputs of one component, rows of threshold.")) ||
+           (rc = bc_h5_dset_f64(c, "/decision/threshold", 2, ko, t->value,
+                                "the input's unit (docs/model-file.md)",
+                                "The value at which each output's base case breaks exactly even "
+                                "with every other input at its base value (threshold_kind says "
+                                "on which side it breaks even); 0 where none.")) ||
+           (rc = bc_h5_dset_f64(c, "/decision/threshold_percentile", 2, ko, t->percentile, "1",
+                                "That value's percentile (CDF) in the input's own distribution; "
+                                "0 where none.")) ||
+           (rc = bc_h5_dset(c, "/decision/threshold_kind", H5T_STD_I32LE, H5T_NATIVE_INT, 2, ko,
+                            t->kind, "1",
+                            "0: never breaks even over the input's range; 1: breaks even at the "
+                            "threshold and above; 2: at it and below; 3: always breaks even.",
+                            0, NULL)));
+    bc_free(names);
+    return rc;
+}
+
+int bc_results_write_decision(const bc_h5ctx *c, const bc_model *m, const bc_summary *s,
+                               const bc_thresholds *t)
 {
     const bc_voi *v = &s->voi;
     const size_t K = v->n_comp, O = s->n_outputs;
     int rc;
     if (!v->bins) { /* affordability only (no uncertain input) */
         (void)((rc = bc_h5_group(c, "/decision", "What a proposal may cost.")) ||
-               (rc = write_afford(c, s)));
+               (s->afford.bins && (rc = write_afford(c, s))) ||
+               (t && t->k && (rc = write_thresholds(c, m, t))));
         return rc;
     }
     char **comp = bc_results_component_names(m, K);
@@ -99,7 +131,8 @@ int bc_results_write_decision(const bc_h5ctx *c, const bc_model *m, const bc_sum
            (rc = bc_h5_dset_f64(c, "/decision/evppi_bias", 2, ko, v->evppi_bias, "mDKK/year",
                                 "The estimated upward bias of the maximum over noisy bin means, "
                                 "subtracted from evppi.")) ||
-           (s->afford.bins && (rc = write_afford(c, s))));
+           (s->afford.bins && (rc = write_afford(c, s))) ||
+           (t && t->k && (rc = write_thresholds(c, m, t))));
     bc_strs_free(comp, K);
     return rc;
 }

@@ -8,6 +8,7 @@
 
 #include "bcsim/error.h"
 #include "bcsim/model.h"
+#include "bcsim/sensitivity.h"
 #include "bcsim/stats.h"
 #include "h5util_int.h"
 
@@ -38,9 +39,10 @@ int bc_results_write_file(const char *path, int force, bc_error *err,
  * (bc_strs_free frees them). */
 char **bc_results_component_names(const bc_model *m, size_t d);
 
-/* /decision: the value of information in s->voi and the affordability in
- * s->afford, those computed (results_write_decision.c). BC_OK, BC_ENOMEM or
- * BC_EHDF5. */
-int bc_results_write_decision(const bc_h5ctx *c, const bc_model *m, const bc_summary *s);
+/* /decision: the value of information in s->voi, the affordability in
+ * s->afford and the break-even thresholds t (may be NULL), those computed
+ * (results_write_decision.c). BC_OK, BC_ENOMEM or BC_EHDF5. */
+int bc_results_write_decision(const bc_h5ctx *c, const bc_model *m, const bc_summary *s,
+                               const bc_thresholds *t);
 
 #endif

@@ -14,6 +14,7 @@ void bc_run_analysis_free(bc_run_analysis *a)
     bc_free(a->src);
     bc_free(a->r2);
     bc_tornado_free(a->tornado);
+    bc_thresholds_free(a->thresholds);
     bc_free(a);
 }
 
@@ -68,7 +69,8 @@ int bc_run_analyse(const bc_model *m, const bc_summary *s, bc_run_analysis **out
     int rc = BC_OK;
     if (a->n_x > 0 &&
         ((rc = analyse_regression(s, a, err)) ||
-         (rc = bc_tornado_compute(m, BC_TORNADO_PLO, BC_TORNADO_PHI, &a->tornado, err)))) {
+         (rc = bc_tornado_compute(m, BC_TORNADO_PLO, BC_TORNADO_PHI, &a->tornado, err)) ||
+         (rc = bc_thresholds_compute(m, &a->thresholds, err)))) {
         bc_run_analysis_free(a);
         return rc;
     }

@@ -385,6 +385,41 @@ static void summary_afford(const bc_results_file *r, FILE *fp)
             J > 1 ? 100 * r->af_factor[1] : 0.0);
 }
 
+/* The break-even thresholds: per output, the inputs that on their own turn
+ * its base case around (at most 6, in input order). */
+static void summary_thresholds(const bc_results_file *r, FILE *fp)
+{
+    const int w = id_width(r);
+    char b[64];
+    const size_t O = r->n_out, K = r->thr_k;
+    fputs("\nBreak-even thresholds: the value at which the base case breaks exactly even, "
+          "every other\ninput at its base value (and its percentile in the input's "
+          "distribution)\n",
+          fp);
+    for (size_t o = 0; o < O; o++) {
+        size_t shown = 0, more = 0;
+        fprintf(fp, "  %-*s", w, fit(b, r->out_id[o], (size_t)w));
+        for (size_t k = 0; k < K; k++) {
+            const size_t q = k * O + o;
+            const int kind = r->thr_kind[q];
+            if (kind != BC_THR_AT_LEAST && kind != BC_THR_AT_MOST)
+                continue;
+            if (shown == 6) {
+                more++;
+                continue;
+            }
+            fprintf(fp, "%*s%-30s %-8s %12.6g  (%4.1f %%)\n", shown ? w + 4 : 2, "",
+                    fit(b, r->thr_in[k], 30), kind == BC_THR_AT_LEAST ? "at least" : "at most",
+                    r->thr_value[q], 100 * r->thr_pct[q]);
+            shown++;
+        }
+        if (!shown)
+            fputs("  (no input alone turns it around)\n", fp);
+        else if (more)
+            fprintf(fp, "%*s(and %zu more: thresholds.csv)\n", w + 4, "", more);
+    }
+}
+
 int bc_results_summary(const bc_results_file *r, FILE *fp, bc_error *err)
 {
     summary_header(r, fp);
@@ -394,6 +429,8 @@ int bc_results_summary(const bc_results_file *r, FILE *fp, bc_error *err)
         summary_decision(r, fp);
     if (r->have_afford)
         summary_afford(r, fp);
+    if (r->have_thr)
+        summary_thresholds(r, fp);
     if (!strcmp(r->study, "sobol") && r->have_sob)
         summary_sobol(r, fp);
     else if (r->have_reg && r->reg_d > 0)

@@ -13,6 +13,7 @@
 #include "bcsim/dist.h"
 #include "bcsim/engine.h"
 #include "bcsim/model.h"
+#include "bcsim/sensitivity.h"
 #include "check.h"
 #include "load.h"
 
@@ -267,11 +268,68 @@ static void test_affordability(void)
     bc_model_free(m);
 }
 
+/* The break-even thresholds of the default model, by substitution: with
+ * the input at its threshold and every other at base, the output's average
+ * gain is 0 (within 1e-9 mDKK/year); its percentile is the input's CDF
+ * there; "always" and "never" hold at both ends of the input's range. */
+static void test_thresholds(void)
+{
+    bc_error err;
+    bc_model *m = NULL;
+    bc_thresholds *t = NULL;
+    CHECK_INT(bc_model_load_file(BCSIM_MODELS_DIR "/aarhus-2026.yaml", &m, &err), 0);
+    if (m)
+        CHECK_INT(bc_thresholds_compute(m, &t, &err), 0);
+    if (!t) {
+        bc_model_free(m);
+        return;
+    }
+    const size_t O = t->n_outputs, dim = bc_model_dim(m);
+    double *x = malloc(dim * sizeof *x);
+    bc_eval *e = bc_eval_alloc(m, 0);
+    CHECK(x && e && t->k == 17 && O == 4);
+    size_t crossings = 0;
+    for (size_t r = 0; x && e && r < t->k; r++) {
+        const bc_input *in = bc_model_input(m, t->input[r]);
+        for (size_t o = 0; o < O; o++) {
+            const size_t q = r * O + o;
+            const int kind = t->kind[q];
+            if (kind == BC_THR_AT_LEAST || kind == BC_THR_AT_MOST) {
+                bc_model_base_inputs(m, x);
+                x[in->offset] = t->value[q];
+                bc_model_eval(m, x, e);
+                CHECK_NEAR(e->avg_gain[o], 0, 1e-9);
+                CHECK_NEAR(t->percentile[q], bc_dist_cdf(&in->dist, t->value[q]), 1e-15);
+                crossings++;
+            } else {
+                for (int end = 0; end < 2; end++) {
+                    bc_model_base_inputs(m, x);
+                    x[in->offset] = bc_dist_quantile(&in->dist, end ? 1 - 1e-6 : 1e-6);
+                    bc_model_eval(m, x, e);
+                    CHECK((e->avg_gain[o] >= 0) == (kind == BC_THR_ALWAYS));
+                }
+            }
+        }
+    }
+    /* academics breaks even from an effect of 0.0923 up (the 49th percentile) */
+    CHECK_INT(t->kind[1 * O + 0], BC_THR_AT_LEAST);
+    CHECK_NEAR(t->value[1 * O + 0], 0.0923, 1e-4);
+    printf("thresholds: %zu crossings of %zu inputs x %zu outputs, each within 1e-9 of break "
+           "even\n",
+           crossings, t->k, O);
+    CHECK(crossings >= 10);
+    free(x);
+    bc_eval_free(e);
+    bc_thresholds_free(t);
+    bc_model_free(m);
+}
+
 int main(void)
 {
     test_evpi_normal();
     test_evppi_two_normals();
     test_evpi_se();
     test_affordability();
+    test_thresholds();
     return check_finish();
 }

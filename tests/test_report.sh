@@ -352,6 +352,18 @@ if "decision/affordability" in f:
              for o, i in enumerate(ids) for k in range(len(pr))]
     compare("affordability.csv", load("affordability.csv", ["output", "measure",
             "investment_factor", "investment", "break_even_probability", "status"]), want, 2)
+if "decision/threshold" in f:
+    expected.add("thresholds.csv")
+    g = f["decision"]
+    inp, kinds = list(g["threshold_inputs"].asstr()[:]), ["never", "at_least", "at_most", "always"]
+    want = []
+    for o, i in enumerate(ids):
+        for k, x in enumerate(inp):
+            kd = int(g["threshold_kind"][k, o])
+            v, p = (g["threshold"][k, o], g["threshold_percentile"][k, o]) if kd in (1, 2) else (None, None)
+            want.append((i, x, kinds[kd], v, p))
+    compare("thresholds.csv", load("thresholds.csv", ["output", "input", "kind", "value",
+                                                      "percentile"]), want, 3)
 g = f["inputs"]
 want = [(x, int(u), s, b) for x, u, s, b in zip(g["names"].asstr()[:], g["uncertain"][:],
                                                  g["spec"].asstr()[:], g["base"][:])]
@@ -368,7 +380,7 @@ PY
 
 out=$tmp/csv-run
 expect 0 "^$out/summary.csv$" '' -- "$bcsim" export "$run" --csv "$out"
-check "export lists the eight files" test "$(wc -l <"$tmp/out")" -eq 8
+check "export lists the nine files" test "$(wc -l <"$tmp/out")" -eq 9
 expect 0 '^0 problems$' '' -- "$py" "$tmp/check_csv.py" "$run" "$out"
 check "inputs.csv quotes the distributions" grep -q '^academics.effect,1,"pert(min=-0.024, mode=0.096, max=0.2, lambda=4) base=0.12",0.12$' "$out/inputs.csv"
 check "break_even_year.csv: year empty for none" grep -qE '^portfolio,,[0-9]+,0\.[0-9]+$' "$out/break_even_year.csv"

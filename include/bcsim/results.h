@@ -169,7 +169,8 @@ void bc_results_free(bc_results_file *r);
  * information (EVPI per output and the three inputs of largest EVPPI, in
  * mDKK/year and over the horizon, docs/decision.md) and what each
  * proposal may cost (the largest investment that breaks even with 50, 80,
- * 90 and 95 %), where the file has them; then the top
+ * 90 and 95 %) and the break-even thresholds of the inputs, where the file
+ * has them; then the top
  * three drivers of each output: by total Sobol' index (a Sobol' study: for
  * avg_gain and for the break-even indicator, with intervals), else by
  * |standardised regression coefficient| (with R²), else by tornado swing,

@@ -121,6 +121,31 @@ int bc_tornado_compute(const bc_model *m, double plo, double phi, bc_tornado **o
                        bc_error *err);
 void bc_tornado_free(bc_tornado *t);
 
+/* Break-even thresholds (docs/decision.md): for each uncertain input of one
+ * component (groups such as the unemployment shocks are left out), the
+ * value at which each output's base case breaks exactly even (average gain
+ * 0) with every other input at its base value, searched over the input's
+ * quantiles from 1e-6 to 1 - 1e-6 and refined by bisection to about 1e-13
+ * relative (the crossing nearest the base value's percentile where there
+ * are several), with its percentile in the input's own distribution. kind:
+ * BC_THR_AT_LEAST (breaks even at that value and above), BC_THR_AT_MOST (at
+ * it and below), BC_THR_ALWAYS or BC_THR_NEVER (whatever the input's value;
+ * value and percentile 0). Rows [k * n_outputs]. */
+enum { BC_THR_NEVER = 0, BC_THR_AT_LEAST = 1, BC_THR_AT_MOST = 2, BC_THR_ALWAYS = 3 };
+typedef struct bc_thresholds {
+    size_t k, n_outputs;
+    size_t *input;            /* [k] model input indices */
+    double *value, *percentile;
+    int *kind;
+} bc_thresholds;
+
+/* For model m (a business case: other kinds get k = 0). Evaluates the
+ * model about 33 + 45 times an input and output, with only the proposals
+ * that depend on the input. BC_OK or BC_ENOMEM; *out owned by the caller
+ * (bc_thresholds_free). */
+int bc_thresholds_compute(const bc_model *m, bc_thresholds **out, bc_error *err);
+void bc_thresholds_free(bc_thresholds *t);
+
 /* The quantiles of the tornado that result files carry (a run's and a
  * Sobol' study's /sensitivity/tornado). */
 #define BC_TORNADO_PLO 0.1
@@ -148,12 +173,14 @@ typedef struct bc_run_analysis {
                             R^2 not finite */
     bc_tornado *tornado; /* at quantiles BC_TORNADO_PLO and BC_TORNADO_PHI; NULL when the
                             model has no uncertain component */
+    bc_thresholds *thresholds; /* break-even thresholds; NULL as the tornado */
 } bc_run_analysis;
 
 /* Analyse a run of model `m` whose summary is `s` (from bc_engine_run or
  * bc_engine_finish with this model): the regression of the outputs on the
- * uncertain inputs, from the summary's covariance matrix, and the tornado,
- * which evaluates the model 2 k + 1 times for k uncertain inputs. Neither is
+ * uncertain inputs, from the summary's covariance matrix, the tornado,
+ * which evaluates the model 2 k + 1 times for k uncertain inputs, and the
+ * break-even thresholds (bc_thresholds_compute). Neither is
  * made when the model has no uncertain component (s->n_reg_x = 0); the
  * regression is left out (src, r2 NULL), not refused, when the covariance
  * matrix is singular or a result is not finite.
