@@ -165,11 +165,12 @@ static double memory_need(const bc_model *m, const bc_stats_shape *sh, const bc_
                         (double)sh->n_outputs * CHUNK * sizeof(int)) +
                   S * ((double)sh->hist_cap * (4 * nt + 8) + 64 * (nt + 1));
     need += p * p * 8; /* the summary's covariance matrix (NaN where a pair is not kept) */
-    /* the value of information's sums in each thread and the run, and each
-     * thread's bins of a block */
     if (sh->afford) /* each thread's and the run's affordability counts */
         need += (nt + 1) * (double)sh->n_outputs * BC_AF_SLOTS * 8;
-    if (sh->vbins) { /* at the most bins any number of runs gets */
+    /* the value of information's sums (the run's), bin counts (each thread's
+     * and the run's), each thread's block sums and bins, at the most bins any
+     * number of runs gets */
+    if (sh->vbins) {
         bc_stats_shape most = *sh;
         most.vbins = bc_stats_voi_bins(UINT64_MAX, sh->nvp);
         need += (double)(bc_voi_ng(&most) + bc_voi_ns(&most)) * 16 +
@@ -226,16 +227,18 @@ void bc_run_state_free(bc_run_state *s)
 }
 
 /* For each uncertain component k (sampler order: every component of every
- * uncertain input, in input order): copula[k], whether it is correlated;
- * uses[o * nx + k], whether output o depends on it, from the model. Returns
- * 0, or -1 when out of memory. */
-static int component_uses(const bc_model *m, size_t nx, unsigned char *copula, unsigned char *uses)
+ * uncertain input, in input order): off[k], its offset in the model's
+ * inputs; copula[k], whether it is correlated; uses[o * nx + k], whether
+ * output o depends on it, from the model. Returns 0, or -1 when out of
+ * memory. */
+static int component_uses(const bc_model *m, size_t nx, size_t *off, unsigned char *copula,
+                          unsigned char *uses)
 {
     const size_t O = bc_model_n_outputs(m), nin = bc_model_n_inputs(m);
-    size_t *off = bc_malloc((nx ? nx : 1) * sizeof *off), *ids = bc_malloc((nin ? nin : 1) * sizeof *ids);
+    size_t *ids = bc_malloc((nin ? nin : 1) * sizeof *ids);
     unsigned char *xuse = bc_malloc(bc_model_dim(m) ? bc_model_dim(m) : 1);
     int rc = -1;
-    if (!off || !ids || !xuse)
+    if (!ids || !xuse)
         goto done;
     const size_t ncor = bc_model_correlated_inputs(m, ids);
     for (size_t i = 0, k = 0; i < nin; i++) {
@@ -257,7 +260,6 @@ static int component_uses(const bc_model *m, size_t nx, unsigned char *copula, u
     }
     rc = 0;
 done:
-    bc_free(off);
     bc_free(ids);
     bc_free(xuse);
     return rc;
@@ -284,9 +286,11 @@ static void shape_arrays_free(shape_arrays *a)
 }
 
 /* Each proposal's investment for the affordability (sh->inv_*), when m is a
- * business case: its uncertain component, or its fixed value, and the mean
- * of its profile. Returns 0, or -1 when out of memory. */
-static int shape_afford(const bc_model *m, bc_stats_shape *sh, shape_arrays *a)
+ * business case: its uncertain component (off[k]: component k's offset), or
+ * its fixed value, and the mean of its profile. Returns 0, or -1 when out of
+ * memory. */
+static int shape_afford(const bc_model *m, const size_t *off, bc_stats_shape *sh,
+                        shape_arrays *a)
 {
     const size_t O = sh->n_outputs, P = O ? O - 1 : 0, dim = bc_model_dim(m);
     size_t xi;
@@ -304,11 +308,8 @@ static int shape_afford(const bc_model *m, bc_stats_shape *sh, shape_arrays *a)
         goto done;
     for (size_t j = 0; j < dim; j++)
         comp[j] = -1;
-    for (size_t i = 0, k = 0; i < bc_model_n_inputs(m); i++) {
-        const bc_input *in = bc_model_input(m, i);
-        for (size_t j = 0; bc_dist_is_random(&in->dist) && j < in->dim; j++, k++)
-            comp[in->offset + j] = (int32_t)k;
-    }
+    for (size_t k = 0; k < sh->nx; k++)
+        comp[off[k]] = (int32_t)k;
     bc_model_base_inputs(m, x);
     for (size_t p = 0; p < P; p++) {
         if (!bc_model_investment(m, p, &xi, &pbar))
@@ -339,8 +340,9 @@ static int shape_pairs(const bc_model *m, uint64_t runs, bc_stats_shape *sh, sha
     const size_t nx = sh->nx, O = sh->n_outputs;
     const size_t nx1 = nx ? nx : 1; /* no uncertain input: still a valid allocation */
     unsigned char *copula = bc_calloc(nx1, 1), *uses = bc_calloc(O * nx1, 1);
+    size_t *off = bc_malloc(nx1 * sizeof *off);
     int rc = -1;
-    if (!copula || !uses || component_uses(m, nx, copula, uses))
+    if (!copula || !uses || !off || component_uses(m, nx, off, copula, uses))
         goto done;
     if (sh->p > BC_REG_DENSE_MAX && bc_stats_reg_pairs(sh, copula, uses, &a->pa, &a->pc))
         goto done;
@@ -351,10 +353,12 @@ static int shape_pairs(const bc_model *m, uint64_t runs, bc_stats_shape *sh, sha
         for (size_t k = 0; cor && k < nx; k++)
             uses[o * nx + k] |= copula[k];
     }
-    rc = bc_stats_voi_pairs(sh, runs, uses, &a->vk, &a->vo) || shape_afford(m, sh, a) ? -1 : 0;
+    if (!bc_stats_voi_pairs(sh, runs, uses, &a->vk, &a->vo) && !shape_afford(m, off, sh, a))
+        rc = 0;
 done:
     bc_free(copula);
     bc_free(uses);
+    bc_free(off);
     if (rc)
         shape_arrays_free(a);
     return rc;

@@ -86,7 +86,9 @@ int bc_results_write_decision(const bc_h5ctx *c, const bc_model *m, const bc_sum
     const size_t K = v->n_comp, O = s->n_outputs;
     int rc;
     if (!v->bins) { /* affordability only (no uncertain input) */
-        (void)((rc = bc_h5_group(c, "/decision", "What a proposal may cost.")) ||
+        (void)((rc = bc_h5_group(c, "/decision",
+                                 "What a proposal may cost, and its inputs' break-even "
+                                 "thresholds.")) ||
                (s->afford.bins && (rc = write_afford(c, s))) ||
                (t && t->k && (rc = write_thresholds(c, m, t))));
         return rc;

@@ -163,9 +163,11 @@ typedef struct bc_thread_acc {
     /* Value of information (stats_voi.c), integer sums of the average gain g
      * in units of 2^-32 mDKK (its squares in 2^-32 mDKK^2): vg[4 o + j] of
      * output o's max(g, 0), max(-g, 0) and their squares; vs[q vbins + b]
-     * of pair q's g over the runs whose component vk[q] is in bin b; vc[k vbins + b] the runs whose component k is in bin b;
-     * vbig the runs with a gain of 2^20 mDKK or more in size, left out (the
-     * value of information is then not reported). NULL without. */
+     * of pair q's g over the runs whose component vk[q] is in bin b;
+     * vc[k vbins + b] the runs whose component k is in bin b; vbig the runs
+     * left out, those of a call with a gain of 2^20 mDKK or more in size
+     * (the value of information is then not reported). vc NULL without;
+     * vg and vs a thread's own only in a run's accumulator. */
     bc_i128 *vg, *vs;
     uint64_t *vc;
     uint64_t vbig;
@@ -327,7 +329,8 @@ void bc_voi_ws_free(bc_voi_ws *w);
 /* Add n runs (at most the shape's block) to the block's sums w, and the
  * runs whose component k is in bin b to t's counts: g[o * ldg + i] the
  * average gain of output o of run i, bins[k * ldb + i] its component k's
- * bin. A run with a gain of 2^20 mDKK or more is counted in t->vbig only. */
+ * bin. A call with a gain of 2^20 mDKK or more counts its n runs in
+ * t->vbig and adds nothing else. */
 void bc_voi_add(const bc_stats_shape *sh, bc_voi_ws *w, bc_thread_acc *t, const double *g,
                 size_t ldg, const uint16_t *bins, size_t ldb, size_t n);
 

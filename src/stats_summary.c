@@ -216,6 +216,8 @@ int bc_stats_summarise(const bc_stats_shape *sh, const bc_block_acc *total,
             for (size_t c = 0; c < p; c++)
                 r->reg_cov[a * p + c] = n > 1 ? total->rcom[a * p + c] / (dn - 1) : 0.0;
     }
+    /* the value of information and the affordability from the run's one
+     * accumulator (its threads' sums are the run's: bc_voi_acc_share) */
     if (n_threads == 1 &&
         (bc_voi_summarise(sh, &threads[0], n, r) || bc_afford_summarise(sh, &threads[0], n, r)))
         goto oom;

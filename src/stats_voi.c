@@ -3,8 +3,8 @@
  *
  * Each run adds its average gains to integer sums: for every output, those
  * of max(g, 0) and max(-g, 0) and their squares (EVPI); for every pair of an
- * uncertain component and a proposal that depends on it, those of g and g^2
- * in the bin of the component's CDF value that the run fell in (EVPPI, by
+ * uncertain component and a proposal that depends on it, that of g in the
+ * bin of the component's CDF value that the run fell in (EVPPI, by
  * Strong & Oakley's one-level method: the mean gain in a bin of equal
  * probability estimates the gain expected once the input is known to lie
  * there). A gain is counted in units of 2^-32 mDKK, so that sums are exact
@@ -219,9 +219,15 @@ void bc_voi_add(const bc_stats_shape *sh, bc_voi_ws *w, bc_thread_acc *t, const 
     if (w->held + n > ((size_t)1 << 11))
         bc_voi_flush(sh, w, t);
     const size_t O = sh->n_outputs, B = sh->vbins;
-    /* each gain once: fixed point and square; a run with a gain too large
-     * for the sums is left out of all of them (gx 0 everywhere, counted) */
-    int big = 0;
+    /* a gain too large for the sums: the value of information will not be
+     * reported (bc_voi_summarise), so the runs are only counted */
+    for (size_t o = 0; o < O; o++)
+        for (size_t i = 0; i < n; i++)
+            if (!(fabs(g[o * ldg + i]) < VOI_GMAX)) {
+                t->vbig += n;
+                return;
+            }
+    /* each gain once: fixed point and square */
     for (size_t o = 0; o < O; o++) {
         const double *go = g + o * ldg;
         int64_t *x = w->gx + o * n;
@@ -229,11 +235,8 @@ void bc_voi_add(const bc_stats_shape *sh, bc_voi_ws *w, bc_thread_acc *t, const 
         int64_t op = 0, om = 0;
         double p2 = 0, m2 = 0;
         for (size_t i = 0; i < n; i++) {
-            const double v = go[i];
-            big |= !(fabs(v) < VOI_GMAX);
-            const double c = fabs(v) < VOI_GMAX ? v : 0;
-            x[i] = (int64_t)(c * VOI_SCALE);
-            x2[i] = c * c;
+            x[i] = (int64_t)(go[i] * VOI_SCALE);
+            x2[i] = go[i] * go[i];
             if (x[i] >= 0) {
                 op += x[i];
                 p2 += x2[i];
@@ -246,26 +249,6 @@ void bc_voi_add(const bc_stats_shape *sh, bc_voi_ws *w, bc_thread_acc *t, const 
         w->ox[2 * o + 1] += om;
         w->o2[2 * o] += p2;
         w->o2[2 * o + 1] += m2;
-    }
-    if (big) { /* rare: undo, and take the runs one by one */
-        for (size_t o = 0; o < O; o++) {
-            const int64_t *x = w->gx + o * n;
-            const double *x2 = w->g2 + o * n;
-            for (size_t i = 0; i < n; i++) {
-                w->ox[2 * o + (x[i] < 0)] -= x[i] < 0 ? -x[i] : x[i];
-                w->o2[2 * o + (x[i] < 0)] -= x2[i];
-            }
-        }
-        for (size_t i = 0; i < n; i++) {
-            int b = 0;
-            for (size_t o = 0; o < O; o++)
-                b |= !(fabs(g[o * ldg + i]) < VOI_GMAX);
-            if (b)
-                t->vbig++;
-            else
-                bc_voi_add(sh, w, t, g + i, ldg, bins + i, ldb, 1);
-        }
-        return;
     }
     w->held += n;
     for (size_t k = 0; k < sh->nx; k++) {
