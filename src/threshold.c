@@ -135,19 +135,17 @@ static void one_threshold(tws *w, const bc_input *in, size_t off, size_t o, cons
     t->kind[q] = up ? BC_THR_AT_LEAST : BC_THR_AT_MOST;
 }
 
-/* The thresholds of input `in` (row r of t) for every output. */
-static void input_thresholds(tws *w, const bc_input *in, unsigned char *uses, unsigned char *only,
-                            bc_thresholds *t, size_t r)
+/* The thresholds of input `in` (row r of t) for every output. The
+ * proposals whose outputs depend on it: owners[off] of them, the one
+ * owner[off] when it is one (evaluated alone), else all are evaluated. */
+static void input_thresholds(tws *w, const bc_input *in, const uint32_t *owners,
+                             const uint32_t *owner, unsigned char *only, bc_thresholds *t,
+                             size_t r)
 {
     const size_t O = w->O, P = O - 1, off = in->offset;
-    /* the proposals whose outputs depend on it: evaluate those alone */
-    size_t owners = 0;
-    for (size_t p = 0; p < P; p++) {
-        bc_model_output_uses(w->m, p, uses);
-        only[p] = uses[off];
-        owners += only[p];
-    }
-    const unsigned char *mask = owners > 0 && owners < P ? only : NULL;
+    for (size_t p = 0; p < P; p++)
+        only[p] = owners[off] != 1 || owner[off] == p;
+    const unsigned char *mask = owners[off] == 1 && P > 1 ? only : NULL;
     double shift = 0; /* the portfolio's share from the proposals not evaluated */
     for (size_t p = 0; mask && p < P; p++)
         if (!only[p])
@@ -187,13 +185,16 @@ int bc_thresholds_compute(const bc_model *m, bc_thresholds **out, bc_error *err)
     bc_thresholds *t = bc_calloc(1, sizeof *t);
     double *x1 = bc_malloc((dim ? dim : 1) * sizeof *x1);
     unsigned char *uses = bc_malloc(dim ? dim : 1), *only = bc_calloc(O, 1);
+    uint32_t *owners = bc_calloc(dim ? dim : 1, sizeof *owners);
+    uint32_t *owner = bc_calloc(dim ? dim : 1, sizeof *owner);
     w.x = bc_malloc((dim ? dim : 1) * GRID * sizeof *w.x);
     w.v = bc_malloc(O * (2 + w.H) * GRID * sizeof *w.v);
     w.be = bc_malloc(O * GRID * sizeof *w.be);
     w.base = bc_malloc(O * sizeof *w.base);
     w.gg = bc_malloc(O * GRID * sizeof *w.gg);
     int rc = BC_OK;
-    if (!t || !x1 || !uses || !only || !w.x || !w.v || !w.be || !w.base || !w.gg)
+    if (!t || !x1 || !uses || !only || !owners || !owner || !w.x || !w.v || !w.be || !w.base ||
+        !w.gg)
         goto oom;
     t->input = bc_malloc((k ? k : 1) * sizeof *t->input);
     t->value = bc_malloc((k ? k : 1) * O * sizeof *t->value);
@@ -209,12 +210,21 @@ int bc_thresholds_compute(const bc_model *m, bc_thresholds **out, bc_error *err)
     eval_points(&w, 1, NULL);
     for (size_t o = 0; o < O; o++)
         w.base[o] = w.v[o * GRID];
+    /* which proposals each input offset's outputs depend on, once */
+    for (size_t p = 0; p + 1 < O; p++) {
+        bc_model_output_uses(m, p, uses);
+        for (size_t j = 0; j < dim; j++)
+            if (uses[j]) {
+                owners[j]++;
+                owner[j] = (uint32_t)p;
+            }
+    }
     for (size_t i = 0; i < nin && O > 1; i++) {
         const bc_input *in = bc_model_input(m, i);
         if (!bc_dist_is_random(&in->dist) || in->dim != 1)
             continue;
         t->input[t->k] = i;
-        input_thresholds(&w, in, uses, only, t, t->k);
+        input_thresholds(&w, in, owners, owner, only, t, t->k);
         t->k++;
     }
     goto done;
@@ -226,6 +236,8 @@ done:
     bc_free(x1);
     bc_free(uses);
     bc_free(only);
+    bc_free(owners);
+    bc_free(owner);
     bc_free(w.x);
     bc_free(w.v);
     bc_free(w.be);
