@@ -16,12 +16,20 @@ docs/hdf5-layout.md) and draws, from whatever each file holds:
     <model>-sobol               Sobol' indices with their intervals for the
                                 average gain and the break-even indicator
     <model>-break-even-year     distribution of the break-even year
+    <model>-evppi               value of information: EVPPI of each input,
+                                ranked, under the EVPI, per output
+    <model>-affordability       P(break even) against the investment, the
+                                planned one and the largest for 50-95 % marked
+    <model>-package-frontier    packages of proposals: mean gain against
+                                P(loss) and CVaR 5 %, the efficient frontier
 
-A run file gives all but the Sobol' figure, a Sobol' file the tornado and the
-Sobol' figure. A figure whose data a file lacks is skipped with one note on
-stderr. When several files of the same model are given (a run and a Sobol'
-study), each figure is drawn once; files whose figures would collide but
-differ get the file name in the figure name.
+A run file gives all but the Sobol' figure (the package frontier only when it
+has /decision/packages), a Sobol' file the tornado and the Sobol' figure. A
+figure whose data a file lacks is skipped with one note on stderr (the
+package frontier silently: packages are optional). When several files of the
+same model are given (a run and a Sobol' study), each figure is drawn once;
+files whose figures would collide but differ get the file name in the figure
+name.
 
 Uses only Debian's python3-h5py, python3-matplotlib and numpy, and draws
 with matplotlib's Agg renderer without pyplot (no display needed).
@@ -58,8 +66,12 @@ except ImportError as _e:               # e.g. another python3 first on PATH
     raise
 
 FORMAT_VERSION = 2
-KINDS = ("gain-distribution", "s-curve", "fan", "tornado", "sobol", "break-even-year")
+KINDS = ("gain-distribution", "s-curve", "fan", "tornado", "sobol", "break-even-year",
+         "evppi", "affordability", "package-frontier")
 FORMATS = ("png", "pdf", "svg")
+# figures skipped without a note when a file lacks their (optional) data;
+# their key in load()'s problems (a malformed group is still noted)
+QUIET_KINDS = {"package-frontier": "packages"}
 
 # Colours: a blue for gains and bands, a red for losses (ColorBrewer RdBu, safe
 # for colour-blind readers), tab10 for the outputs, near-black for the
@@ -156,8 +168,12 @@ def load(path):
     break_even (p, se), quantiles (avg_gain: q, probs), gain_by_year (q,
     probs), base_case (avg_gain, gain, break_even_year), break_even_year
     (counts, years), tornado (inputs, low, high, base, order, quantiles),
-    sobol (inputs, outputs, first, total, first_ci, total_ci, mean, variance).
-    problems maps a key to why its data could not be used.
+    sobol (inputs, outputs, first, total, first_ci, total_ci, mean, variance),
+    and from /decision: voi (evpi, evpi_se, years, inputs, evppi, evppi_se,
+    bins), affordability (factor, curve, planned, probs, max_factor,
+    max_status) and packages (members, mean, p_loss, cvar5, frontier_loss,
+    frontier_cvar, feasible, best). problems maps a key to why its data
+    could not be used.
     """
     import h5py
 
@@ -324,8 +340,84 @@ def _read(f, path, attrs, model_text):
                 d["sobol"] = {"inputs": inputs, "outputs": outs, "first": first,
                               "total": total, "first_ci": fci, "total_ci": tci,
                               "mean": mean, "variance": var}
+    _read_decision(f, d)
     d["H"] = H
     return d
+
+
+def _read_decision(f, d):
+    """The /decision group of an open file into d: voi, affordability and
+    packages (see load), None where the file lacks them."""
+    d["voi"] = d["affordability"] = d["packages"] = None
+    g = f.get("decision")
+    if g is None or not hasattr(g, "keys"):
+        return
+    O = len(d["outputs"])
+
+    def arr(name, grp=g):
+        ds = grp.get(name)
+        return ds[()] if ds is not None and hasattr(ds, "shape") else None
+
+    def nans(a, shape):
+        return a.astype(float) if a is not None and a.shape == shape else np.full(shape, np.nan)
+
+    if "evppi" in g:
+        inputs = _strings(g["inputs"]) if "inputs" in g else []
+        D = len(inputs)
+        evpi, evppi = arr("evpi"), arr("evppi")
+        if evpi is not None and evpi.shape == (O,) and evppi is not None \
+                and evppi.shape == (D, O):
+            years = g["evpi"].attrs.get("years", d["attrs"].get("years", 0))
+            d["voi"] = {"evpi": evpi.astype(float), "evpi_se": nans(arr("evpi_se"), (O,)),
+                        "years": int(np.asarray(years).reshape(-1)[0] or 0),
+                        "inputs": inputs, "evppi": evppi.astype(float),
+                        "evppi_se": nans(arr("evppi_se"), (D, O)),
+                        "bins": _attr(g["evppi"].attrs.get("bins"))}
+        else:
+            d["problems"]["voi"] = "/decision/evpi or /decision/evppi has an unexpected shape"
+    if "affordability" in g:
+        d["affordability"] = _read_affordability(g, d, arr, O)
+    if "packages" in g and hasattr(g["packages"], "keys"):
+        d["packages"] = _read_packages(g["packages"], d, arr, O)
+
+
+def _read_affordability(g, d, arr, O):
+    """/decision/affordability and the largest investments (see load)."""
+    fac, cur, plan = arr("investment_factor"), arr("affordability"), arr("planned_investment")
+    if not (fac is not None and fac.ndim == 1 and len(fac) >= 2 and cur is not None
+            and cur.shape == (O, len(fac)) and plan is not None and plan.shape == (O,)):
+        d["problems"]["affordability"] = ("/decision/affordability, investment_factor or "
+                                          "planned_investment has an unexpected shape")
+        return None
+    a = {"factor": fac.astype(float), "curve": cur.astype(float),
+         "planned": plan.astype(float), "probs": None, "max_factor": None, "max_status": None}
+    mf, ms = arr("max_investment_factor"), arr("max_investment_status")
+    probs = g["max_investment_factor"].attrs.get("probabilities") if mf is not None else None
+    if probs is not None and mf.shape == (O, len(probs)) and ms is not None \
+            and ms.shape == mf.shape:
+        a.update(probs=np.asarray(probs, float), max_factor=mf.astype(float),
+                 max_status=ms.astype(int))
+    return a
+
+
+def _read_packages(pk, d, arr, O):
+    """/decision/packages (see load): one row per package of proposals."""
+    members = arr("members", pk)
+    cols = {k: arr(k, pk) for k in ("mean", "p_loss", "cvar5")}
+    K = members.shape[0] if members is not None and members.ndim == 2 else -1
+    P = O - 1 if d["outputs"][-1] == "portfolio" else O
+    if K < 1 or members.shape[1] != P or any(v is None or v.shape != (K,)
+                                             for v in cols.values()):
+        d["problems"]["packages"] = "/decision/packages has missing or misshapen datasets"
+        return None
+    p = {k: v.astype(float) for k, v in cols.items()}
+    p["members"] = members.astype(bool)
+    for k, default in (("frontier_loss", False), ("frontier_cvar", False), ("feasible", True)):
+        v = arr(k, pk)
+        p[k] = v.astype(bool) if v is not None and v.shape == (K,) else np.full(K, default)
+    best = np.asarray(pk.attrs.get("best", -1)).reshape(-1)
+    p["best"] = int(best[0]) if len(best) and -1 <= int(best[0]) < K else -1
+    return p
 
 
 # --------------------------------------------------------------------------
@@ -413,12 +505,14 @@ def figure_size(kind, n_outputs):
     pixel size of a PNG is figure_size × dpi.
     """
     rows, _ = _grid(n_outputs)
-    if kind in ("gain-distribution", "fan", "break-even-year"):
+    if kind in ("gain-distribution", "fan", "break-even-year", "affordability"):
         return (10.0, 1.5 + 3.0 * rows)
     if kind == "s-curve":
         return (10.0, 6.5)
-    if kind == "tornado":
+    if kind in ("tornado", "evppi"):
         return (11.0, 1.5 + 3.5 * rows)
+    if kind == "package-frontier":
+        return (11.0, 6.5)
     if kind == "sobol":
         return (11.0, 1.5 + 3.0 * n_outputs)
     raise ValueError(f"unknown figure kind {kind!r}")
@@ -461,6 +555,8 @@ def footer_lines(d, kind=None, width_in=10.0):
         text = "what-if overrides (--set): " + "; ".join(ov.strip().splitlines())
         lines.append(text if len(text) <= 170 else text[:169] + "\u2026")
     note = _NOTES.get(kind)
+    if callable(note):
+        note = note(d)
     if kind == "sobol" and re.search(r"(?m)^correlations\s*:", d.get("model_text") or ""):
         note = (note or "") + (" Correlated inputs: the first of two correlated inputs "
                                "carries their shared variation (docs/sensitivity.md).")
@@ -485,6 +581,16 @@ _NOTES = {
     "break-even-year": "Break-even year: the first year in which the cumulative gain "
                        "reaches 0 or more. It can fall below 0 again later, so "
                        "'by the last year' need not equal P(break even) of the average gain.",
+    "evppi": lambda d: _note_evppi(d),
+    "affordability": "Every run's investment scaled by the same factor (0 to 2 times the "
+                     "plan, steps of 0.5 %), every other input as uncertain as in the study; "
+                     "the portfolio scales every proposal's at once. The largest investments "
+                     "are read between the steps (docs/decision.md). Shared vertical axis.",
+    "package-frontier": "Each dot is a package: a set of the proposals funded. Mean: mean "
+                        "average annual gain; P(loss): P(average annual gain < \u22121 "
+                        "mDKK/year); CVaR 5 %: mean average annual gain of the worst 5 % of "
+                        "runs. On the efficient frontier: no other package has a higher mean "
+                        "at no more risk. Shared vertical axis.",
 }
 
 
@@ -844,6 +950,24 @@ def plot_fan(data, ax=None, output=None):
 # 4. Tornado
 # --------------------------------------------------------------------------
 
+def _bar_panels(d, kind, title, need, extra, legend, draw):
+    """A figure of one panel of horizontal bars per output, sharing the x
+    axis; each row of panels as tall as its panel needing the most bar slots
+    (need[o]) plus `extra` slots for the titles; draw(ax, o, slots) fills
+    panel o."""
+    n = len(need)
+    rows, cols = _grid(n)
+    row_slots = [max(need[r * cols:(r + 1) * cols]) for r in range(rows)]
+    fig, axes = _new_figure(d, kind, title, rows, cols, legend=legend, sharex=True,
+                            gridspec_kw={"height_ratios": [k + extra for k in row_slots]})
+    for o in range(n):
+        a = axes.flat[o]
+        draw(a, o, row_slots[o // cols])
+        _inner_labels(a, o, n, cols, y=False)
+    _hide_unused(axes, n)
+    return fig
+
+
 def _tornado_rows(t, o):
     """Input rows of output o by decreasing swing; those that move it at all."""
     swing = np.abs(t["high"][:, o] - t["low"][:, o])
@@ -895,7 +1019,6 @@ def plot_tornado(data, ax=None, output=None, slots=None, xlim=None):
         raise ValueError(f"{d['path']} has no /sensitivity/tornado")
     n = len(d["outputs"])
     if ax is None:
-        rows, cols = _grid(n)
         # bars as thick in every panel: each row of panels as tall as its
         # longest tornado (plus room for the titles)
         need = []
@@ -903,19 +1026,12 @@ def plot_tornado(data, ax=None, output=None, slots=None, xlim=None):
             moving, still = _tornado_rows(t, o)
             shown = min(TORNADO_MAX_BARS, len(moving))
             need.append(max(shown, 1) + (1 if len(moving) > shown or still else 0))
-        row_slots = [max(need[r * cols:(r + 1) * cols]) for r in range(rows)]
-        fig, axes = _new_figure(
+        xlim = _tornado_xlim(d)
+        return _bar_panels(
             d, "tornado",
             f"Tornado: average annual gain{_sp(_horizon(d))}, one input at a time",
-            rows, cols, legend=_legend_tornado(d), sharex=True,
-            gridspec_kw={"height_ratios": [k + 2.5 for k in row_slots]})
-        xlim = _tornado_xlim(d)
-        for o in range(n):
-            a = axes.flat[o]
-            plot_tornado(d, ax=a, output=o, slots=row_slots[o // cols], xlim=xlim)
-            _inner_labels(a, o, n, cols, y=False)
-        _hide_unused(axes, n)
-        return fig
+            need, 2.5, _legend_tornado(d),
+            lambda a, o, slots: plot_tornado(d, ax=a, output=o, slots=slots, xlim=xlim))
 
     o = _output_index(d, output)
     moving, still = _tornado_rows(t, o)
@@ -1200,6 +1316,358 @@ def plot_break_even_year(data, ax=None, output=None, ylim=None):
 
 
 # --------------------------------------------------------------------------
+# 7. Value of information: the EVPPI ranking
+# --------------------------------------------------------------------------
+
+EVPPI_MAX_BARS = 12
+EVPI_COLOUR = NEUTRAL
+EVPPI_COLOUR = GAIN_DARK
+
+
+def _evppi_rows(v, o):
+    """Inputs with EVPPI > 0 for output o, largest first (at most
+    EVPPI_MAX_BARS), and how many more there are."""
+    e = v["evppi"][:, o]
+    order = [int(i) for i in np.argsort(-e, kind="stable") if e[i] > 0]
+    return order[:EVPPI_MAX_BARS], len(order) - min(len(order), EVPPI_MAX_BARS)
+
+
+def _evppi_slots(v, o):
+    """Rows a panel needs: EVPI, the inputs (or a line saying there are none), a note."""
+    show, rest = _evppi_rows(v, o)
+    return 1 + max(len(show), 1) + (1 if rest else 0)
+
+
+def _evppi_xlim(v):
+    se = np.nan_to_num(v["evppi_se"])
+    hi = float(max(np.max(v["evpi"] + np.nan_to_num(v["evpi_se"])),
+                   np.max(v["evppi"] + se) if v["evppi"].size else 0.0))
+    return (0.0, hi * 1.2 if hi > 0 else 1.0)
+
+
+def _over_horizon(d):
+    """'over 2026–2030' (or 'over the horizon') and the years to multiply by."""
+    years = d["voi"]["years"] if d["voi"] is not None else 0
+    span = _horizon(d)
+    return (f"over {span}" if span else "over the horizon"), years
+
+
+def _legend_evppi(d):
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    return [Patch(facecolor=EVPI_COLOUR, label="EVPI: every input known first"),
+            Patch(facecolor=EVPPI_COLOUR, label="EVPPI: that input alone known first"),
+            Line2D([], [], color=INK, lw=1.0, marker="|", ms=7,
+                   label="\u00b1 Monte Carlo standard error")]
+
+
+@_styled
+def plot_evppi(data, ax=None, output=None, slots=None, xlim=None):
+    """Value of information from /decision: the EVPPI of each input (bias-
+    corrected, with its standard error), largest first, under the EVPI of the
+    output (every input known), in mDKK/year with the value over the horizon
+    on the top axis. Only inputs with EVPPI > 0, at most EVPPI_MAX_BARS.
+
+    With ax=None, returns a new Figure with one panel per output (shared
+    horizontal axis); with an Axes, draws one output (default the portfolio).
+    """
+    d = data
+    v = d["voi"]
+    if v is None:
+        raise ValueError(f"{d['path']} has no /decision/evppi")
+    n = len(d["outputs"])
+    if ax is None:
+        need = [_evppi_slots(v, o) for o in range(n)]
+        xlim = _evppi_xlim(v)
+        return _bar_panels(
+            d, "evppi", "Value of information: what is it worth to know an input "
+                        "before deciding?",
+            need, 3.0, _legend_evppi(d),
+            lambda a, o, slots: plot_evppi(d, ax=a, output=o, slots=slots, xlim=xlim))
+
+    o = _output_index(d, output)
+    show, rest = _evppi_rows(v, o)
+    xlim = xlim or _evppi_xlim(v)
+    slots = slots or _evppi_slots(v, o)
+    vals = np.array([v["evpi"][o]] + [v["evppi"][i, o] for i in show])
+    ses = np.nan_to_num(np.array([v["evpi_se"][o]] + [v["evppi_se"][i, o] for i in show]))
+    y = np.arange(len(vals))
+    ax.barh(y, vals, height=0.66, color=[EVPI_COLOUR] + [EVPPI_COLOUR] * len(show),
+            lw=0, zorder=3)
+    ax.errorbar(vals, y, xerr=ses, fmt="none", ecolor=INK, elinewidth=1.0, capsize=2.5,
+                zorder=4)
+    ax.axvline(vals[0], color=MUTED, lw=1.0, ls=(0, (4, 2)), zorder=2)
+    for yi, val, se in zip(y, vals, ses):
+        ax.text(val + se + 0.012 * (xlim[1] - xlim[0]), yi, _num(val, 3), ha="left",
+                va="center", fontsize=8.5, color=MUTED, zorder=6)
+    _evppi_axes(d, ax, o, show, rest, slots, xlim)
+    return ax
+
+
+def _evppi_axes(d, ax, o, show, rest, slots, xlim):
+    """Ticks, labels, the top axis over the horizon, title and notes of an EVPPI panel."""
+    v = d["voi"]
+    over, years = _over_horizon(d)
+    ax.set_yticks(range(1 + len(show)))
+    ax.set_yticklabels(["EVPI (all inputs)"] + [v["inputs"][i] for i in show])
+    ax.get_yticklabels()[0].set_fontweight("bold")
+    ax.set_ylim(slots - 0.5, -0.6)
+    ax.set_xlim(*xlim)
+    ax.set_xlabel("value of information, mDKK/year")
+    ax.grid(axis="y", visible=False)
+    ax.tick_params(axis="y", length=0)
+    evpi, se = v["evpi"][o], v["evpi_se"][o]
+    extra = f"EVPI {_num(evpi, 3)}" + (f" \u00b1 {_num(se, 3)}" if np.isfinite(se) else "")
+    extra += " mDKK/year"
+    total = ""
+    if years:
+        top = ax.secondary_xaxis("top", functions=(lambda x: x * years, lambda x: x / years))
+        top.set_xlabel(f"mDKK {over} (\u00d7 {years} years)", fontsize=8.5, color=MUTED)
+        top.tick_params(labelsize=8.5, colors=MUTED)
+        total = f", {_num(evpi * years, 2)} {over}"
+    ax.set_title(_panel_title(d, o, extra=extra + total if len(extra + total) <= 50
+                              else extra), loc="left")
+    if not show:
+        ax.text(0.012 * (xlim[1] - xlim[0]), 1, "no single input known alone changes the "
+                "decision", ha="left", va="center", color=MUTED, style="italic", zorder=6)
+    if rest:
+        ax.text(0.99, 0.015, f"not shown: {rest} more input{'s' if rest > 1 else ''} "
+                f"with smaller EVPPI", transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=8.5, color=MUTED, style="italic", zorder=6,
+                bbox=dict(boxstyle="square,pad=0.15", fc="white", ec="none"))
+
+
+def _note_evppi(d):
+    over, years = _over_horizon(d)
+    v = d["voi"]
+    bins = f" from {v['bins']} equal-probability bins of each input" if v and v["bins"] else ""
+    times = f"; {over} multiply by {years} years (top axis)" if years else ""
+    return ("Value of information: the expected gain of deciding on each proposal (fund it "
+            "or not) after learning the input(s), in mDKK/year of the average annual gain"
+            f"{times}. EVPPI{bins}, bias-corrected; inputs whose EVPPI is 0 (they cannot "
+            "change the decision alone) are left out. The portfolio: each proposal decided "
+            "on its own (the sums of the proposals').")
+
+
+# --------------------------------------------------------------------------
+# 8. Affordability: P(break even) against the investment
+# --------------------------------------------------------------------------
+
+def _legend_affordability(d):
+    from matplotlib.lines import Line2D
+    items = [Line2D([], [], color=GAIN_DARK, lw=2.2, label="P(break even) at that investment"),
+             Line2D([], [], color=INK, lw=1.3, ls=(0, (4, 2)), label="planned investment"),
+             Line2D([], [], ls="none", marker="o", ms=7, mfc="white", mec=INK, mew=1.8,
+                    label="P(break even) as planned")]
+    if d["affordability"]["max_factor"] is not None:
+        items.append(Line2D([], [], ls="none", marker="D", ms=5.5, color=LOSS,
+                            label="largest for 50, 80, 90, 95 %"))
+    return items
+
+
+@_styled
+def plot_affordability(data, ax=None, output=None):
+    """Affordability curve from /decision/affordability: P(break even) when
+    every run's investment is scaled to a level (mDKK/year: the factor times
+    the planned investment), every other input as uncertain as before; the
+    planned investment and the largest investment that still breaks even with
+    50, 80, 90 and 95 % (/decision/max_investment_factor) are marked.
+
+    With ax=None, returns a new Figure with one panel per output (shared
+    vertical axis); with an Axes, draws one output (default the portfolio).
+    """
+    d = data
+    a = d["affordability"]
+    if a is None:
+        raise ValueError(f"{d['path']} has no /decision/affordability")
+    if ax is None:
+        n = len(d["outputs"])
+        rows, cols = _grid(n)
+        fig, axes = _new_figure(
+            d, "affordability",
+            "What may a proposal cost? P(break even) against the investment",
+            rows, cols, legend=_legend_affordability(d), sharey=True)
+        for o in range(n):
+            ax_o = axes.flat[o]
+            plot_affordability(d, ax=ax_o, output=o)
+            _inner_labels(ax_o, o, n, cols, x=False)
+        _hide_unused(axes, n)
+        return fig
+
+    o = _output_index(d, output)
+    f, p, plan = a["factor"], a["curve"][o], a["planned"][o]
+    scale = plan if plan > 0 else 1.0
+    x = f * scale
+    ax.fill_between(x, 0, p, color=GAIN, alpha=0.15, lw=0)
+    ax.plot(x, p, color=GAIN_DARK, lw=2.2, zorder=3)
+    at_plan = float(np.interp(1.0, f, p))
+    ax.axvline(scale, color=INK, lw=1.3, ls=(0, (4, 2)), zorder=2)
+    low = at_plan > 0.6                 # the curve passes high: the label at the bottom
+    ax.text(scale, 0.04 if low else 0.96, "planned ", transform=ax.get_xaxis_transform(),
+            rotation=90, ha="right", va="bottom" if low else "top", fontsize=8.5, color=INK,
+            zorder=6, bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.8))
+    ax.plot([scale], [at_plan], marker="o", ms=7, mfc="white", mec=INK, mew=1.8, zorder=6)
+    _affordability_levels(ax, a, o, scale)
+    ax.set_xlim(x[0], x[-1])
+    ax.set_ylim(0, 1.02)
+    ax.set_yticks(np.linspace(0, 1, 6))
+    _percent_axis(ax.yaxis, 100)
+    ax.set_ylabel("P(break even)")
+    ax.set_xlabel("average annual investment, mDKK/year" if plan > 0
+                  else "factor of the planned investment (planned: 0)")
+    ax.set_title(_panel_title(d, o, extra=f"planned {_num(plan)} mDKK/year: P(break even) "
+                              f"{at_plan * 100:.1f} %"), loc="left")
+    return ax
+
+
+def _affordability_levels(ax, a, o, scale):
+    """Mark the largest investment for each probability (status 0: found) and
+    list them in a box at the top right."""
+    if a["max_factor"] is None:
+        return
+    lines = ["largest investment, mDKK/year,", "to break even with"]
+    for p, mf, st in zip(a["probs"], a["max_factor"][o], a["max_status"][o]):
+        if st == 0:
+            xx = mf * scale
+            ax.plot([xx, xx], [0, p], color=LOSS, lw=0.9, ls=":", zorder=2)
+            ax.plot([xx], [p], marker="D", ms=5.5, color=LOSS, zorder=5)
+            value = _num(xx)
+        elif st == 1:
+            value = "never (not even at no cost)"
+        else:
+            value = f"> {_num(a['factor'][-1] * scale)} (beyond {a['factor'][-1]:g}\u00d7 plan)"
+        lines.append(f"  {p * 100:g} %:  {value}")
+    ax.text(0.985, 0.965, "\n".join(lines), transform=ax.transAxes, ha="right", va="top",
+            fontsize=8.5, color=INK, linespacing=1.3, multialignment="left", zorder=7,
+            bbox=dict(boxstyle="round,pad=0.35", fc="white", ec="#cccccc", alpha=0.92))
+
+
+# --------------------------------------------------------------------------
+# 9. Packages of proposals: the efficient frontier
+# --------------------------------------------------------------------------
+
+PACKAGE_MAX_LABELS = 20
+BEST_COLOUR = "#f1a340"
+PACKAGE_RISKS = {
+    "p_loss": ("frontier_loss", "P(loss): P(average annual gain < \u22121 mDKK/year)\n"
+               "(lower is better)",
+               "Mean gain against the risk of a loss"),
+    "cvar5": ("frontier_cvar", "CVaR 5 %: mean gain of the worst 5 % of runs, mDKK/year\n"
+              "(higher is better)",
+              "Mean gain against the bad tail (CVaR 5 %)"),
+}
+
+
+def _package_names(d):
+    """Each package's members' ids joined by '+'."""
+    ids = d["outputs"][:-1] if d["outputs"][-1] == "portfolio" else d["outputs"]
+    return ["+".join(ids[j] for j in np.nonzero(row)[0]) or "(none)"
+            for row in d["packages"]["members"]]
+
+
+def _package_labels(pk, front):
+    """Rows to label: the best, the frontier's by mean, then the rest by mean;
+    at most PACKAGE_MAX_LABELS."""
+    by_mean = sorted(range(len(pk["mean"])), key=lambda k: -pk["mean"][k])
+    first = ([pk["best"]] if pk["best"] >= 0 else []) + \
+        [k for k in by_mean if front[k] and k != pk["best"]]
+    return (first + [k for k in by_mean if k not in first])[:PACKAGE_MAX_LABELS]
+
+
+def _legend_packages(d):
+    from matplotlib.lines import Line2D
+    pk = d["packages"]
+    items = [Line2D([], [], ls="none", marker="o", ms=6, color=NEUTRAL,
+                    label="package (a set of proposals funded)"),
+             Line2D([], [], color=GAIN_DARK, lw=1.8, marker="o", ms=6,
+                    label="efficient frontier")]
+    if not pk["feasible"].all():
+        items.insert(1, Line2D([], [], ls="none", marker="o", ms=6, mfc="white",
+                               mec=NEUTRAL, mew=1.2, label="breaks the study's rules"))
+    if pk["best"] >= 0:
+        items.append(Line2D([], [], ls="none", marker="*", ms=14, mfc=BEST_COLOUR, mec=INK,
+                            mew=0.8, label="best package"))
+    items.append(Line2D([], [], color=INK, lw=1.2, label="break even (0)"))
+    return items
+
+
+@_styled
+def plot_packages(data, ax=None, risk="p_loss"):
+    """Packages of proposals from /decision/packages: the mean average annual
+    gain (mDKK/year) of every package against its risk, P(loss) or CVaR 5 %;
+    the efficient frontier joined and labelled with its members' ids, the
+    best package highlighted, at most PACKAGE_MAX_LABELS labels.
+
+    With ax=None, returns a new Figure: mean against P(loss) on the left and
+    against CVaR 5 % on the right. With an Axes, draws the one of `risk`
+    ("p_loss" or "cvar5").
+    """
+    d = data
+    pk = d["packages"]
+    if pk is None:
+        raise ValueError(f"{d['path']} has no /decision/packages")
+    if ax is None:
+        fig, axes = _new_figure(d, "package-frontier",
+                                "Packages of proposals: mean gain against risk", 1, 2,
+                                legend=_legend_packages(d), sharey=True)
+        for c, r in enumerate(PACKAGE_RISKS):
+            plot_packages(d, ax=axes[0, c], risk=r)
+        axes[0, 1].set_ylabel("")
+        axes[0, 1].yaxis.set_tick_params(labelleft=True)
+        return fig
+
+    fkey, xlabel, title = PACKAGE_RISKS[risk]
+    x, y, front, ok = pk[risk], pk["mean"], pk[fkey], pk["feasible"]
+    ax.scatter(x[ok], y[ok], s=30, color=NEUTRAL, lw=0, zorder=3)
+    ax.scatter(x[~ok], y[~ok], s=30, facecolors="white", edgecolors=NEUTRAL, lw=1.2, zorder=3)
+    idx = np.nonzero(front)[0]
+    idx = idx[np.argsort(x[idx], kind="stable")]
+    ax.plot(x[idx], y[idx], color=GAIN_DARK, lw=1.8, marker="o", ms=6, zorder=4)
+    b = pk["best"]
+    if b >= 0:
+        ax.plot([x[b]], [y[b]], ls="none", marker="*", ms=17, mfc=BEST_COLOUR, mec=INK,
+                mew=0.8, zorder=5)
+    ax.axhline(0, color=INK, lw=1.2, zorder=2)
+    _package_annotations(d, ax, x, y, front)
+    ax.margins(x=0.14, y=0.12)
+    if risk == "p_loss":
+        _percent_axis(ax.xaxis, 100)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("mean average annual gain, mDKK/year")
+    best = f"best: {_package_names(d)[b]}" if b >= 0 else "no package meets the rules"
+    ax.set_title(f"{title}\n{int(front.sum())} of {len(y)} packages on the frontier; {best}",
+                 loc="left")
+    return ax
+
+
+def _package_annotations(d, ax, x, y, front):
+    """Label the packages _package_labels picks, and say how many are not."""
+    pk = d["packages"]
+    names = _package_names(d)
+    rows = _package_labels(pk, front)
+    xr = (float(x.min()), float(x.max()) - float(x.min()) or 1.0)
+    yr = float(y.max() - y.min()) or 1.0
+    placed = []
+    for k in sorted(rows, key=lambda k: -y[k]):
+        right = x[k] > xr[0] + 0.6 * xr[1]          # labels of points at the right go left
+        # below the point when a label just placed is close above it
+        below = any(abs(x[k] - px) < 0.25 * xr[1] and 0 <= py - y[k] < 0.06 * yr and not pb
+                    for px, py, pb in placed)
+        placed.append((x[k], y[k], below))
+        dx = (11 if k == pk["best"] else 6) * (-1 if right else 1)   # clear of the star
+        ax.annotate(names[k], (x[k], y[k]), xytext=(dx, -12 if below else 5),
+                    textcoords="offset points", ha="right" if right else "left",
+                    va="bottom", fontsize=8.5, zorder=7,
+                    color=INK if front[k] or k == pk["best"] else MUTED,
+                    fontweight="bold" if k == pk["best"] else "normal",
+                    bbox=dict(boxstyle="square,pad=0.08", fc="white", ec="none", alpha=0.8))
+    if len(rows) < len(y):
+        ax.text(0.985, 0.015, f"labelled: {len(rows)} of {len(y)} packages (the frontier "
+                "first)", transform=ax.transAxes, ha="right", va="bottom", fontsize=8.5,
+                color=MUTED, style="italic")
+
+
+# --------------------------------------------------------------------------
 # Figures, names and the command line
 # --------------------------------------------------------------------------
 
@@ -1210,6 +1678,9 @@ _PLOTTERS = {
     "tornado": plot_tornado,
     "sobol": plot_sobol,
     "break-even-year": plot_break_even_year,
+    "evppi": plot_evppi,
+    "affordability": plot_affordability,
+    "package-frontier": plot_packages,
 }
 
 
@@ -1223,8 +1694,13 @@ def missing(data, kind):
         "tornado": ("tornado", "/sensitivity/tornado", None),
         "sobol": ("sobol", "/sensitivity/sobol", "run bcsim sobol"),
         "break-even-year": ("break_even_year", "/summary/break_even_year", "run bcsim run"),
+        "evppi": ("voi", "/decision/evppi", "run bcsim run"),
+        "affordability": ("affordability", "/decision/affordability", "run bcsim run"),
+        "package-frontier": ("packages", "/decision/packages", None),
     }[kind]
     key, where, hint = need
+    if kind in ("evppi", "affordability") and d["attrs"].get("study") == "run":
+        hint = None                     # a run file without them: no hint helps
     if kind == "s-curve" and d["quantiles"] is not None:
         return None
     if d.get(key) is not None:
@@ -1265,7 +1741,8 @@ def plan(datas):
     """Which figures to draw from loaded files and under which names.
 
     Returns (jobs, notes): jobs a list of (data, kind, base name), notes the
-    lines for figures no file gives. A figure drawn from one file is not
+    lines for figures no file gives (not for the package frontier of a file
+    without /decision/packages: packages are optional). A figure drawn from one file is not
     noted as missing for another file of the same model, and a tornado
     identical to one already planned is drawn once.
     """
@@ -1275,7 +1752,7 @@ def plan(datas):
             why = missing(d, kind)
             if why is None:
                 cands.append((d, kind))
-            else:
+            elif kind not in QUIET_KINDS or QUIET_KINDS[kind] in d["problems"]:
                 lacks.append((d, kind, why))
     seen, jobs = set(), []
     for d, kind in cands:
@@ -1439,7 +1916,8 @@ def main(argv=None):
         prog=PROG,
         description="Figures for a budget memo from bcsim result files (bcsim run, "
                     "bcsim sobol): distribution and S-curve of the average annual gain, "
-                    "fan chart by year, tornado, Sobol' indices, break-even year.")
+                    "fan chart by year, tornado, Sobol' indices, break-even year, value "
+                    "of information (EVPPI), affordability curve, package frontier.")
     ap.add_argument("files", nargs="+", metavar="FILE.h5", help="bcsim result files")
     ap.add_argument("-o", "--outdir", required=True, metavar="DIR",
                     help="directory for the figures (created if missing)")

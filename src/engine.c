@@ -118,6 +118,12 @@ static int check_config(const bc_run_config *cfg, bc_error *err)
         return bc_error_set(err, BC_EINVAL, "the number of runs must be at least 1");
     if (bc_run_config_block(cfg) > (1u << 24))
         return bc_error_set(err, BC_EINVAL, "the block size must be at most 2^24 runs");
+    const bc_package_rules *r = &cfg->packages;
+    if (!(r->max_loss_prob >= 0 && r->max_loss_prob < 1) || !(r->budget >= 0 && r->budget < HUGE_VAL) ||
+        (r->require & r->exclude) || r->mode < BC_PACKAGES_AUTO || r->mode > BC_PACKAGES_OFF)
+        return bc_error_set(err, BC_EINVAL,
+                            "bad package rules: a risk limit in (0, 1), a budget of at least 0, "
+                            "no proposal both required and excluded");
     return BC_OK;
 }
 
@@ -178,6 +184,8 @@ static double memory_need(const bc_model *m, const bc_stats_shape *sh, const bc_
                 nt * (((double)sh->nx * 2 + (double)sh->n_outputs * 16) * B +
                       (double)bc_voi_ns(&most) * 8);
     }
+    if (sh->pk) /* each package's histogram (like a series'), counts and mask */
+        need += (double)((size_t)1 << sh->pk) * ((double)sh->pk_cap * (4 * nt + 8) + 81 * (nt + 1));
     if (windows) /* the run's 64-bit counts, and each thread's 16-bit ones */
         need += S * BC_NWIN * ((double)bc_stats_wslot(sh) * (8 + 2 * nt) + 8 * (nt + 1));
     if (cfg->save_samples)
@@ -221,6 +229,7 @@ void bc_run_state_free(bc_run_state *s)
     bc_free(s->ik);
     bc_free(s->im);
     bc_free(s->iv);
+    bc_free(s->feas);
     bc_free(s->win);
     bc_sampler_free(s->smp);
     bc_free(s);
@@ -271,6 +280,7 @@ typedef struct shape_arrays {
     uint32_t *pa, *pc, *vk, *vo;
     int32_t *ik;
     double *im, *iv;
+    unsigned char *feas;
 } shape_arrays;
 
 static void shape_arrays_free(shape_arrays *a)
@@ -282,6 +292,7 @@ static void shape_arrays_free(shape_arrays *a)
     bc_free(a->ik);
     bc_free(a->im);
     bc_free(a->iv);
+    bc_free(a->feas);
     memset(a, 0, sizeof *a);
 }
 
@@ -334,7 +345,8 @@ done:
  * ones); and the value of information's (bc_stats_voi_pairs: each proposal
  * with the components it depends on, and with every correlated one when it
  * depends on one, since learning one tells about the others). */
-static int shape_pairs(const bc_model *m, uint64_t runs, bc_stats_shape *sh, shape_arrays *a)
+static int shape_pairs(const bc_model *m, const bc_run_config *cfg, bc_stats_shape *sh,
+                       shape_arrays *a)
 {
     memset(a, 0, sizeof *a);
     const size_t nx = sh->nx, O = sh->n_outputs;
@@ -353,7 +365,8 @@ static int shape_pairs(const bc_model *m, uint64_t runs, bc_stats_shape *sh, sha
         for (size_t k = 0; cor && k < nx; k++)
             uses[o * nx + k] |= copula[k];
     }
-    if (!bc_stats_voi_pairs(sh, runs, uses, &a->vk, &a->vo) && !shape_afford(m, off, sh, a))
+    if (!bc_stats_voi_pairs(sh, cfg->runs, uses, &a->vk, &a->vo) && !shape_afford(m, off, sh, a) &&
+        !bc_pkg_shape(sh, &cfg->packages, &a->feas))
         rc = 0;
 done:
     bc_free(copula);
@@ -380,7 +393,7 @@ static int run_shape(const bc_model *m, const bc_run_config *cfg, int windows, b
     sh->wbins = bc_stats_wbins(sh->n_series);
     for (int k = 0; k < BC_NWIN; k++)
         sh->wa[k] = sh->wb[k] = bc_quantile_probs[k];
-    return shape_pairs(m, cfg->runs, sh, a);
+    return shape_pairs(m, cfg, sh, a);
 }
 
 /* The larger memory of a run of m with cfg with windows and without (the
@@ -416,7 +429,8 @@ int bc_run_state_alloc(const bc_model *m, const bc_run_config *cfg, uint64_t fir
 {
     *out = NULL;
     int rc = check_config(cfg, err);
-    if (rc || (rc = bc_model_check_finite(m, err)))
+    if (rc || (rc = bc_model_check_finite(m, err)) ||
+        (rc = bc_package_rules_check(m, &cfg->packages, err)))
         return rc;
     /* the memory of the run, with windows or without (the most it can need),
      * before any scout or pilot is run */
@@ -488,6 +502,7 @@ int bc_run_state_alloc_windows(const bc_model *m, const bc_run_config *cfg, uint
     s->ik = arr.ik;
     s->im = arr.im;
     s->iv = arr.iv;
+    s->feas = arr.feas;
     s->win = win;
     s->smp = smp;
     s->smp_model = m;
@@ -780,6 +795,12 @@ static int same_shape(const bc_stats_shape *x, const bc_stats_shape *y)
         (x->afford && (memcmp(x->inv_k, y->inv_k, (x->n_outputs - 1) * sizeof *x->inv_k) ||
                        memcmp(x->inv_m, y->inv_m, (x->n_outputs - 1) * sizeof *x->inv_m) ||
                        memcmp(x->inv_v, y->inv_v, (x->n_outputs - 1) * sizeof *x->inv_v))))
+        return 0;
+    if (x->pk != y->pk || x->pk_cap != y->pk_cap || x->pk_reason != y->pk_reason ||
+        (x->pk && memcmp(x->pk_feas, y->pk_feas, (size_t)1 << x->pk)) ||
+        memcmp(&x->pk_maxloss, &y->pk_maxloss, sizeof x->pk_maxloss) ||
+        memcmp(&x->pk_budget, &y->pk_budget, sizeof x->pk_budget) ||
+        x->pk_require != y->pk_require || x->pk_exclude != y->pk_exclude)
         return 0;
     if (x->vbins != y->vbins || x->nvp != y->nvp ||
         (x->nvp && (memcmp(x->vk, y->vk, x->nvp * sizeof *x->vk) ||

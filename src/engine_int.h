@@ -23,6 +23,7 @@ struct bc_run_state {
     uint32_t *vk, *vo;        /* the value of information's (sh.vk, sh.vo) */
     int32_t *ik;              /* the affordability's investments (sh.inv_*) */
     double *im, *iv;
+    unsigned char *feas;      /* the packages' rules (sh.pk_feas) */
     bc_window *win;           /* the fine windows (sh.win), or NULL */
     bc_sampler *smp;          /* the run's sampler (for model smp_model) */
     const bc_model *smp_model;

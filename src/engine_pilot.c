@@ -24,7 +24,8 @@
 #define SPAN_GROWTH 1.5
 
 /* The configuration of a scout or pilot of `runs` runs: the same model, seed,
- * sampler, block and threads, nothing saved, reported or checkpointed. */
+ * sampler, block and threads, nothing saved, reported or checkpointed, no
+ * packages of proposals. */
 static bc_run_config sub_config(const bc_run_config *cfg, uint64_t runs)
 {
     bc_run_config c = *cfg;
@@ -35,6 +36,7 @@ static bc_run_config sub_config(const bc_run_config *cfg, uint64_t runs)
     c.checkpoint = NULL;
     c.checkpoint_user = NULL;
     c.fold_runs = 0;
+    c.packages = (bc_package_rules){.mode = BC_PACKAGES_OFF}; /* only the run's own need them */
     return c;
 }
 

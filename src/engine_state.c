@@ -8,7 +8,8 @@
 #include "alloc_int.h"
 #include "engine_int.h"
 
-#define STATE_MAGIC 0x3354535453434223ULL    /* "#BCSTST3": with the value of information */
+#define STATE_MAGIC 0x3454535453434223ULL    /* "#BCSTST4": with the packages */
+#define STATE_MAGIC_V3 0x3354535453434223ULL /* "#BCSTST3": with the value of information */
 #define STATE_MAGIC_V2 0x3254535453434223ULL /* "#BCSTST2": with fine windows, before it */
 #define STATE_MAGIC_V1 0x3154535453434223ULL /* "#BCSTST1": before them */
 
@@ -52,6 +53,32 @@ static void put_block(wbuf *w, const bc_stats_shape *sh, const bc_block_acc *b)
     put(w, b->rcom, bc_stats_ncom(sh) * sizeof(double));
 }
 
+/* A histogram of 64-bit counts: its width, first bin and bins, then the counts. */
+static void put_hist(wbuf *w, const bc_fhist *h, int64_t base)
+{
+    const int64_t meta[3] = {h->e, h->k0, (int64_t)h->n};
+    put(w, meta, sizeof meta);
+    if (h->n)
+        put(w, h->c + (h->k0 - base), h->n * sizeof(uint64_t));
+}
+
+/* The packages' histograms, counts and sums (128-bit integers, low word first). */
+static void put_packages(wbuf *w, const bc_stats_shape *sh, const bc_thread_acc *a)
+{
+    put_u64(w, sh->pk);
+    if (!a->ph)
+        return;
+    const size_t K = (size_t)1 << sh->pk;
+    for (size_t k = 0; k < K; k++)
+        put_hist(w, &a->ph[k], a->pbase[k]);
+    put(w, a->pbe, K * sizeof(uint64_t));
+    put(w, a->ploss, K * sizeof(uint64_t));
+    put(w, a->psx, sh->pk * (sh->pk + 2) * sizeof(bc_i128));
+    put(w, &a->psm, sizeof a->psm);
+    put(w, &a->psmm, sizeof a->psmm);
+    put_u64(w, a->pbig);
+}
+
 int bc_run_state_pack(const bc_run_state *s, void **buf, size_t *len, bc_error *err)
 {
     const bc_stats_shape *sh = &s->sh;
@@ -73,13 +100,8 @@ int bc_run_state_pack(const bc_run_state *s, void **buf, size_t *len, bc_error *
     else
         put_block(&w, sh, &s->fold);
     const bc_thread_acc *a = &s->acc;
-    for (size_t k = 0; k < sh->n_series; k++) {
-        const bc_fhist *h = &a->hist[k];
-        const int64_t meta[3] = {h->e, h->k0, (int64_t)h->n};
-        put(&w, meta, sizeof meta);
-        if (h->n)
-            put(&w, h->c + (h->k0 - a->bases[k]), h->n * sizeof(uint64_t));
-    }
+    for (size_t k = 0; k < sh->n_series; k++)
+        put_hist(&w, &a->hist[k], a->bases[k]);
     put(&w, a->min, sh->n_series * sizeof(double));
     put(&w, a->max, sh->n_series * sizeof(double));
     put(&w, a->be, sh->n_outputs * sizeof(uint64_t));
@@ -110,6 +132,7 @@ int bc_run_state_pack(const bc_run_state *s, void **buf, size_t *len, bc_error *
     put_u64(&w, (uint64_t)sh->afford);
     if (a->ac)
         put(&w, a->ac, sh->n_outputs * BC_AF_SLOTS * sizeof(uint64_t));
+    put_packages(&w, sh, a);
     if (w.oom) {
         bc_free(w.p);
         return bc_error_set(err, BC_ENOMEM, "out of memory packing the run's state");
@@ -144,6 +167,72 @@ static void get_block(rbuf *r, const bc_stats_shape *sh, bc_block_acc *b)
     get(r, b->m2, sh->n_series * sizeof(double));
     get(r, b->rmean, sh->p * sizeof(double));
     get(r, b->rcom, bc_stats_ncom(sh) * sizeof(double));
+}
+
+/* A histogram packed by put_hist, its counts from base = k0 (r->bad 1
+ * when it cannot be one, 2 when out of memory). */
+static void get_hist(rbuf *r, bc_fhist *h, int64_t *base)
+{
+    int64_t meta[3];
+    get(r, meta, sizeof meta);
+    if (r->bad)
+        return;
+    if (meta[2] < 0 || meta[2] > ((int64_t)1 << 20) || meta[0] < -64 || meta[0] > 1100) {
+        r->bad = 1;
+        return;
+    }
+    h->e = (int)meta[0];
+    if (meta[2] > 0) {
+        h->c = bc_calloc((size_t)meta[2], sizeof *h->c);
+        if (!h->c) {
+            r->bad = 2;
+            return;
+        }
+        h->cap = h->n = (size_t)meta[2];
+        h->k0 = meta[1];
+        *base = meta[1];
+        get(r, h->c, h->n * sizeof(uint64_t));
+    }
+}
+
+/* The packages' part of a packed state, into a (made for the shape sh). */
+static void get_packages(rbuf *r, const bc_stats_shape *sh, bc_thread_acc *a)
+{
+    uint64_t pk = 0;
+    get(r, &pk, sizeof pk);
+    if (!r->bad && (pk != sh->pk || (pk && !a->ph)))
+        r->bad = 1;
+    if (r->bad || !a->ph)
+        return;
+    const size_t K = (size_t)1 << sh->pk;
+    for (size_t k = 0; k < K && !r->bad; k++)
+        get_hist(r, &a->ph[k], &a->pbase[k]);
+    get(r, a->pbe, K * sizeof(uint64_t));
+    get(r, a->ploss, K * sizeof(uint64_t));
+    get(r, a->psx, sh->pk * (sh->pk + 2) * sizeof(bc_i128));
+    get(r, &a->psm, sizeof a->psm);
+    get(r, &a->psmm, sizeof a->psmm);
+    get(r, &a->pbig, sizeof a->pbig);
+}
+
+/* Whether the packages' counts hold `count` runs each: every histogram
+ * those runs, within the bins a histogram may span, and at most as many
+ * breaking even or losing. */
+static int packages_consistent(const bc_stats_shape *sh, const bc_thread_acc *a, uint64_t count)
+{
+    for (size_t k = 0; a->ph && k < ((size_t)1 << sh->pk); k++) {
+        const bc_fhist *h = &a->ph[k];
+        uint64_t sum = 0;
+        for (size_t j = 0; j < h->n; j++) {
+            if (sum + h->c[j] < sum)
+                return 0;
+            sum += h->c[j];
+        }
+        if (sum != count || h->n > sh->pk_cap || a->pbe[k] > count || a->ploss[k] > count ||
+            h->k0 <= -((int64_t)1 << 60) || h->k0 >= ((int64_t)1 << 60) || a->pbig > count)
+            return 0;
+    }
+    return 1;
 }
 
 /* Whether an unpacked histogram agrees with its series' extremes and holds
@@ -279,7 +368,8 @@ int bc_run_state_unpack(const bc_model *m, const bc_run_config *cfg, const void 
     rbuf r = {buf, len, 0, 0};
     uint64_t head[15];
     get(&r, head, sizeof head);
-    if (!r.bad && (head[0] == STATE_MAGIC_V1 || head[0] == STATE_MAGIC_V2))
+    if (!r.bad &&
+        (head[0] == STATE_MAGIC_V1 || head[0] == STATE_MAGIC_V2 || head[0] == STATE_MAGIC_V3))
         return bc_error_set(err, BC_EINVAL,
                             "the run state was saved by an earlier version of bcsim, whose "
                             "states this one does not read: run it again");
@@ -318,27 +408,8 @@ int bc_run_state_unpack(const bc_model *m, const bc_run_config *cfg, const void 
         s->next = head[12];
     }
     bc_thread_acc *a = &s->acc;
-    for (size_t k = 0; k < sh->n_series && !r.bad; k++) {
-        int64_t meta[3];
-        get(&r, meta, sizeof meta);
-        bc_fhist *h = &a->hist[k];
-        if (meta[2] < 0 || meta[2] > ((int64_t)1 << 20) || meta[0] < -64 || meta[0] > 1100) {
-            r.bad = 1;
-            break;
-        }
-        h->e = (int)meta[0];
-        if (meta[2] > 0) {
-            h->c = bc_calloc((size_t)meta[2], sizeof *h->c);
-            if (!h->c) {
-                r.bad = 2;
-                break;
-            }
-            h->cap = h->n = (size_t)meta[2];
-            h->k0 = meta[1];
-            a->bases[k] = meta[1];
-            get(&r, h->c, h->n * sizeof(uint64_t));
-        }
-    }
+    for (size_t k = 0; k < sh->n_series && !r.bad; k++)
+        get_hist(&r, &a->hist[k], &a->bases[k]);
     get(&r, a->min, sh->n_series * sizeof(double));
     get(&r, a->max, sh->n_series * sizeof(double));
     get(&r, a->be, sh->n_outputs * sizeof(uint64_t));
@@ -351,6 +422,7 @@ int bc_run_state_unpack(const bc_model *m, const bc_run_config *cfg, const void 
         return rc;
     }
     unpack_decision(&r, sh, a);
+    get_packages(&r, sh, a);
     if (!r.bad) {
         const uint64_t runs = bc_run_state_seg_runs(s, s->first, s->next);
         for (size_t k = 0; k < sh->n_series && !r.bad; k++)
@@ -358,7 +430,8 @@ int bc_run_state_unpack(const bc_model *m, const bc_run_config *cfg, const void 
                 !hist_consistent(&a->hist[k], a->min[k], a->max[k], runs - a->nonfinite) ||
                 !windows_consistent(sh, a, k, runs - a->nonfinite))
                 r.bad = 1;
-        if (!r.bad && !decision_consistent(sh, a, runs - a->nonfinite))
+        if (!r.bad && (!decision_consistent(sh, a, runs - a->nonfinite) ||
+                       !packages_consistent(sh, a, runs - a->nonfinite)))
             r.bad = 1;
     }
     if (r.bad || r.at != r.n) {

@@ -247,6 +247,14 @@ static void csv_decision(const bc_results_file *r, FILE *fp)
             fputc('\n', fp);
         }
     }
+    if (r->have_pkg && !isnan(r->pk.evpi)) {
+        fputs("packages,evpi_package,", fp);
+        csv_sep_num(fp, r->pk.evpi);
+        csv_sep_num(fp, r->pk.evpi_se);
+        fputc(',', fp);
+        csv_sep_num(fp, r->pk.evpi * H);
+        fputc('\n', fp);
+    }
 }
 
 /* The affordability curve: P(break even) at each factor of the planned
@@ -276,6 +284,29 @@ static void csv_afford(const bc_results_file *r, FILE *fp)
             const int q = r->af_status[o * 4 + k];
             fprintf(fp, ",%s\n", q >= 0 && q <= 2 ? st[q] : "unknown");
         }
+}
+
+/* Every package of proposals, a row each (row k: the proposals of bit p of k). */
+static void csv_packages(const bc_results_file *r, FILE *fp)
+{
+    const struct rpackages *p = &r->pk;
+    fputs("package,proposals,investment,mean,mean_se,p_break_even,p_break_even_se,p_loss,"
+          "p_loss_se,p5,cvar5,resolution,feasible,frontier_loss,frontier_cvar,best\n",
+          fp);
+    for (size_t k = 0; k < p->n; k++) {
+        const double v[] = {p->inv[k],  p->mean[k], p->mean_se[k], p->pbe[k],
+                            p->pbe_se[k], p->ploss[k], p->ploss_se[k], p->p5[k],
+                            p->cvar[k], p->res[k]};
+        int in = 0;
+        for (size_t j = 0; j < p->p; j++)
+            in += p->members[k * p->p + j] != 0;
+        csv_str(fp, p->label[k]);
+        fprintf(fp, ",%d", in);
+        for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+            csv_sep_num(fp, v[i]);
+        fprintf(fp, ",%d,%d,%d,%d\n", p->feas[k] != 0, p->fl[k] != 0, p->fc[k] != 0,
+                p->best == (int64_t)k);
+    }
 }
 
 /* The break-even thresholds, output by output. */
@@ -344,6 +375,11 @@ static int has_thr(const bc_results_file *r)
     return r->have_thr;
 }
 
+static int has_pkg(const bc_results_file *r)
+{
+    return r->have_pkg;
+}
+
 static int has_always(const bc_results_file *r)
 {
     (void)r;
@@ -363,6 +399,7 @@ static const struct csv_file {
     {"decision.csv", has_voi, csv_decision},
     {"affordability.csv", has_afford, csv_afford},
     {"thresholds.csv", has_thr, csv_thresholds},
+    {"packages.csv", has_pkg, csv_packages},
     {"inputs.csv", has_always, csv_inputs},
 };
 #define N_CSV (sizeof csv_files / sizeof csv_files[0])

@@ -18,6 +18,7 @@ typedef enum study_diff {
     DIFF_RUNS,
     DIFF_SAMPLER,
     DIFF_BLOCK,
+    DIFF_PACKAGES,
     DIFF_VERSION,
     DIFF_SHARDS
 } study_diff;
@@ -71,6 +72,11 @@ static study_diff compare(const record *a, const record *b)
         return DIFF_SAMPLER;
     if (bc_run_config_block(x) != bc_run_config_block(y))
         return DIFF_BLOCK;
+    const bc_package_rules *p = &x->packages, *q = &y->packages;
+    if (p->mode != q->mode || memcmp(&p->max_loss_prob, &q->max_loss_prob, sizeof(double)) ||
+        memcmp(&p->budget, &q->budget, sizeof(double)) || p->require != q->require ||
+        p->exclude != q->exclude)
+        return DIFF_PACKAGES;
     if (strcmp(rec_version(a), rec_version(b)) != 0)
         return DIFF_VERSION;
     if (a->f && b->f && a->f->shards != b->f->shards)
@@ -123,6 +129,11 @@ int bc_merge_check_checkpoint(const bc_state_file *f, const char *path, const bc
         snprintf(why, sizeof why, "blocks of %llu runs, not %llu", (unsigned long long)x->block,
                  (unsigned long long)bc_run_config_block(cfg));
         break;
+    case DIFF_PACKAGES:
+        snprintf(why, sizeof why,
+                 "other package rules (--packages, --max-loss-probability, --budget, --require, "
+                 "--exclude)");
+        break;
     case DIFF_VERSION:
         snprintf(why, sizeof why, "written by bcsim %s, this is %s", f->version, BCSIM_VERSION);
         break;
@@ -157,6 +168,7 @@ static int check_same_study(const bc_state_file *f, const char *const *paths, si
                                         [DIFF_RUNS] = "another number of runs",
                                         [DIFF_SAMPLER] = "another sampler",
                                         [DIFF_BLOCK] = "another block size",
+                                        [DIFF_PACKAGES] = "other package rules",
                                         [DIFF_VERSION] = "another bcsim version",
                                         [DIFF_SHARDS] = "another number of shards"};
     int rc = BC_OK;

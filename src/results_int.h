@@ -77,6 +77,18 @@ struct bc_results_file {
     char **thr_in;               /*   [K] */
     double *thr_value, *thr_pct; /*   [K x O] */
     int *thr_kind;               /*   [K x O] BC_THR_* */
+    int have_pkg;                /* /decision/packages was read: */
+    struct rpackages {
+        size_t n, p;             /*   packages K = 2^P, proposals P */
+        int *members;            /*   [K x P] 0/1 */
+        char **label;            /*   [K] "a+b", "none" */
+        double *mean, *mean_se, *pbe, *pbe_se, *ploss, *ploss_se, *p5, *cvar, *res, *inv; /* [K] */
+        int *feas, *fl, *fc;     /*   [K] feasible, on the frontiers of p_loss and cvar5 */
+        int64_t best;            /*   a row, or -1 */
+        double maxloss, budget, evpi, evpi_se;
+        uint64_t req, exc;       /*   the rules' masks (rows of label) */
+    } pk;
+    char *pk_mode;               /* the run's --packages ("" in files before it) */
     int have_sob;                /* /sensitivity/sobol was read: */
     size_t sob_k, sob_ny;        /*   inputs K, output quantities 3 O */
     char **sob_in, **sob_out;    /*   [K], [3 O] */

@@ -48,6 +48,34 @@ static int split_lines(const char *s, char ***out, size_t *n)
 
 /* What identifies a study: the model text, overrides and run configuration.
  * `want` is "run", or "state" for a checkpoint or a shard. */
+/* The package rules of a run (root attributes written by the versions that
+ * have them; else the defaults), checked as the engine would. */
+static int read_package_rules(const bc_h5ctx *c, bc_package_rules *p)
+{
+    memset(p, 0, sizeof *p);
+    int has = 0, rc = bc_h5_attr_has(c, "packages", &has);
+    if (rc || !has)
+        return rc;
+    char *mode = NULL;
+    if ((rc = bc_h5_attr_read_str(c, "packages", &mode)) ||
+        (rc = bc_h5_attr_read_f64(c, "max_loss_probability", &p->max_loss_prob)) ||
+        (rc = bc_h5_attr_read_f64(c, "budget", &p->budget)) ||
+        (rc = bc_h5_attr_read_int(c, "require_mask", H5T_NATIVE_UINT64, &p->require)) ||
+        (rc = bc_h5_attr_read_int(c, "exclude_mask", H5T_NATIVE_UINT64, &p->exclude))) {
+        bc_free(mode);
+        return rc;
+    }
+    p->mode = strcmp(mode, "auto") == 0  ? BC_PACKAGES_AUTO
+              : strcmp(mode, "all") == 0 ? BC_PACKAGES_ALL
+              : strcmp(mode, "off") == 0 ? BC_PACKAGES_OFF
+                                         : -1;
+    bc_free(mode);
+    if (p->mode < 0 || !(p->max_loss_prob >= 0 && p->max_loss_prob < 1) ||
+        !(p->budget >= 0 && p->budget < HUGE_VAL) || (p->require & p->exclude))
+        return bc_h5_not_ours(c, "bad package rules", NULL);
+    return BC_OK;
+}
+
 int bc_results_read_identity(const char *path, const char *want, char **model_text,
                              char **model_file, char ***overrides, size_t *n_overrides,
                              bc_run_config *cfg, bc_error *err)
@@ -112,6 +140,8 @@ int bc_results_read_identity(const char *path, const char *want, char **model_te
         rc = bc_h5_not_ours(&c, "runs is 0", NULL);
         goto done;
     }
+    if ((rc = read_package_rules(&c, &cfg->packages)))
+        goto done;
     if (split_lines(ovr, &ov, &nov) != BC_OK) {
         rc = bc_error_set(err, BC_ENOMEM, "out of memory");
         goto done;
@@ -318,6 +348,57 @@ static int load_sensitivity(const bc_h5ctx *c, bc_results_file *r)
     return BC_OK;
 }
 
+/* /decision/packages, where the file has it. */
+static int load_packages(const bc_h5ctx *c, bc_results_file *r)
+{
+    struct rpackages *p = &r->pk;
+    int yes, rc;
+    if ((rc = bc_h5_attr_read_str_or(c, "packages", "", &r->pk_mode)) ||
+        (rc = bc_h5_exists(c, "/decision/packages", &yes)) || !yes)
+        return rc;
+    const char *g = "/decision/packages";
+    size_t dims[2];
+    if ((rc = bc_h5_read_int(c, "/decision/packages/members", 2, (size_t[]){BC_H5_ANY, BC_H5_ANY},
+                             dims, &p->members)))
+        return rc;
+    p->n = dims[0];
+    p->p = dims[1];
+    if (p->p + 1 != r->n_out || p->p > 16 || p->n != (size_t)1 << p->p)
+        return bc_h5_not_ours(c, "a package table that does not match the proposals in", g);
+    const size_t k1[1] = {p->n};
+    struct {
+        const char *name;
+        double **dst;
+    } f[] = {{"mean", &p->mean},   {"mean_se", &p->mean_se},   {"p_break_even", &p->pbe},
+             {"p_break_even_se", &p->pbe_se}, {"p_loss", &p->ploss}, {"p_loss_se", &p->ploss_se},
+             {"p5", &p->p5},       {"cvar5", &p->cvar},        {"resolution", &p->res},
+             {"investment", &p->inv}};
+    char path[96];
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++)
+        if ((rc = bc_h5_read_f64(c, pjoin(path, sizeof path, g, f[i].name), 1, k1, NULL,
+                                 f[i].dst)))
+            return rc;
+    if ((rc = bc_h5_read_strs(c, "/decision/packages/labels", p->n, dims, &p->label)) ||
+        (rc = bc_h5_read_int(c, "/decision/packages/feasible", 1, k1, NULL, &p->feas)) ||
+        (rc = bc_h5_read_int(c, "/decision/packages/frontier_loss", 1, k1, NULL, &p->fl)) ||
+        (rc = bc_h5_read_int(c, "/decision/packages/frontier_cvar", 1, k1, NULL, &p->fc)) ||
+        (rc = bc_h5_attr_read(c, g, "best", H5T_INTEGER, H5T_NATIVE_INT64, 1, &p->best)) ||
+        (rc = bc_h5_attr_read(c, g, "max_loss_probability", H5T_FLOAT, H5T_NATIVE_DOUBLE, 1,
+                              &p->maxloss)) ||
+        (rc = bc_h5_attr_read(c, g, "budget", H5T_FLOAT, H5T_NATIVE_DOUBLE, 1, &p->budget)) ||
+        (rc = bc_h5_attr_read(c, g, "evpi", H5T_FLOAT, H5T_NATIVE_DOUBLE, 1, &p->evpi)) ||
+        (rc = bc_h5_attr_read(c, g, "evpi_se", H5T_FLOAT, H5T_NATIVE_DOUBLE, 1, &p->evpi_se)) ||
+        (rc = bc_h5_attr_read(c, NULL, "require_mask", H5T_INTEGER, H5T_NATIVE_UINT64, 1,
+                              &p->req)) ||
+        (rc = bc_h5_attr_read(c, NULL, "exclude_mask", H5T_INTEGER, H5T_NATIVE_UINT64, 1,
+                              &p->exc)))
+        return rc;
+    if (p->best < -1 || p->best >= (int64_t)p->n || p->req >= p->n || p->exc >= p->n)
+        return bc_h5_not_ours(c, "a best package or rule that is not a row of", g);
+    r->have_pkg = 1;
+    return BC_OK;
+}
+
 /* /decision, where the file has it (files before it, and runs without
  * uncertain inputs, lack it). */
 static int load_decision(const bc_h5ctx *c, bc_results_file *r)
@@ -357,6 +438,8 @@ static int load_decision(const bc_h5ctx *c, bc_results_file *r)
             return rc;
         r->have_thr = 1;
     }
+    if ((rc = load_packages(c, r)))
+        return rc;
     if ((rc = bc_h5_exists(c, "/decision/evpi", &yes)) || !yes)
         return rc;
     if ((rc = bc_h5_read_f64(c, "/decision/evpi", 1, &r->n_out, NULL, &r->evpi)) ||
@@ -474,6 +557,17 @@ void bc_results_free(bc_results_file *r)
     bc_free(r->thr_value);
     bc_free(r->thr_pct);
     bc_free(r->thr_kind);
+    struct rpackages *p = &r->pk;
+    double *d[] = {p->mean, p->mean_se, p->pbe, p->pbe_se, p->ploss, p->ploss_se,
+                   p->p5, p->cvar, p->res, p->inv};
+    for (size_t i = 0; i < sizeof d / sizeof *d; i++)
+        bc_free(d[i]);
+    bc_free(p->members);
+    bc_strs_free(p->label, p->n);
+    bc_free(p->feas);
+    bc_free(p->fl);
+    bc_free(p->fc);
+    bc_free(r->pk_mode);
     bc_free(r->tor_high);
     bc_strs_free(r->sob_in, r->sob_k);
     bc_strs_free(r->sob_out, r->sob_ny);

@@ -125,6 +125,21 @@ static char *overrides_joined(const bc_model *m)
     return s;
 }
 
+/* The package rules of a run (bc_package_rules), as root attributes. */
+static int write_package_rules(const bc_h5ctx *c, const bc_package_rules *p)
+{
+    static const char *const mode[] = {"auto", "all", "off"};
+    const hid_t r = c->root;
+    const char *o = "the root group";
+    int rc;
+    (void)((rc = bc_h5_attr_str(c, r, o, "packages", mode[p->mode])) ||
+           (rc = bc_h5_attr_f64(c, r, o, "max_loss_probability", p->max_loss_prob)) ||
+           (rc = bc_h5_attr_f64(c, r, o, "budget", p->budget)) ||
+           (rc = bc_h5_attr_u64(c, r, o, "require_mask", p->require)) ||
+           (rc = bc_h5_attr_u64(c, r, o, "exclude_mask", p->exclude)));
+    return rc;
+}
+
 int bc_results_write_root(const bc_h5ctx *c, const bc_model *m, const bc_results_study *st)
 {
     int rc = BC_OK;
@@ -162,7 +177,8 @@ int bc_results_write_root(const bc_h5ctx *c, const bc_model *m, const bc_results
            (rc = bc_h5_attr_u64(c, r, o, "years", bc_model_years(m))) ||
            (rc = bc_h5_attr_f64(c, r, o, "discount_rate", bc_model_discount_rate(m))) ||
            (!isnan(st->quantile_resolution) &&
-            (rc = bc_h5_attr_f64(c, r, o, "quantile_resolution", st->quantile_resolution))));
+            (rc = bc_h5_attr_f64(c, r, o, "quantile_resolution", st->quantile_resolution))) ||
+           (st->packages && (rc = write_package_rules(c, st->packages))));
 done:
     bc_free(text);
     bc_free(ovr);
@@ -543,7 +559,8 @@ static int write_run(const bc_h5ctx *c, const void *data)
                                  bc_run_config_block(r->cfg),
                                  bc_sampler_kind_name(r->cfg->sampler),
                                  r->command_line,
-                                 s->quantile_resolution};
+                                 s->quantile_resolution,
+                                 &r->cfg->packages};
     const hsize_t o1[1] = {s->n_outputs}, oh[2] = {s->n_outputs, s->years};
     int rc;
     (void)((rc = bc_results_write_root(c, m, &st)) || (rc = write_outputs_inputs(c, m)) ||
@@ -584,7 +601,8 @@ static int write_sobol(const bc_h5ctx *c, const void *data)
                                  sc->cfg->block ? sc->cfg->block : BC_SOBOL_DEFAULT_BLOCK,
                                  r->sampler == BC_SOBOL_QMC ? "qmc" : "mc",
                                  sc->command_line,
-                                 NAN};
+                                 NAN,
+                                 NULL};
     const size_t k = r->k, ny = r->n_y;
     char **gn = bc_calloc(k, sizeof *gn), **yn = bc_calloc(ny, sizeof *yn);
     int rc = BC_OK;

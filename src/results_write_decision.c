@@ -1,7 +1,9 @@
 /* results_write_decision.c: the /decision group of a run's result file
  * (docs/hdf5-layout.md): the value of information the engine's summary
  * holds. It writes what it is given and computes nothing. */
+#include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "alloc_int.h"
 #include "results_write_int.h"
@@ -49,6 +51,142 @@ static int write_afford(const bc_h5ctx *c, const bc_summary *s)
     return rc;
 }
 
+/* "a+b" for the ids of the proposals in mask k (P of them), "none" for none;
+ * NULL when out of memory. */
+static char *package_label(const bc_model *m, size_t P, uint64_t k)
+{
+    size_t len = 5;
+    for (size_t p = 0; p < P; p++)
+        len += k >> p & 1 ? strlen(bc_model_output_id(m, p)) + 1 : 0;
+    char *t = bc_malloc(len);
+    if (!t)
+        return NULL;
+    strcpy(t, k ? "" : "none");
+    for (size_t p = 0; p < P; p++)
+        if (k >> p & 1) {
+            if (*t)
+                strcat(t, "+");
+            strcat(t, bc_model_output_id(m, p));
+        }
+    return t;
+}
+
+/* The rules and the best package, as attributes of /decision/packages. */
+static int package_attrs(const bc_h5ctx *c, const bc_model *m, const bc_summary *s)
+{
+    const bc_packages *pk = &s->pkg;
+    const char *g = "/decision/packages";
+    hid_t loc = H5Gopen2(c->file, g, H5P_DEFAULT);
+    if (loc < 0)
+        return bc_error_set(c->err, BC_EIO, "%s: cannot open %s", c->path, g);
+    const int64_t best = pk->best;
+    char *req = package_label(m, pk->n_prop, pk->require),
+         *exc = package_label(m, pk->n_prop, pk->exclude);
+    int rc = req && exc ? BC_OK : bc_error_set(c->err, BC_ENOMEM, "out of memory");
+    (void)(rc ||
+           (rc = bc_h5_attr_write(c, loc, g, "best", H5T_STD_I64LE, H5T_NATIVE_INT64, 0, &best)) ||
+           (rc = bc_h5_attr_f64(c, loc, g, "max_loss_probability", pk->max_loss_prob)) ||
+           (rc = bc_h5_attr_f64(c, loc, g, "budget", pk->budget)) ||
+           (rc = bc_h5_attr_str(c, loc, g, "required", req)) ||
+           (rc = bc_h5_attr_str(c, loc, g, "excluded", exc)) ||
+           (rc = bc_h5_attr_f64(c, loc, g, "evpi", pk->evpi)) ||
+           (rc = bc_h5_attr_f64(c, loc, g, "evpi_se", pk->evpi_se)) ||
+           (rc = bc_h5_attr_u64(c, loc, g, "years", s->years)));
+    bc_free(req);
+    bc_free(exc);
+    H5Gclose(loc);
+    return rc;
+}
+
+static int write_u8(const bc_h5ctx *c, const char *path, int rank, const hsize_t *dims,
+                    const unsigned char *v, const char *desc)
+{
+    return bc_h5_dset(c, path, H5T_STD_U8LE, H5T_NATIVE_UCHAR, rank, dims, v, "1", desc, 0, NULL);
+}
+
+/* Every package's statistics (bc_packages). */
+static int write_packages(const bc_h5ctx *c, const bc_model *m, const bc_summary *s)
+{
+    const bc_packages *pk = &s->pkg;
+    const size_t K = pk->n, P = pk->n_prop;
+    unsigned char *mem = bc_calloc(K * P, 1);
+    char **lab = bc_calloc(K, sizeof *lab);
+    int rc = mem && lab ? BC_OK : bc_error_set(c->err, BC_ENOMEM, "out of memory");
+    for (size_t k = 0; !rc && k < K; k++) {
+        for (size_t p = 0; p < P; p++)
+            mem[k * P + p] = (unsigned char)(k >> p & 1);
+        if (!(lab[k] = package_label(m, P, k)))
+            rc = bc_error_set(c->err, BC_ENOMEM, "out of memory");
+    }
+    const hsize_t k1 = K, kp[2] = {K, P};
+    (void)(rc ||
+           (rc = bc_h5_group(c, "/decision/packages",
+                             "Every package (subset) of the proposals on the same runs: row k "
+                             "holds proposal p when bit p of k is set (members); its average "
+                             "annual gain is the sum of its proposals'. Attributes: the rules "
+                             "(max_loss_probability and budget, 0 for none; required, excluded), "
+                             "the best package under them (best, a row; -1 for none), and the "
+                             "value of deciding the package after learning every input (evpi, "
+                             "evpi_se, mDKK/year; times years over the horizon).")) ||
+           (rc = write_u8(c, "/decision/packages/members", 2, kp, mem,
+                          "1 where the package (row) holds the proposal (column, as "
+                          "/outputs/names).")) ||
+           (rc = bc_h5_dset_str(c, "/decision/packages/labels", K, (const char *const *)lab,
+                                "The package's proposals' ids joined by '+' ('none': fund "
+                                "nothing).")) ||
+           (rc = bc_h5_dset_f64(c, "/decision/packages/mean", 1, &k1, pk->mean, "mDKK/year",
+                                "Mean average annual gain.")) ||
+           (rc = bc_h5_dset_f64(c, "/decision/packages/mean_se", 1, &k1, pk->mean_se, "mDKK/year",
+                                "Its Monte Carlo standard error.")) ||
+           (rc = bc_h5_dset_f64(c, "/decision/packages/p_break_even", 1, &k1, pk->pbe, "1",
+                                "P(average annual gain >= 0).")) ||
+           (rc = bc_h5_dset_f64(c, "/decision/packages/p_break_even_se", 1, &k1, pk->pbe_se, "1",
+                                "Its Monte Carlo standard error.")) ||
+           (rc = bc_h5_dset_f64(c, "/decision/packages/p_loss", 1, &k1, pk->ploss, "1",
+                                "P(average annual gain < -1 mDKK/year).")) ||
+           (rc = bc_h5_dset_f64(c, "/decision/packages/p_loss_se", 1, &k1, pk->ploss_se, "1",
+                                "Its Monte Carlo standard error.")) ||
+           (rc = bc_h5_dset_f64(c, "/decision/packages/p5", 1, &k1, pk->p5, "mDKK/year",
+                                "5 % quantile of the average annual gain, within resolution.")) ||
+           (rc = bc_h5_dset_f64(c, "/decision/packages/cvar5", 1, &k1, pk->cvar5, "mDKK/year",
+                                "Mean average annual gain over the worst 5 % of runs (minus the "
+                                "expected loss there), within resolution.")) ||
+           (rc = bc_h5_dset_f64(c, "/decision/packages/resolution", 1, &k1, pk->half, "mDKK/year",
+                                "Half the width of the histogram bins p5 and cvar5 are read "
+                                "from.")) ||
+           (rc = bc_h5_dset_f64(c, "/decision/packages/investment", 1, &k1, pk->investment,
+                                "mDKK/year", "The planned average annual investment.")) ||
+           (rc = write_u8(c, "/decision/packages/feasible", 1, &k1, pk->feasible,
+                          "1 where the package meets every rule.")) ||
+           (rc = write_u8(c, "/decision/packages/frontier_loss", 1, &k1, pk->frontier_loss,
+                          "1 on the efficient frontier of mean against p_loss.")) ||
+           (rc = write_u8(c, "/decision/packages/frontier_cvar", 1, &k1, pk->frontier_cvar,
+                          "1 on the efficient frontier of mean against cvar5.")) ||
+           (rc = package_attrs(c, m, s)));
+    if (lab)
+        bc_strs_free(lab, K);
+    bc_free(mem);
+    return rc;
+}
+
+/* Why the packages are not in the file, as an attribute of /decision. */
+static int packages_note(const bc_h5ctx *c, const bc_summary *s)
+{
+    const int why = s->pkg.reason;
+    const char *note = why == BC_PKG_DONE      ? "evaluated"
+                       : why == BC_PKG_OFF     ? "not evaluated: turned off (--packages off)"
+                       : why == BC_PKG_TOO_MANY ? "not evaluated: more proposals than "
+                                                  "enumerated (--packages all: up to 16)"
+                       : why == BC_PKG_BIG ? "not reported: a run's gain reached 2^20 mDKK"
+                                                : "not evaluated: not a business case";
+    hid_t loc = H5Gopen2(c->file, "/decision", H5P_DEFAULT);
+    if (loc < 0)
+        return bc_error_set(c->err, BC_EIO, "%s: cannot open /decision", c->path);
+    int rc = bc_h5_attr_str(c, loc, "/decision", "packages", note);
+    H5Gclose(loc);
+    return rc;
+}
+
 /* The break-even thresholds of the analysis. */
 static int write_thresholds(const bc_h5ctx *c, const bc_model *m, const bc_thresholds *t)
 {
@@ -90,7 +228,8 @@ int bc_results_write_decision(const bc_h5ctx *c, const bc_model *m, const bc_sum
                                  "What a proposal may cost, and its inputs' break-even "
                                  "thresholds.")) ||
                (s->afford.bins && (rc = write_afford(c, s))) ||
-               (t && t->k && (rc = write_thresholds(c, m, t))));
+               (t && t->k && (rc = write_thresholds(c, m, t))) ||
+               (s->pkg.n && (rc = write_packages(c, m, s))) || (rc = packages_note(c, s)));
         return rc;
     }
     char **comp = bc_results_component_names(m, K);
@@ -134,7 +273,8 @@ int bc_results_write_decision(const bc_h5ctx *c, const bc_model *m, const bc_sum
                                 "The estimated upward bias of the maximum over noisy bin means, "
                                 "subtracted from evppi.")) ||
            (s->afford.bins && (rc = write_afford(c, s))) ||
-           (t && t->k && (rc = write_thresholds(c, m, t))));
+           (t && t->k && (rc = write_thresholds(c, m, t))) ||
+           (s->pkg.n && (rc = write_packages(c, m, s))) || (rc = packages_note(c, s)));
     bc_strs_free(comp, K);
     return rc;
 }

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "bcsim/engine.h"
 #include "bcsim/error.h"
 #include "bcsim/model.h"
 #include "bcsim/sensitivity.h"
@@ -19,6 +20,7 @@ typedef struct bc_results_study {
     const char *sampler;
     const char *command_line;
     double quantile_resolution; /* NaN: not written */
+    const bc_package_rules *packages; /* the runs' package rules; NULL: not written */
 } bc_results_study;
 
 /* The root attributes of every result file (docs/hdf5-layout.md): format,

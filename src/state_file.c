@@ -38,7 +38,8 @@ static int write_state_contents(const bc_h5ctx *c, const void *data)
                                  bc_run_config_block(sc->cfg),
                                  bc_sampler_kind_name(sc->cfg->sampler),
                                  sc->command_line,
-                                 NAN};
+                                 NAN,
+                                 &sc->cfg->packages};
     const hid_t r = c->root;
     const char *o = "the root group";
     hsize_t n = sc->len;

@@ -161,6 +161,12 @@ static int fhist_add_many(bc_fhist *h, int64_t *base, const double *v, size_t n,
     return 0;
 }
 
+int bc_fhist_add(bc_fhist *h, int64_t *base, const double *v, size_t n, double vmin, double vmax,
+                 size_t cap)
+{
+    return fhist_add_many(h, base, v, n, vmin, vmax, (int64_t)cap);
+}
+
 int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh, int narrow)
 {
     memset(t, 0, sizeof *t);
@@ -189,7 +195,9 @@ int bc_thread_acc_init(bc_thread_acc *t, const bc_stats_shape *sh, int narrow)
         if (!t->wc || !t->wbelow)
             return -1;
     }
-    return bc_voi_acc_init(t, sh, !narrow) || bc_afford_acc_init(t, sh) ? -1 : 0;
+    return bc_voi_acc_init(t, sh, !narrow) || bc_afford_acc_init(t, sh) || bc_pkg_acc_init(t, sh)
+               ? -1
+               : 0;
 }
 
 int bc_thread_acc_share(bc_thread_acc *t, const bc_stats_shape *sh, const bc_thread_acc *run)
@@ -226,12 +234,7 @@ void bc_thread_acc_flush(const bc_stats_shape *sh, bc_thread_acc *t)
 
 void bc_thread_acc_free(bc_thread_acc *t, const bc_stats_shape *sh)
 {
-    if (t->hist)
-        for (size_t s = 0; s < sh->n_series; s++) {
-            bc_free(t->hist[s].c);
-            bc_free(t->hist[s].c32);
-        }
-    bc_free(t->hist);
+    bc_fhist_free_all(t->hist, sh->n_series);
     bc_free(t->min);
     bc_free(t->max);
     bc_free(t->be);
@@ -246,34 +249,40 @@ void bc_thread_acc_free(bc_thread_acc *t, const bc_stats_shape *sh)
     bc_free(t->wtb);
     bc_voi_acc_free(t);
     bc_afford_acc_free(t);
+    bc_pkg_acc_free(t, sh);
     memset(t, 0, sizeof *t);
+}
+
+int bc_fhist_absorb(bc_fhist *hd, int64_t *dbase, const bc_fhist *hs, int64_t sbase, size_t cap)
+{
+    if (!hs->n)
+        return 0;
+    /* both at the coarser width, then add src's counts bin by bin */
+    if (hd->e < hs->e)
+        fhist_coarsen(hd, dbase, hs->e - hd->e);
+    int r;
+    do {
+        int sh_ = hd->e - hs->e;
+        r = fhist_cover(hd, dbase, bc_floor_shift(hs->k0, sh_),
+                        bc_floor_shift(hs->k0 + (int64_t)hs->n - 1, sh_), (int64_t)cap);
+        if (r < 0)
+            return -1;
+    } while (r == 1);
+    const int shift = hd->e - hs->e;
+    for (size_t j = 0; j < hs->n; j++) {
+        uint64_t v = bc_fh_get(hs, (size_t)(hs->k0 - sbase + (int64_t)j));
+        if (v)
+            hd->c[bc_floor_shift(hs->k0 + (int64_t)j, shift) - *dbase] += v;
+    }
+    return 0;
 }
 
 /* d's histogram and extremes of series k += s's. */
 static int absorb_series(const bc_stats_shape *sh, bc_thread_acc *d, const bc_thread_acc *s,
                          size_t k)
 {
-    const bc_fhist *hs = &s->hist[k];
-    bc_fhist *hd = &d->hist[k];
-    if (hs->n) {
-        /* both at the coarser width, then add src's counts bin by bin */
-        if (hd->e < hs->e)
-            fhist_coarsen(hd, &d->bases[k], hs->e - hd->e);
-        int r;
-        do {
-            int sh_ = hd->e - hs->e;
-            r = fhist_cover(hd, &d->bases[k], bc_floor_shift(hs->k0, sh_),
-                            bc_floor_shift(hs->k0 + (int64_t)hs->n - 1, sh_), (int64_t)sh->hist_cap);
-            if (r < 0)
-                return -1;
-        } while (r == 1);
-        const int shift = hd->e - hs->e;
-        for (size_t j = 0; j < hs->n; j++) {
-            uint64_t v = bc_fh_get(hs, (size_t)(hs->k0 - s->bases[k] + (int64_t)j));
-            if (v)
-                hd->c[bc_floor_shift(hs->k0 + (int64_t)j, shift) - d->bases[k]] += v;
-        }
-    }
+    if (bc_fhist_absorb(&d->hist[k], &d->bases[k], &s->hist[k], s->bases[k], sh->hist_cap))
+        return -1;
     if (s->min[k] < d->min[k])
         d->min[k] = s->min[k];
     if (s->max[k] > d->max[k])
@@ -313,18 +322,32 @@ int bc_thread_acc_absorb(const bc_stats_shape *sh, bc_thread_acc *d, const bc_th
         if (absorb_series(sh, d, s, k))
             return -1;
     absorb_counts(sh, d, s);
-    return 0;
+    return bc_pkg_acc_absorb(sh, d, s);
+}
+
+void bc_fhist_free_all(bc_fhist *h, size_t n)
+{
+    for (size_t k = 0; h && k < n; k++) {
+        bc_free(h[k].c);
+        bc_free(h[k].c32);
+    }
+    bc_free(h);
+}
+
+void bc_fhist_empty(bc_fhist *h, int64_t *base, int narrow)
+{
+    bc_free(h->c);
+    bc_free(h->c32);
+    memset(h, 0, sizeof *h);
+    h->e = BC_HIST_E0;
+    h->narrow = narrow;
+    *base = 0;
 }
 
 /* Series k of t back to empty, its histogram freed. */
 static void reset_series(bc_thread_acc *t, size_t k)
 {
-    bc_free(t->hist[k].c);
-    bc_free(t->hist[k].c32);
-    memset(&t->hist[k], 0, sizeof t->hist[k]);
-    t->hist[k].e = BC_HIST_E0;
-    t->hist[k].narrow = t->narrow;
-    t->bases[k] = 0;
+    bc_fhist_empty(&t->hist[k], &t->bases[k], t->narrow);
     t->min[k] = INFINITY;
     t->max[k] = -INFINITY;
 }
@@ -341,6 +364,8 @@ int bc_thread_acc_absorb_all(const bc_stats_shape *sh, bc_thread_acc *d, bc_thre
     for (int i = 0; i < n; i++) {
         bc_thread_acc_flush(sh, src[i]);
         absorb_counts(sh, d, src[i]);
+        if (bc_pkg_acc_absorb(sh, d, src[i]))
+            return -1;
         bc_thread_acc_reset(sh, src[i]);
     }
     return 0;
@@ -360,6 +385,7 @@ void bc_thread_acc_reset(const bc_stats_shape *sh, bc_thread_acc *t)
     memset(t->be_year, 0, O * (H + 1) * sizeof *t->be_year);
     bc_voi_acc_reset(sh, t);
     bc_afford_acc_reset(sh, t);
+    bc_pkg_acc_reset(sh, t);
     t->nonfinite = 0;
     t->first_nonfinite = UINT64_MAX;
     t->oom = 0;
@@ -750,6 +776,10 @@ void bc_block_finish(const bc_stats_shape *sh, bc_thread_acc *t, bc_block_acc *b
         if (t->wc)
             bc_stats_count_windows(sh, t, s, v, n);
     }
+    /* the packages, over the whole block: each package's histogram is then
+     * brought into cache once a block */
+    if (bc_pkg_add(sh, t, w->v, w->zs, n))
+        t->oom = 1;
     t->held += n;
     /* a thread's 16-bit window counts go to the run's before the next block
      * could overflow them */

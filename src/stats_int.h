@@ -54,6 +54,15 @@ typedef struct bc_stats_shape {
     int afford;
     const int32_t *inv_k;
     const double *inv_m, *inv_v;
+    /* Packages of proposals (stats_pkg.c; pk 0: none): the pk proposals'
+     * 2^pk packages, each with a coarse histogram of at most pk_cap bins;
+     * pk_feas[k] 1 when package k meets the budget and the require/exclude
+     * rules (the shape maker's); the rules themselves, for the summary. */
+    size_t pk, pk_cap;
+    const unsigned char *pk_feas;
+    double pk_maxloss, pk_budget;
+    uint64_t pk_require, pk_exclude;
+    int pk_reason; /* BC_PKG_*: why pk is 0 */
 } bc_stats_shape;
 
 /* Windows per series: one for each reported quantile. */
@@ -177,6 +186,18 @@ typedef struct bc_thread_acc {
      * (j = 0), in [(j - 1) h, j h) (j = 1 .. BC_AF_BINS, h = 2 / BC_AF_BINS),
      * or 2 or more (j = BC_AF_BINS + 1); NULL without. */
     uint64_t *ac;
+    /* Packages (stats_pkg.c): each package's histogram of its gain (ph,
+     * with bases pbase) and runs that break even (pbe) or lose more than
+     * 1 mDKK/year (ploss), [2^pk]; integer sums of the proposals' gains x_p
+     * (units 2^-16 mDKK: psx[p]), of their products (psxx[p pk + q], q >=
+     * p) and of the best feasible package's gain M (psm, psmm, psmx[p]);
+     * pbig the runs left out of the sums (a gain of 2^20 mDKK or more).
+     * NULL without. */
+    bc_fhist *ph;
+    int64_t *pbase;
+    uint64_t *pbe, *ploss;
+    bc_i128 *psx, *psxx, *psmx, psm, psmm;
+    uint64_t pbig;
 } bc_thread_acc;
 
 typedef struct bc_block_acc {
@@ -341,6 +362,44 @@ void bc_voi_flush(const bc_stats_shape *sh, bc_voi_ws *w, bc_thread_acc *t);
  * fills s->voi (bc_stats_summarise). Returns 0, or -1 when out of memory. */
 int bc_voi_summarise(const bc_stats_shape *sh, const bc_thread_acc *a, uint64_t n,
                      bc_summary *s);
+
+/* ---- histograms used beyond the series (stats.c) ---- */
+
+/* Add n values within [vmin, vmax] to a narrow histogram (at most cap
+ * bins); d += s at the coarser width (d 64-bit); back to empty. Return 0,
+ * or -1 when out of memory. */
+int bc_fhist_add(bc_fhist *h, int64_t *base, const double *v, size_t n, double vmin, double vmax,
+                 size_t cap);
+int bc_fhist_absorb(bc_fhist *hd, int64_t *dbase, const bc_fhist *hs, int64_t sbase, size_t cap);
+void bc_fhist_empty(bc_fhist *h, int64_t *base, int narrow);
+/* Free the n histograms of h and h itself (NULL: nothing). */
+void bc_fhist_free_all(bc_fhist *h, size_t n);
+
+/* ---- packages of proposals (stats_pkg.c) ---- */
+
+/* The bins of each package's histogram: 2^21 / 2^pk within [128, 4096]. */
+size_t bc_pkg_cap(size_t pk);
+/* The packages of a shape whose affordability is set (sh->afford, inv_*)
+ * under rules r: sh->pk and the rest, the feasibility mask in *feas (the
+ * caller's to free; NULL when the packages are not enumerated, with
+ * sh->pk_reason saying why). Returns 0, or -1 when out of memory. */
+struct bc_package_rules;
+int bc_pkg_shape(bc_stats_shape *sh, const struct bc_package_rules *r, unsigned char **feas);
+/* The accumulator's package parts (none unless sh->pk): make, free, empty,
+ * d += s. init returns 0, or -1 when out of memory; absorb too. */
+int bc_pkg_acc_init(bc_thread_acc *t, const bc_stats_shape *sh);
+void bc_pkg_acc_free(bc_thread_acc *t, const bc_stats_shape *sh);
+void bc_pkg_acc_reset(const bc_stats_shape *sh, bc_thread_acc *t);
+int bc_pkg_acc_absorb(const bc_stats_shape *sh, bc_thread_acc *d, const bc_thread_acc *s);
+/* Count n runs whose proposals' average gains are g[p * ldg + i]. Returns
+ * 0, or -1 when out of memory (a histogram could not grow). */
+int bc_pkg_add(const bc_stats_shape *sh, bc_thread_acc *t, const double *g, size_t ldg, size_t n);
+/* The summary's packages from a run's accumulator (n runs) and the
+ * proposals' mean gains (mean[p]): fills s->pkg. 0, or -1 when out of
+ * memory. */
+int bc_pkg_summarise(const bc_stats_shape *sh, const bc_thread_acc *a, uint64_t n,
+                     const double *mean, bc_summary *s);
+void bc_packages_free(bc_packages *pk);
 
 /* ---- affordability (stats_afford.c) ---- */
 

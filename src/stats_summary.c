@@ -41,6 +41,7 @@ void bc_summary_free(bc_summary *s)
     bc_free(s->afford.level);
     bc_free(s->afford.status);
     bc_free(s->afford.planned);
+    bc_packages_free(&s->pkg);
     bc_free(s);
 }
 
@@ -219,7 +220,8 @@ int bc_stats_summarise(const bc_stats_shape *sh, const bc_block_acc *total,
     /* the value of information and the affordability from the run's one
      * accumulator (its threads' sums are the run's: bc_voi_acc_share) */
     if (n_threads == 1 &&
-        (bc_voi_summarise(sh, &threads[0], n, r) || bc_afford_summarise(sh, &threads[0], n, r)))
+        (bc_voi_summarise(sh, &threads[0], n, r) || bc_afford_summarise(sh, &threads[0], n, r) ||
+         bc_pkg_summarise(sh, &threads[0], n, r->avg_gain.mean, r)))
         goto oom;
     *out = r;
     return 0;

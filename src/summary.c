@@ -385,6 +385,128 @@ static void summary_afford(const bc_results_file *r, FILE *fp)
             J > 1 ? 100 * r->af_factor[1] : 0.0);
 }
 
+/* The rows of the package table: every package when there are at most 16;
+ * else the best, the frontiers' and the largest means, 16 in all, in row
+ * order. Returns how many, into rows. */
+static size_t package_rows(const struct rpackages *p, size_t rows[16])
+{
+    unsigned char pick[1 << 16] = {0};
+    size_t n = 0;
+    if (p->n <= 16) {
+        for (size_t k = 0; k < p->n; k++)
+            rows[n++] = k;
+        return n;
+    }
+    if (p->best >= 0)
+        pick[p->best] = 1, n++;
+    for (size_t k = 0; k < p->n && n < 12; k++)
+        if ((p->fl[k] || p->fc[k]) && !pick[k])
+            pick[k] = 1, n++;
+    while (n < 16) { /* the largest means not yet shown */
+        size_t top = p->n;
+        for (size_t k = 0; k < p->n; k++)
+            if (!pick[k] && (top == p->n || p->mean[k] > p->mean[top]))
+                top = k;
+        pick[top] = 1, n++;
+    }
+    n = 0;
+    for (size_t k = 0; k < p->n; k++)
+        if (pick[k])
+            rows[n++] = k;
+    return n;
+}
+
+/* The rules of the packages, as a phrase. */
+static void package_rules(const struct rpackages *p, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "no rules");
+    if (p->maxloss > 0 || p->budget > 0 || p->req || p->exc) {
+        n = 0;
+        if (p->maxloss > 0)
+            n += snprintf(buf + n, size - (size_t)n, "P(loss > 1) <= %g %%, ", 100 * p->maxloss);
+        if (p->budget > 0 && (size_t)n < size)
+            n += snprintf(buf + n, size - (size_t)n, "budget %g mDKK/year, ", p->budget);
+        if (p->req && (size_t)n < size)
+            n += snprintf(buf + n, size - (size_t)n, "with %s, ", p->label[p->req]);
+        if (p->exc && (size_t)n < size)
+            n += snprintf(buf + n, size - (size_t)n, "without %s, ", p->label[p->exc]);
+        if (n >= 2 && (size_t)n < size)
+            buf[n - 2] = '\0';
+    }
+}
+
+/* The packages of proposals: each one's figures, the best under the rules,
+ * and what knowing everything before choosing the package is worth. */
+static void summary_packages(const bc_results_file *r, FILE *fp)
+{
+    const struct rpackages *p = &r->pk;
+    char b[64], n1[32], n2[32], n3[32], n4[32], n5[32], rules[256];
+    size_t rows[16], nr = package_rows(p, rows);
+    int w = 9;
+    double res = 0;
+    for (size_t i = 0; i < nr; i++)
+        w = strlen(p->label[rows[i]]) > (size_t)w ? (int)strlen(p->label[rows[i]]) : w;
+    for (size_t k = 0; k < p->n; k++)
+        res = p->res[k] > res ? p->res[k] : res;
+    w = w > 30 ? 30 : w;
+    fprintf(fp,
+            "\nPackages of proposals, each on the same runs, mDKK/year (P5 and the worst-5 %% "
+            "mean\nwithin +- %.3g; frontier: no other package has as high a mean at as low a "
+            "P(loss) [L]\nor as high a worst-5 %% mean [C]; rules: * meets them)\n",
+            res);
+    fprintf(fp, "  %-*s %8s %8s %7s %8s %9s %8s %8s  %-8s\n", w, "package", "invest", "mean",
+            "+- se", "P(be)", "P(loss)", "P5", "worst 5%", "frontier");
+    for (size_t i = 0; i < nr; i++) {
+        const size_t k = rows[i];
+        char mark[8];
+        snprintf(mark, sizeof mark, "%s %s %s", p->fl[k] ? "L" : " ", p->fc[k] ? "C" : " ",
+                 p->feas[k] ? "*" : " ");
+        for (size_t j = strlen(mark); j > 0 && mark[j - 1] == ' '; j--)
+            mark[j - 1] = '\0';
+        fprintf(fp, "  %-*s %s %s %s %6.1f %% %7.1f %% %s %s  %s\n", w,
+                fit(b, p->label[k], (size_t)w), fixed(n1, p->inv[k], 8), fixed(n2, p->mean[k], 8),
+                fixed(n3, p->mean_se[k], 7), 100 * p->pbe[k], 100 * p->ploss[k],
+                fixed(n4, p->p5[k], 8), fixed(n5, p->cvar[k], 8), mark);
+    }
+    if (nr < p->n)
+        fprintf(fp, "  (%zu packages in all: the best, frontier ones and the largest means shown; "
+                    "packages.csv has all)\n",
+                p->n);
+    package_rules(p, rules, sizeof rules);
+    if (p->best < 0)
+        fprintf(fp, "No package meets the rules (%s).\n", rules);
+    else
+        fprintf(fp, "Best package under the rules (%s):\n  %s, mean %.3f mDKK/year, P(break "
+                    "even) %.1f %%.\n",
+                rules, p->best ? p->label[p->best] : "none (fund nothing)", p->mean[p->best],
+                100 * p->pbe[p->best]);
+    if (!isnan(p->evpi))
+        fprintf(fp, "Choosing the package after learning every input is worth %.3f +- %.3f "
+                    "mDKK/year\n(%.3f mDKK over the horizon; within the budget and the "
+                    "with/without rules).\n",
+                p->evpi, p->evpi_se, p->evpi * (double)r->years);
+}
+
+/* Why the file has no packages, for a business case. */
+static void summary_no_packages(const bc_results_file *r, FILE *fp)
+{
+    if (!r->pk_mode || !*r->pk_mode)
+        return;
+    const int most = strcmp(r->pk_mode, "all") ? 10 : 16;
+    if (!strcmp(r->pk_mode, "off"))
+        fputs("\nPackages of proposals: not evaluated (--packages off).\n", fp);
+    else if (r->n_out - 1 <= (size_t)most)
+        fputs("\nPackages of proposals: not reported (a run's gain reached 2^20 mDKK in "
+              "size).\n",
+              fp);
+    else
+        fprintf(fp,
+                "\nPackages of proposals: not evaluated (%zu proposals: more than the %d "
+                "enumerated%s).\n",
+                r->n_out - 1, most,
+                strcmp(r->pk_mode, "all") ? " unless --packages all, up to 16" : "");
+}
+
 /* The break-even thresholds: per output, the inputs that on their own turn
  * its base case around (at most 6, in input order). */
 static void summary_thresholds(const bc_results_file *r, FILE *fp)
@@ -429,6 +551,10 @@ int bc_results_summary(const bc_results_file *r, FILE *fp, bc_error *err)
         summary_decision(r, fp);
     if (r->have_afford)
         summary_afford(r, fp);
+    if (r->have_pkg)
+        summary_packages(r, fp);
+    else if (r->have_afford)
+        summary_no_packages(r, fp);
     if (r->have_thr)
         summary_thresholds(r, fp);
     if (!strcmp(r->study, "sobol") && r->have_sob)

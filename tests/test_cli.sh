@@ -133,8 +133,8 @@ n=0
 while IFS= read -r line; do
   n=$((n + 1))
   grep -qF -- "$line" "$tmp/default.txt" && ok || bad "README line not in the output: $line"
-done < <(sed -n '/^## What the default study says/,/^## /p' "$src/README.md" | grep -E '^  (academics|sick|igu|portfolio|output) ')
-[ "$n" -eq 15 ] && ok || bad "found $n README summary lines, want 15"
+done < <(sed -n '/^## What the default study says/,/^## /p' "$src/README.md" | grep -E '^  (academics|sick|igu|portfolio|output|package|none)[ +]')
+[ "$n" -eq 24 ] && ok || bad "found $n README summary lines, want 24"
 [ -f "$tmp/readme/results/aarhus-2026.h5" ] && ok || bad "default output results/aarhus-2026.h5 missing"
 
 # --- bcsim sobol -----------------------------------------------------------
@@ -191,6 +191,35 @@ for i in 0 1; do
 done
 expect 0 'merged 2 shards' '' -- "$bcsim" merge "$tmp/cat-1.h5" "$tmp/cat-0.h5" -o "$tmp/cat-merged.h5"
 expect 0 'identical' '' -- "$py" "$src/tests/h5same.py" "$tmp/cat-one.h5" "$tmp/cat-merged.h5"
+# the package rules travel with the shards: two shards of a run with rules merged equal
+# the run in one piece; a shard of other rules is refused
+rules=(--max-loss-probability 0.3 --budget 9 --exclude academics)
+"$bcsim" run "$model" -n 60000 --seed 5 --block 512 "${rules[@]}" -o "$tmp/pk-one.h5" --quiet
+for i in 0 1; do
+  "$bcsim" run "$model" -n 60000 --seed 5 --block 512 "${rules[@]}" --shard $i/2 \
+    -o "$tmp/pk-$i.h5" --quiet
+done
+expect 0 'merged 2 shards' '' -- "$bcsim" merge "$tmp/pk-1.h5" "$tmp/pk-0.h5" -o "$tmp/pk-merged.h5"
+expect 0 'identical' '' -- "$py" "$src/tests/h5same.py" "$tmp/pk-one.h5" "$tmp/pk-merged.h5"
+expect 0 'Best package under the rules \(P\(loss > 1\) <= 30 %, budget 9 mDKK/year, without academics\)' \
+  '' -- "$bcsim" summary "$tmp/pk-merged.h5"
+# the README's claim: with a limit of 10 % on the risk of a loss, fund nothing
+"$bcsim" run "$model" -n 60000 --seed 5 --max-loss-probability 0.1 -o "$tmp/pk-10.h5" --quiet
+expect 0 '^  none \(fund nothing\), mean 0.000 mDKK/year' '' -- "$bcsim" summary "$tmp/pk-10.h5"
+"$bcsim" run "$model" -n 60000 --seed 5 --block 512 --budget 8 --shard 1/2 -o "$tmp/pk-other.h5" --quiet
+expect 2 '' 'pk-other.h5 belongs to other package rules than' -- "$bcsim" merge "$tmp/pk-0.h5" "$tmp/pk-other.h5" -o "$tmp/m.h5"
+# bad package rules: a clear message, exit 2, no file
+expect 2 '' "--max-loss-probability: '1' is not a probability between 0 and 1" -- "$bcsim" run "$model" -n 100 --max-loss-probability 1 -o "$tmp/m.h5"
+expect 2 '' "--max-loss-probability: '0' is not a probability" -- "$bcsim" run "$model" -n 100 --max-loss-probability 0 -o "$tmp/m.h5"
+expect 2 '' "the budget, 1 mDKK/year, is below every proposal's planned average annual investment \(the smallest: academics, 2 mDKK/year\)" -- "$bcsim" run "$model" -n 100 --budget 1 -o "$tmp/m.h5"
+expect 2 '' "the required proposals' planned average annual investment, 8.7 mDKK/year, exceeds the budget" -- "$bcsim" run "$model" -n 100 --budget 4 --require sick,igu -o "$tmp/m.h5"
+expect 2 '' "--require: 'foo' is not one of the model's proposals" -- "$bcsim" run "$model" -n 100 --require foo -o "$tmp/m.h5"
+expect 2 '' "--exclude: 'bar' is not one of the model's proposals" -- "$bcsim" run "$model" -n 100 --exclude sick,bar -o "$tmp/m.h5"
+expect 2 '' 'cannot be both required \(--require\) and excluded' -- "$bcsim" run "$model" -n 100 --require sick --exclude sick -o "$tmp/m.h5"
+expect 2 '' "--packages: 'some' is not auto, all or off" -- "$bcsim" run "$model" -n 100 --packages some -o "$tmp/m.h5"
+expect 2 '' 'the package rules need the packages, and --packages is off' -- "$bcsim" run "$model" -n 100 --packages off --budget 5 -o "$tmp/m.h5"
+expect 2 '' '50 proposals, more than the 16 whose packages are enumerated' -- "$bcsim" run "$cat" -n 100 --packages all --max-loss-probability 0.2 -o "$tmp/m.h5"
+[ -e "$tmp/m.h5" ] && bad "a refused run left a file" || ok
 # the catalogue's memory (--dry-run): the same at 2 x 10^4 runs and at 10^8, within the
 # target of 100 MB, nothing written; and a run's peak resident memory within it plus
 # 32 MiB for the process, its libraries, the model and its sampler (not in a sanitizer
@@ -250,6 +279,7 @@ if [ $st -eq 75 ] || [ $st -eq 0 ]; then ok; else bad "SIGTERM with a checkpoint
 expect 0 'identical' '' -- "$py" "$src/tests/h5same.py" "$tmp/full.h5" "$tmp/res.h5"
 expect 2 '' 'from another model or setting: seed 7, not 8' -- "$bcsim" run "$model" -n $big --seed 8 -o "$tmp/x.h5" --resume "$tmp/ck.h5"
 expect 2 '' 'from another model or setting: 6000000 runs, not 5000000' -- "$bcsim" run "$model" -n 5000000 --seed 7 -o "$tmp/x.h5" --resume "$tmp/ck.h5"
+expect 2 '' 'from another model or setting: other package rules' -- "$bcsim" run "$model" -n $big --seed 7 --budget 9 -o "$tmp/x.h5" --resume "$tmp/ck.h5"
 { cat "$model"; echo "# the same model with one more comment"; } >"$tmp/comment.yaml"
 expect 2 '' 'the model file.s text differs' -- "$bcsim" run "$tmp/comment.yaml" -n $big --seed 7 -o "$tmp/x.h5" --resume "$tmp/ck.h5"
 expect 2 '' 'not a checkpoint' -- "$bcsim" run "$model" -n 300000 --seed 5 --block 512 -o "$tmp/x.h5" --resume "$tmp/part-0.h5"

@@ -337,6 +337,10 @@ if "decision/evpi" in f:
         want.append((i, "evpi", "", g["evpi"][o], g["evpi_se"][o], None, g["evpi"][o] * Hd))
         want += [(i, "evppi", x, g["evppi"][k, o], g["evppi_se"][k, o], g["evppi_bias"][k, o],
                   g["evppi"][k, o] * Hd) for k, x in enumerate(inp)]
+    if "decision/packages" in f:
+        a = f["decision/packages"].attrs
+        want.append(("packages", "evpi_package", "", a["evpi"], a["evpi_se"], None,
+                     a["evpi"] * Hd))
     compare("decision.csv", load("decision.csv", ["output", "measure", "input", "value", "se",
                                                   "bias", "value_horizon"]), want, 3)
 if "decision/affordability" in f:
@@ -364,6 +368,17 @@ if "decision/threshold" in f:
             want.append((i, x, kinds[kd], v, p))
     compare("thresholds.csv", load("thresholds.csv", ["output", "input", "kind", "value",
                                                       "percentile"]), want, 3)
+if "decision/packages" in f:
+    expected.add("packages.csv")
+    g = f["decision/packages"]
+    best = int(g.attrs["best"])
+    cols = ["investment", "mean", "mean_se", "p_break_even", "p_break_even_se", "p_loss",
+            "p_loss_se", "p5", "cvar5", "resolution"]
+    want = [(g["labels"].asstr()[k], int(g["members"][k].sum()), *(g[c][k] for c in cols),
+             int(g["feasible"][k]), int(g["frontier_loss"][k]), int(g["frontier_cvar"][k]),
+             int(k == best)) for k in range(len(g["mean"]))]
+    compare("packages.csv", load("packages.csv", ["package", "proposals"] + cols +
+            ["feasible", "frontier_loss", "frontier_cvar", "best"]), want, 1)
 g = f["inputs"]
 want = [(x, int(u), s, b) for x, u, s, b in zip(g["names"].asstr()[:], g["uncertain"][:],
                                                  g["spec"].asstr()[:], g["base"][:])]
@@ -380,7 +395,7 @@ PY
 
 out=$tmp/csv-run
 expect 0 "^$out/summary.csv$" '' -- "$bcsim" export "$run" --csv "$out"
-check "export lists the nine files" test "$(wc -l <"$tmp/out")" -eq 9
+check "export lists the ten files" test "$(wc -l <"$tmp/out")" -eq 10
 expect 0 '^0 problems$' '' -- "$py" "$tmp/check_csv.py" "$run" "$out"
 check "inputs.csv quotes the distributions" grep -q '^academics.effect,1,"pert(min=-0.024, mode=0.096, max=0.2, lambda=4) base=0.12",0.12$' "$out/inputs.csv"
 check "break_even_year.csv: year empty for none" grep -qE '^portfolio,,[0-9]+,0\.[0-9]+$' "$out/break_even_year.csv"

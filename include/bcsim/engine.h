@@ -35,6 +35,20 @@ typedef void (*bc_progress_fn)(void *user, uint64_t done, uint64_t total);
  * on `stop`; returns BC_OK or a failure (which ends the run). */
 typedef int (*bc_checkpoint_fn)(void *user, const bc_run_state *s, bc_error *err);
 
+/* The rules of the packages of proposals (bc_packages): which runs
+ * enumerate them (mode: BC_PACKAGES_AUTO for up to BC_PACKAGES_AUTO_MAX
+ * proposals, BC_PACKAGES_ALL for up to BC_PACKAGES_MAX, BC_PACKAGES_OFF),
+ * the largest P(loss more than 1 mDKK/year) a package may have (0: no
+ * limit; else in (0, 1)), the budget for the sum of the planned average
+ * annual investments (mDKK/year; 0: none), and the proposals that must be
+ * in (require) or out (exclude), bit p for proposal p. All zero: every
+ * package, no rules. */
+typedef struct bc_package_rules {
+    int mode;
+    double max_loss_prob, budget;
+    uint64_t require, exclude;
+} bc_package_rules;
+
 typedef struct bc_run_config {
     uint64_t runs;            /* number of runs, >= 1 */
     uint64_t seed;            /* generator key */
@@ -54,7 +68,16 @@ typedef struct bc_run_config {
                                  them past this many runs by the end of the next one; 0 or
                                  anything larger = the most that cannot overflow. Results
                                  never depend on it (tests lower it to exercise folding) */
+    bc_package_rules packages;
 } bc_run_config;
+
+/* Whether the package rules r fit model m: the proposals they name exist,
+ * rules are given only where the packages are enumerated (a business case
+ * of at most BC_PACKAGES_AUTO_MAX proposals, or BC_PACKAGES_MAX with
+ * BC_PACKAGES_ALL), the budget is at least one proposal's planned average
+ * annual investment and the required proposals'. BC_OK, or BC_EINVAL with
+ * a message naming the proposals. (bc_run_state_alloc checks it too.) */
+int bc_package_rules_check(const bc_model *m, const bc_package_rules *r, bc_error *err);
 
 /* The runs per block that `cfg` means: cfg->block, or BC_DEFAULT_BLOCK when
  * it is 0. This function can't fail. */

@@ -80,6 +80,46 @@ typedef struct bc_afford {
     double *planned;   /* [outputs] mDKK/year */
 } bc_afford;
 
+/* Packages of proposals (docs/decision.md): every subset of the P
+ * proposals, evaluated on the same runs. Package k (k = 0 .. 2^P - 1) holds
+ * proposal p when bit p of k is set; package 0 funds nothing. Its average
+ * annual gain is the sum of its proposals'. In mDKK/year. NULL arrays and
+ * n_prop 0 when not computed (not a business case, or more proposals than
+ * the run's rules enumerate: `reason`). */
+#define BC_PACKAGES_MAX 16       /* the most proposals enumerated */
+#define BC_PACKAGES_AUTO_MAX 10  /* the most enumerated unless asked for more */
+enum { BC_PACKAGES_AUTO = 0, BC_PACKAGES_ALL = 1, BC_PACKAGES_OFF = 2 };
+enum { BC_PKG_DONE = 0, BC_PKG_NONE = 1, BC_PKG_OFF = 2, BC_PKG_TOO_MANY = 3, BC_PKG_BIG = 4 };
+typedef struct bc_packages {
+    size_t n_prop, n;   /* P, 2^P (0: not computed) */
+    int reason;         /* BC_PKG_DONE, or why not: no business case, turned off, too many
+                           proposals, a gain beyond the sums' range */
+    /* [n] each: the mean gain and its standard error; P(break even), P(loss
+     * more than 1 mDKK/year) and their standard errors; the 5 % quantile of
+     * the gain and the mean gain over the worst 5 % of runs (CVaR), both read
+     * from the package's histogram, within half (its bin width: `half`); the
+     * planned average annual investment (mDKK/year). */
+    double *mean, *mean_se, *pbe, *pbe_se, *ploss, *ploss_se, *p5, *cvar5, *half, *investment;
+    /* [n] 0/1: meets every rule; on the efficient frontier of the mean
+     * against P(loss) and against the CVaR (no other package as good in
+     * both and better in one). */
+    unsigned char *feasible, *frontier_loss, *frontier_cvar;
+    /* The rules (bc_package_rules) and the best package under them: the
+     * largest mean among the feasible, -1 when none is. */
+    double max_loss_prob, budget; /* 0: none */
+    uint64_t require, exclude;    /* bit p: proposal p must be in, must be out */
+    int64_t best;
+    /* The value of deciding which package to fund after learning every input:
+     * E[max over the packages within the budget and the require/exclude
+     * rules of G] - max over them of E[G] (the risk limit left out: with
+     * everything known there is no risk), and its standard error (the rules
+     * bc_package_rules_check accepts leave at least the required proposals
+     * to fund). (A run whose
+     * gain reached 2^20 mDKK in size leaves every package out: reason
+     * BC_PKG_BIG.) */
+    double evpi, evpi_se;
+} bc_packages;
+
 typedef struct bc_summary {
     uint64_t runs;
     size_t n_outputs, years;
@@ -111,6 +151,7 @@ typedef struct bc_summary {
     double *sample_inputs, *sample_avg_gain;
     bc_voi voi;
     bc_afford afford;
+    bc_packages pkg;
 } bc_summary;
 
 void bc_summary_free(bc_summary *s);

@@ -118,7 +118,8 @@ static const cli_command run_cmd = {
     "run",
     "usage: bcsim run MODEL [-n RUNS] [--seed S] [--threads T] [-o FILE.h5] [--force]\n"
     "                 [--set NAME=SPEC ...] [--sampler mc|lhs] [--save-samples] [--quiet]\n"
-    "                 [--dry-run]\n"
+    "                 [--packages auto|all|off] [--max-loss-probability P]\n"
+    "                 [--budget B] [--require ID] [--exclude ID] [--dry-run]\n"
     "\n"
     "Run the business case of the model file MODEL RUNS times with its uncertain\n"
     "inputs drawn from their distributions, print a summary per proposal and for\n"
@@ -142,6 +143,7 @@ typedef struct run_opts {
     shard sh;           /* --shard */
     double ck_every;    /* --checkpoint-every, seconds */
     int dry;            /* --dry-run */
+    cli_list require, exclude; /* --require, --exclude */
 } run_opts;
 
 /* What the checkpoint callback needs. */
@@ -162,6 +164,65 @@ static int write_checkpoint(void *user, const bc_run_state *s, bc_error *err)
 static int parse_run_sampler(const char *v, void *dest)
 {
     return bc_sampler_kind_from_name(v, dest) ? -1 : 0;
+}
+
+static int parse_packages(const char *v, void *dest)
+{
+    int *mode = dest;
+    *mode = strcmp(v, "auto") == 0  ? BC_PACKAGES_AUTO
+            : strcmp(v, "all") == 0 ? BC_PACKAGES_ALL
+            : strcmp(v, "off") == 0 ? BC_PACKAGES_OFF
+                                    : -1;
+    return *mode < 0 ? -1 : 0;
+}
+
+/* The bits of the proposals named in `ids` (each value a comma-separated
+ * list of ids) into *mask; a usage message naming the option when an id is
+ * not a proposal of m. An exit status. */
+static int proposal_mask(const bc_model *m, const char *opt, const cli_list *ids, uint64_t *mask)
+{
+    const size_t P = bc_model_n_outputs(m) - 1;
+    *mask = 0;
+    for (size_t i = 0; i < ids->n; i++) {
+        char *list = bc_strndup(ids->v[i], strlen(ids->v[i]));
+        if (!list)
+            return EXIT_FAIL;
+        int rc = EXIT_OK;
+        for (char *save = NULL, *id = strtok_r(list, ",", &save); id && !rc;
+             id = strtok_r(NULL, ",", &save)) {
+            size_t p = 0;
+            while (p < P && strcmp(bc_model_output_id(m, p), id) != 0)
+                p++;
+            if (p == P) {
+                say("%s: '%s' is not one of the model's proposals (%s)", opt, id,
+                    bc_model_filename(m));
+                rc = EXIT_USAGE;
+            } else if (p < 64) {
+                *mask |= (uint64_t)1 << p;
+            }
+        }
+        bc_free(list);
+        if (rc)
+            return rc;
+    }
+    return EXIT_OK;
+}
+
+/* --require, --exclude and the other package rules, checked against the model. */
+static int package_rules(study *s, bc_run_config *cfg, const run_opts *r)
+{
+    bc_package_rules *p = &cfg->packages;
+    int rc = proposal_mask(s->m, "--require", &r->require, &p->require);
+    if (!rc)
+        rc = proposal_mask(s->m, "--exclude", &r->exclude, &p->exclude);
+    if (rc)
+        return rc;
+    if (p->require & p->exclude) {
+        say("a proposal cannot be both required (--require) and excluded (--exclude)");
+        return EXIT_USAGE;
+    }
+    int lrc = bc_package_rules_check(s->m, p, &s->err);
+    return lrc ? say_failure(&s->err, input_status(lrc)) : EXIT_OK;
 }
 
 /* "I/N", 0 <= I < N <= 2^32-1. */
@@ -232,6 +293,8 @@ static int run_setup(study *s, bc_run_config *cfg, run_opts *r, ckpt *ck, int ar
 {
     int rc = study_load(s, NULL);
     if (rc)
+        return rc;
+    if ((rc = package_rules(s, cfg, r)))
         return rc;
     if (cfg->block == 0) /* the model's: smaller blocks for models of many series */
         cfg->block = bc_engine_default_block(s->m);
@@ -455,6 +518,22 @@ int cmd_run(int argc, char **argv)
                    "seconds between checkpoints (default 60)"),
         OPT_STRING(NULL, "--resume", &r.resume, "FILE",
                    "continue from a checkpoint (and keep checkpointing to it)"),
+        OPT_CALL(NULL, "--packages", &cfg.packages.mode, "auto|all|off", parse_packages,
+                 "--packages: '%s' is not auto, all or off",
+                 "evaluate every package of proposals: up to 10 proposals\n"
+                 "(auto, the default), up to 16 (all: 2^16 packages a run), or not"),
+        OPT_DOUBLE(NULL, "--max-loss-probability", &cfg.packages.max_loss_prob, "P", 0, 1, 1,
+                   "--max-loss-probability: '%s' is not a probability between 0 and 1",
+                   "the best package loses more than 1 mDKK/year with at\n"
+                   "most this probability"),
+        OPT_DOUBLE(NULL, "--budget", &cfg.packages.budget, "B", 0, 1e15, 1,
+                   "--budget: '%s' is not a positive amount in mDKK/year",
+                   "the packages' planned average annual investment is at\n"
+                   "most B mDKK/year"),
+        OPT_LIST(NULL, "--require", &r.require, "ID[,ID]",
+                 "proposals every package must hold (repeatable)"),
+        OPT_LIST(NULL, "--exclude", &r.exclude, "ID[,ID]",
+                 "proposals no package may hold (repeatable)"),
         OPT_FLAG(NULL, "--quiet", &s.quiet, "no progress line and no summary"),
         OPT_FLAG(NULL, "--dry-run", &r.dry,
                  "check the model and options, print the memory the run\n"
@@ -467,6 +546,8 @@ int cmd_run(int argc, char **argv)
         rc = usage_error("run", "%s", "missing the model file");
     if (rc == CLI_GO)
         rc = run_study(&s, &cfg, &r, argc, argv);
+    cli_list_free(&r.require);
+    cli_list_free(&r.exclude);
     study_close(&s);
     return rc;
 }
