@@ -184,6 +184,8 @@ static double memory_need(const bc_model *m, const bc_stats_shape *sh, const bc_
                 nt * (((double)sh->nx * 2 + (double)sh->n_outputs * 16) * B +
                       (double)bc_voi_ns(&most) * 8);
     }
+    if (sh->vbins) /* the groups' runs replayed after the run, and their fits */
+        need += bc_voi_groups_bytes(m, cfg->runs);
     if (sh->pk) /* each package's histogram (like a series'), counts and mask */
         need += (double)((size_t)1 << sh->pk) * ((double)sh->pk_cap * (4 * nt + 8) + 81 * (nt + 1));
     if (windows) /* the run's 64-bit counts, and each thread's 16-bit ones */
@@ -875,7 +877,13 @@ int bc_engine_finish(bc_run_state *s, bc_summary **out, bc_error *err)
     (*out)->sample_inputs = s->samp_x;
     (*out)->sample_avg_gain = s->samp_y;
     s->samp_x = s->samp_y = NULL;
-    return BC_OK;
+    /* the groups' value of information, with the run's sampler (a state
+     * unpacked has none: one is made like it) */
+    if ((rc = bc_voi_groups(s->smp_model, s->smp, s->sampler, s->seed, s->runs, *out, err))) {
+        bc_summary_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 int bc_engine_run(const bc_model *m, const bc_run_config *cfg, bc_summary **out, bc_error *err)

@@ -247,6 +247,18 @@ static void csv_decision(const bc_results_file *r, FILE *fp)
             fputc('\n', fp);
         }
     }
+    for (size_t o = 0; o < O; o++)
+        for (size_t g = 0; g < r->voi_g; g++) {
+            const size_t q = g * O + o;
+            csv_str(fp, r->out_id[o]);
+            fputs(",evppi_group,", fp);
+            csv_str(fp, r->voi_group[g]);
+            csv_sep_num(fp, r->gevppi[q]);
+            csv_sep_num(fp, r->gevppi_se[q]);
+            csv_sep_num(fp, r->gevppi_bias[q]);
+            csv_sep_num(fp, r->gevppi[q] * H);
+            fputc('\n', fp);
+        }
     if (r->have_pkg && !isnan(r->pk.evpi)) {
         fputs("packages,evpi_package,", fp);
         csv_sep_num(fp, r->pk.evpi);

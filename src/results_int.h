@@ -64,6 +64,10 @@ struct bc_results_file {
     char **voi_in;               /*   [K] */
     double *evppi, *evppi_se, *evppi_bias; /* [K x O] mDKK/year */
     uint64_t voi_bins;           /*   bins of each component's CDF value */
+    size_t voi_g;                /*   groups G (0: none in the file) */
+    char **voi_group;            /*   [G] */
+    double *gevppi, *gevppi_se, *gevppi_bias; /* [G x O] mDKK/year */
+    uint64_t voi_group_runs;     /*   the runs of the groups' regression */
     int have_afford;             /* /decision/affordability was read: */
     size_t af_j;                 /*   investment factors J */
     double *af_factor;           /*   [J] */

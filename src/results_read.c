@@ -457,6 +457,19 @@ static int load_decision(const bc_h5ctx *c, bc_results_file *r)
         return rc;
     if (years != r->years)
         return bc_h5_not_ours(c, "years that are not the horizon's in", "/decision/evpi");
+    if ((rc = bc_h5_exists(c, "/decision/groups", &yes)))
+        return rc;
+    if (yes &&
+        ((rc = bc_h5_read_strs(c, "/decision/groups", BC_H5_ANY, &r->voi_g, &r->voi_group)) ||
+         (rc = bc_h5_read_f64(c, "/decision/group_evppi", 2, (size_t[]){r->voi_g, O}, NULL,
+                              &r->gevppi)) ||
+         (rc = bc_h5_read_f64(c, "/decision/group_evppi_se", 2, (size_t[]){r->voi_g, O}, NULL,
+                              &r->gevppi_se)) ||
+         (rc = bc_h5_read_f64(c, "/decision/group_evppi_bias", 2, (size_t[]){r->voi_g, O}, NULL,
+                              &r->gevppi_bias)) ||
+         (rc = bc_h5_attr_read(c, "/decision/group_evppi", "runs", H5T_INTEGER,
+                               H5T_NATIVE_UINT64, 1, &r->voi_group_runs))))
+        return rc;
     r->voi_bins = bins;
     r->have_voi = 1;
     return BC_OK;
@@ -548,6 +561,10 @@ void bc_results_free(bc_results_file *r)
     bc_free(r->evppi);
     bc_free(r->evppi_se);
     bc_free(r->evppi_bias);
+    bc_strs_free(r->voi_group, r->voi_g);
+    bc_free(r->gevppi);
+    bc_free(r->gevppi_se);
+    bc_free(r->gevppi_bias);
     bc_free(r->af_factor);
     bc_free(r->af_pbe);
     bc_free(r->af_planned);

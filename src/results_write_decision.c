@@ -187,6 +187,46 @@ static int packages_note(const bc_h5ctx *c, const bc_summary *s)
     return rc;
 }
 
+/* The value of information of groups of inputs. */
+static int write_groups(const bc_h5ctx *c, const bc_summary *s)
+{
+    const bc_voi *v = &s->voi;
+    const size_t G = v->n_groups, O = s->n_outputs;
+    uint64_t *size = bc_malloc(G * sizeof *size);
+    if (!size)
+        return bc_error_set(c->err, BC_ENOMEM, "out of memory");
+    for (size_t g = 0; g < G; g++)
+        size[g] = v->group_size[g];
+    const hsize_t g1 = G, go[2] = {G, O};
+    const uint64_t runs = v->group_runs;
+    const bc_h5xattr xr = {"runs", H5T_STD_U64LE, H5T_NATIVE_UINT64, 0, &runs};
+    int rc;
+    (void)((rc = bc_h5_dset_str(c, "/decision/groups", G, (const char *const *)v->group_name,
+                                "Groups of inputs learnt together, rows of group_evppi: each "
+                                "vector input (the unemployment shocks) and each proposal's own "
+                                "uncertain inputs (<id>.*).")) ||
+           (rc = bc_h5_dset_u64(c, "/decision/group_size", 1, &g1, size, "1",
+                                "The uncertain components of each group.", NULL)) ||
+           (rc = bc_h5_dset(c, "/decision/group_evppi", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, go,
+                            v->gevppi, "mDKK/year",
+                            "EVPPI of each group (rows) for each output: the expected gain of "
+                            "deciding after learning the group's inputs together, by "
+                            "regression of the gain on them (a quadratic up to 6 of them, "
+                            "linear above) over the first `runs` runs (Strong, Oakley & "
+                            "Brennan 2014), less group_evppi_bias; 0 where the output depends "
+                            "on none of them; the portfolio's the sums.",
+                            0, &xr)) ||
+           (rc = bc_h5_dset_f64(c, "/decision/group_evppi_se", 2, go, v->gevppi_se, "mDKK/year",
+                                "Monte Carlo standard error of group_evppi over those runs (the "
+                                "regression's own error not in it).")) ||
+           (rc = bc_h5_dset_f64(c, "/decision/group_evppi_bias", 2, go, v->gevppi_bias,
+                                "mDKK/year",
+                                "The estimated upward bias of the maximum over noisy fitted "
+                                "values, subtracted from group_evppi.")));
+    bc_free(size);
+    return rc;
+}
+
 /* The break-even thresholds of the analysis. */
 static int write_thresholds(const bc_h5ctx *c, const bc_model *m, const bc_thresholds *t)
 {
@@ -272,6 +312,7 @@ int bc_results_write_decision(const bc_h5ctx *c, const bc_model *m, const bc_sum
            (rc = bc_h5_dset_f64(c, "/decision/evppi_bias", 2, ko, v->evppi_bias, "mDKK/year",
                                 "The estimated upward bias of the maximum over noisy bin means, "
                                 "subtracted from evppi.")) ||
+           (v->n_groups && (rc = write_groups(c, s))) ||
            (s->afford.bins && (rc = write_afford(c, s))) ||
            (t && t->k && (rc = write_thresholds(c, m, t))) ||
            (s->pkg.n && (rc = write_packages(c, m, s))) || (rc = packages_note(c, s)));

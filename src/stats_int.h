@@ -401,6 +401,18 @@ int bc_pkg_summarise(const bc_stats_shape *sh, const bc_thread_acc *a, uint64_t 
                      const double *mean, bc_summary *s);
 void bc_packages_free(bc_packages *pk);
 
+/* ---- the value of information of groups (stats_voi_groups.c) ---- */
+
+/* The groups' EVPPI of the summary s of a run of m (runs runs of sampler
+ * kind `sampler` with seed: smp, or when it is NULL a sampler made like it)
+ * into s->voi (nothing unless its value of information was computed and m
+ * is a business case). Returns BC_OK, or BC_ENOMEM. */
+struct bc_sampler;
+/* The memory bc_voi_groups takes for a run of m of `runs` runs, in bytes. */
+double bc_voi_groups_bytes(const bc_model *m, uint64_t runs);
+int bc_voi_groups(const bc_model *m, const struct bc_sampler *smp, int sampler, uint64_t seed,
+                  uint64_t runs, bc_summary *s, bc_error *err);
+
 /* ---- affordability (stats_afford.c) ---- */
 
 /* The investment factors f_j = j / BC_AF_PER (j = 0 .. BC_AF_BINS): 0 to 2

@@ -37,6 +37,13 @@ void bc_summary_free(bc_summary *s)
     bc_free(s->voi.evppi);
     bc_free(s->voi.evppi_se);
     bc_free(s->voi.evppi_bias);
+    for (size_t g = 0; s->voi.group_name && g < s->voi.n_groups; g++)
+        bc_free(s->voi.group_name[g]);
+    bc_free(s->voi.group_name);
+    bc_free(s->voi.group_size);
+    bc_free(s->voi.gevppi);
+    bc_free(s->voi.gevppi_se);
+    bc_free(s->voi.gevppi_bias);
     bc_free(s->afford.pbe);
     bc_free(s->afford.level);
     bc_free(s->afford.status);

@@ -302,6 +302,32 @@ static void summary_sobol(const bc_results_file *r, FILE *fp)
     }
 }
 
+/* The groups' value of information: per group, the portfolio's and the
+ * proposal it is worth most to. */
+static void summary_groups(const bc_results_file *r, FILE *fp)
+{
+    char b[64], n1[32], n2[32], n3[32], n4[32], span[32];
+    const size_t O = r->n_out, P = O - 1;
+    snprintf(span, sizeof span, "%d-%d", r->start_year, r->start_year + (int)r->years - 1);
+    fprintf(fp,
+            "Groups of inputs learnt together (EVPPI by regression over the first %llu runs), "
+            "mDKK/year\n  %-28s %9s %7s %9s  %s\n",
+            (unsigned long long)r->voi_group_runs, "group", "portfolio", "+- se", span,
+            "worth most to");
+    for (size_t g = 0; g < r->voi_g; g++) {
+        size_t top = 0;
+        for (size_t o = 1; o < P; o++)
+            top = r->gevppi[g * O + o] > r->gevppi[g * O + top] ? o : top;
+        const double v = r->gevppi[g * O + P];
+        fprintf(fp, "  %-28s %s %s %s  ", fit(b, r->voi_group[g], 28), fixed(n1, v, 9),
+                fixed(n2, r->gevppi_se[g * O + P], 7), fixed(n3, v * (double)r->years, 9));
+        if (r->gevppi[g * O + top] > 0)
+            fprintf(fp, "%s %s\n", r->out_id[top], fixed(n4, r->gevppi[g * O + top], 0));
+        else
+            fputs("(no proposal's decision changes)\n", fp);
+    }
+}
+
 /* The value of information: per output its EVPI, and the three inputs
  * whose EVPPI is largest, in mDKK/year and over the horizon; then the
  * sentence a negotiator reads, for the input worth most to the portfolio. */
@@ -339,6 +365,8 @@ static void summary_decision(const bc_results_file *r, FILE *fp)
                 "each input.\n",
                 r->voi_in[top[0]], r->evppi[top[0] * O + P] * H, span, r->evpi[P] * H,
                 (unsigned long long)r->voi_bins);
+    if (r->voi_g)
+        summary_groups(r, fp);
 }
 
 /* A largest investment: a number of mDKK/year, or why there is none. */

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bcsim/dist.h"
 #include "bcsim/engine.h"
@@ -113,6 +114,20 @@ static void test_evppi_two_normals(void)
         CHECK_NEAR(v->evppi[2], v->evppi[0], 1e-15);
         /* the bias correction is small beside the values at 10^6 runs */
         CHECK(v->evppi_bias[0] >= 0 && v->evppi_bias[0] < 0.01 * v->evppi[0]);
+        /* p's own inputs as one group: learning both is learning everything
+         * (by regression over the first 2^14 runs) */
+        CHECK_INT(v->n_groups, 1);
+        CHECK_INT(v->group_runs, 16384);
+        if (v->n_groups == 1) {
+            CHECK(strcmp(v->group_name[0], "p.*") == 0);
+            CHECK_INT(v->group_size[0], 2);
+            const double all = normal_voi(mu, sqrt(se * se + sl * sl));
+            CHECK(v->gevppi_se[0] > 0 && v->gevppi_se[0] < 0.02 * all);
+            CHECK_NEAR(v->gevppi[0], all, 4 * v->gevppi_se[0]);
+            CHECK(v->gevppi[1] == 0 && v->gevppi[2] == v->gevppi[0]);
+            printf("EVPPI of the group p.* %.5f +- %.5f (closed form %.5f, the EVPI)\n",
+                   v->gevppi[0], v->gevppi_se[0], all);
+        }
         printf("EVPPI of the effect %.5f +- %.5f (closed form %.5f), of the saving %.5f +- "
                "%.5f (%.5f), %zu bins\n",
                v->evppi[0], v->evppi_se[0], normal_voi(mu, se), v->evppi[O], v->evppi_se[O],
@@ -125,6 +140,9 @@ static void test_evppi_two_normals(void)
         for (size_t q = 0; same && q < K * O; q++)
             same = w->evppi[q] == v->evppi[q] && w->evppi_se[q] == v->evppi_se[q] &&
                    w->evppi_bias[q] == v->evppi_bias[q];
+        same &= w->n_groups == v->n_groups;
+        for (size_t q = 0; same && q < v->n_groups * O; q++)
+            same = w->gevppi[q] == v->gevppi[q] && w->gevppi_se[q] == v->gevppi_se[q];
         CHECK(same);
     }
     bc_summary_free(s);

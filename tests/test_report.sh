@@ -337,6 +337,11 @@ if "decision/evpi" in f:
         want.append((i, "evpi", "", g["evpi"][o], g["evpi_se"][o], None, g["evpi"][o] * Hd))
         want += [(i, "evppi", x, g["evppi"][k, o], g["evppi_se"][k, o], g["evppi_bias"][k, o],
                   g["evppi"][k, o] * Hd) for k, x in enumerate(inp)]
+    if "decision/groups" in f:
+        gn = list(g["groups"].asstr()[:])
+        want += [(i, "evppi_group", x, g["group_evppi"][k, o], g["group_evppi_se"][k, o],
+                  g["group_evppi_bias"][k, o], g["group_evppi"][k, o] * Hd)
+                 for o, i in enumerate(ids) for k, x in enumerate(gn)]
     if "decision/packages" in f:
         a = f["decision/packages"].attrs
         want.append(("packages", "evpi_package", "", a["evpi"], a["evpi_se"], None,

@@ -528,7 +528,7 @@ static void check_default_file(const char *path, const bc_model *m, const bc_run
     visit v = {0, 0, 0};
     CHECK(H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_INC, visit_cb, &v, H5O_INFO_BASIC) >= 0);
     CHECK_INT(v.bad, 0);
-    CHECK_INT(v.datasets, 86);
+    CHECK_INT(v.datasets, 91);
     CHECK_INT(v.groups, 19); /* the root group and 18 others (/decision/packages among them) */
     printf("default model: %d datasets in %d groups, all with units and description\n", v.datasets,
            v.groups);

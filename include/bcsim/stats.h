@@ -55,6 +55,21 @@ typedef struct bc_voi {
      * estimate is never below 0). 0 where the output does not depend on the
      * component. */
     double *evppi, *evppi_se, *evppi_bias;
+    /* EVPPI of groups of inputs, learnt together (docs/decision.md): each
+     * vector input (the unemployment shocks) and each proposal's own
+     * uncertain inputs ("<id>.*"), where they are two components or more;
+     * group g has group_size[g] components and is named group_name[g]. By
+     * regression of each proposal's gain on the group's components over the
+     * first group_runs runs (Strong, Oakley & Brennan 2014), at [g * outputs
+     * + o] (0 where the proposal depends on none of them; the portfolio's the
+     * sums), less the estimated upward bias of max(fit, 0) (gevppi_bias),
+     * with the standard error of the mean over those runs (the fit's own
+     * error not in it). n_groups 0: none. */
+    size_t n_groups;
+    uint64_t group_runs;
+    char **group_name;
+    size_t *group_size;
+    double *gevppi, *gevppi_se, *gevppi_bias; /* gevppi less the bias already */
 } bc_voi;
 
 /* What a proposal may cost (docs/decision.md): the probability of breaking
