@@ -29,6 +29,11 @@ void bc_model_free(bc_model *m)
     bc_free(m->output_ids);
     bc_free(m->output_names);
     bc_free(m->corr);
+    for (size_t g = 0; m->groups && g < m->n_groups; g++) {
+        bc_free((char *)m->groups[g].name);
+        bc_free(m->groups[g].inputs);
+    }
+    bc_free(m->groups);
     for (size_t i = 0; i < m->n_overrides; i++)
         bc_free(m->overrides[i]);
     bc_free(m->overrides);
@@ -50,6 +55,12 @@ size_t bc_model_n_inputs(const bc_model *m) { return m->n_inputs; }
 size_t bc_model_dim(const bc_model *m) { return m->dim; }
 size_t bc_model_n_outputs(const bc_model *m) { return m->n_outputs; }
 size_t bc_model_n_correlations(const bc_model *m) { return m->n_corr; }
+size_t bc_model_n_groups(const bc_model *m) { return m->n_groups; }
+
+const bc_input_group *bc_model_group(const bc_model *m, size_t g)
+{
+    return g < m->n_groups ? &m->groups[g] : NULL;
+}
 size_t bc_model_n_overrides(const bc_model *m) { return m->n_overrides; }
 
 const bc_input *bc_model_input(const bc_model *m, size_t i)

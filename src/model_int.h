@@ -56,6 +56,8 @@ struct bc_model {
     char **output_ids, **output_names;
     size_t n_corr;
     bc_correlation *corr;
+    size_t n_groups;
+    bc_input_group *groups;    /* the file's groups of inputs (value of information) */
     size_t n_overrides;
     char **overrides;          /* bc_model_set assignments, in order (owned) */
 };

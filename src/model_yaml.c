@@ -667,9 +667,10 @@ static int grow_proposals(bc_myaml_ctx *c, size_t total)
 static int parse_root(bc_myaml_ctx *c, const bc_ynode *root)
 {
     static const char *const keys[] = {"model", "title", "horizon", "discount_rate",
-                                       "unemployment", "proposals", "correlations", NULL};
-    enum { R_MODEL, R_TITLE, R_HORIZON, R_DISCOUNT, R_UNEMP, R_PROPOSALS, R_CORR };
-    const bc_ynode *f[7];
+                                       "unemployment", "proposals", "correlations", "groups",
+                                       NULL};
+    enum { R_MODEL, R_TITLE, R_HORIZON, R_DISCOUNT, R_UNEMP, R_PROPOSALS, R_CORR, R_GROUPS };
+    const bc_ynode *f[8];
     bc_model *m = c->m;
     int rc = map_keys(c, root, "the model file", keys, f);
     if (rc)
@@ -737,6 +738,8 @@ static int parse_root(bc_myaml_ctx *c, const bc_ynode *root)
         return bc_myaml_oom(c);
 
     if (f[R_CORR] && (rc = bc_myaml_correlations(c, f[R_CORR])))
+        return rc;
+    if (f[R_GROUPS] && (rc = bc_myaml_groups(c, f[R_GROUPS])))
         return rc;
     return BC_OK;
 }

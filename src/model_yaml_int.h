@@ -59,4 +59,8 @@ int bc_myaml_get_number(bc_myaml_ctx *c, const bc_ynode *n, const char *what, do
  * definite. Fills c->m->corr and c->m->n_corr. */
 int bc_myaml_correlations(bc_myaml_ctx *c, const bc_ynode *n);
 
+/* The `groups` mapping (model_yaml_groups.c): NAME: [input, ...], each a
+ * model input, none twice, group names different. Fills c->m->groups. */
+int bc_myaml_groups(bc_myaml_ctx *c, const bc_ynode *n);
+
 #endif

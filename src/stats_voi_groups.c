@@ -29,8 +29,9 @@
 
 /* The groups of a model: each vector input's components (the unemployment
  * shocks), then each proposal's own uncertain inputs (named "<id>."), where
- * there are two or more components. comp[g][j] the components (sampler
- * order), n[g] how many, name[g] the group's name. */
+ * there are two or more components, then the groups the model file names
+ * (`groups:`) with one uncertain component or more. comp[g][j] the
+ * components (sampler order), n[g] how many, name[g] the group's name. */
 typedef struct groups {
     size_t count;
     char **name;
@@ -53,13 +54,14 @@ static void groups_free(groups *gr)
 }
 
 /* Add the group of the components k (of nx) with in[k] set, named `name`
- * (copied); nothing when fewer than two. 0, or -1 when out of memory. */
-static int group_add(groups *gr, const char *name, const unsigned char *in, size_t nx)
+ * (copied); nothing when fewer than `least`. 0, or -1 when out of memory. */
+static int group_add(groups *gr, const char *name, const unsigned char *in, size_t nx,
+                     size_t least)
 {
     size_t n = 0;
     for (size_t k = 0; k < nx; k++)
         n += in[k] != 0;
-    if (n < 2)
+    if (n < least || n == 0)
         return 0;
     char **nm = bc_realloc(gr->name, (gr->count + 1) * sizeof *nm);
     if (nm)
@@ -115,7 +117,7 @@ static int make_groups(const bc_model *m, groups *gr)
             continue;
         for (size_t k = 0; k < nx; k++)
             in[k] = gr->input[k] == i;
-        rc = group_add(gr, x->name, in, nx);
+        rc = group_add(gr, x->name, in, nx, 2);
     }
     for (size_t p = 0; !rc && p < P; p++) {
         const char *id = bc_model_output_id(m, p);
@@ -125,7 +127,15 @@ static int make_groups(const bc_model *m, groups *gr)
             in[k] = strncmp(nk, id, len) == 0 && nk[len] == '.';
         }
         snprintf(name, sizeof name, "%s.*", id);
-        rc = group_add(gr, name, in, nx);
+        rc = group_add(gr, name, in, nx, 2);
+    }
+    for (size_t g = 0; !rc && g < bc_model_n_groups(m); g++) { /* the file's own */
+        const bc_input_group *u = bc_model_group(m, g);
+        memset(in, 0, nx ? nx : 1);
+        for (size_t j = 0; j < u->n; j++)
+            for (size_t k = 0; k < nx; k++)
+                in[k] |= gr->input[k] == u->inputs[j];
+        rc = group_add(gr, u->name, in, nx, 1);
     }
     bc_free(in);
     if (rc)
@@ -133,33 +143,53 @@ static int make_groups(const bc_model *m, groups *gr)
     return rc;
 }
 
-/* Runs 0 .. R-1 again: the nx components into x[i * nx + k], the P
- * proposals' average gains into y[i * P + p]. 0, or -1 when out of memory. */
+/* Runs 0 .. R-1 again, REPLAY_CHUNK at a time as the engine draws and
+ * evaluates them (the same bits as run by run): the nx components into
+ * x[i * nx + k], the P proposals' average gains into y[i * P + p]. 0, or
+ * -1 when out of memory. */
+#define REPLAY_CHUNK 64
 static int replay(const bc_model *m, const bc_sampler *smp, const groups *gr, size_t P,
                   uint64_t R, double *x, double *y)
 {
-    const size_t dim = bc_model_dim(m), du = bc_sampler_dim(smp), nx = gr->nx;
+    const size_t dim = bc_model_dim(m), du = bc_sampler_dim(smp), nx = gr->nx, L = REPLAY_CHUNK;
+    const size_t O = bc_model_n_outputs(m), S = O * (2 + bc_model_years(m));
+    double *base = bc_malloc((dim ? dim : 1) * sizeof *base);
+    if (!base)
+        return -1;
+    bc_model_base_inputs(m, base);
     int bad = 0;
+    const int64_t nchunks = (int64_t)((R + L - 1) / L);
 #pragma omp parallel reduction(| : bad)
     {
-        double *v = bc_malloc((dim ? dim : 1) * sizeof *v), *u = bc_malloc((du ? du : 1) * sizeof *u);
-        bc_eval *e = bc_eval_alloc(m, 0);
-        bad = !v || !u || !e;
+        double *xc = bc_malloc((dim ? dim : 1) * L * sizeof *xc);
+        double *u = bc_malloc((du ? du : 1) * L * sizeof *u), *v = bc_malloc(S * L * sizeof *v);
+        int *be = bc_malloc(O * L * sizeof *be);
+        bad = !xc || !u || !v || !be;
+        for (size_t j = 0; !bad && j < dim; j++) /* fixed inputs stay at their values */
+            for (size_t i = 0; i < L; i++)
+                xc[j * L + i] = base[j];
 #pragma omp for schedule(static)
-        for (int64_t i = 0; i < (int64_t)R; i++) {
+        for (int64_t c = 0; c < nchunks; c++) {
             if (bad)
                 continue;
-            bc_sampler_inputs(smp, (uint64_t)i, v, u);
-            bc_model_eval(m, v, e);
-            for (size_t k = 0; k < nx; k++)
-                x[(size_t)i * nx + k] = v[gr->offset[k]];
-            for (size_t p = 0; p < P; p++)
-                y[(size_t)i * P + p] = e->avg_gain[p];
+            const uint64_t c0 = (uint64_t)c * L;
+            const size_t n = R - c0 < L ? (size_t)(R - c0) : L;
+            bc_sampler_inputs_chunk(smp, c0, n, L, u, xc);
+            const bc_batch_out out = {.v = v, .ldv = L, .be = be, .ldb = L};
+            bc_model_eval_batch(m, xc, L, n, &out);
+            for (size_t i = 0; i < n; i++) {
+                for (size_t k = 0; k < nx; k++)
+                    x[(c0 + i) * nx + k] = xc[gr->offset[k] * L + i];
+                for (size_t p = 0; p < P; p++)
+                    y[(c0 + i) * P + p] = v[p * L + i];
+            }
         }
-        bc_eval_free(e);
-        bc_free(v);
+        bc_free(xc);
         bc_free(u);
+        bc_free(v);
+        bc_free(be);
     }
+    bc_free(base);
     return bad ? -1 : 0;
 }
 

@@ -154,6 +154,33 @@ static void test_evppi_two_normals(void)
  * errors against the closed form have a root mean square within 30 % of
  * the mean reported standard error (a chi-square with 40 degrees of
  * freedom lies within that band with probability above 0.99). */
+/* A group the model file names: the effect alone, by regression, equals
+ * the closed form of its EVPPI (the gain is linear in it). */
+static void test_named_group(void)
+{
+    char text[sizeof two_normals + 64];
+    snprintf(text, sizeof text, "%sgroups:\n  effect: [p.effect]\n", two_normals);
+    bc_model *m = load(text);
+    bc_summary *s = m ? run(m, 200000, 5, 2) : NULL;
+    CHECK(s != NULL);
+    if (s) {
+        const bc_voi *v = &s->voi;
+        const size_t O = s->n_outputs;
+        CHECK_INT(v->n_groups, 2); /* p.*, then the file's */
+        if (v->n_groups == 2) {
+            CHECK(strcmp(v->group_name[1], "effect") == 0);
+            CHECK_INT(v->group_size[1], 1);
+            const double want = normal_voi(0.05, 0.5);
+            CHECK_NEAR(v->gevppi[O], want, 4 * v->gevppi_se[O]);
+            CHECK(v->gevppi_bias[O] >= 0 && v->gevppi_bias[O] < 0.01 * want);
+            printf("EVPPI of the group 'effect' %.5f +- %.5f (closed form %.5f)\n",
+                   v->gevppi[O], v->gevppi_se[O], want);
+        }
+    }
+    bc_summary_free(s);
+    bc_model_free(m);
+}
+
 static void test_evpi_se(void)
 {
     bc_model *m = load_saving("{dist: normal, mean: 0.1, sd: 0.5}");
@@ -346,6 +373,7 @@ int main(void)
 {
     test_evpi_normal();
     test_evppi_two_normals();
+    test_named_group();
     test_evpi_se();
     test_affordability();
     test_thresholds();

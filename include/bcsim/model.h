@@ -177,6 +177,18 @@ const char *bc_model_output_name(const bc_model *m, size_t o); /* long name */
 
 /* Correlations as given in the model file (validated: the matrix is
  * positive definite). */
+/* A group of inputs the model file names (`groups:`, docs/model-file.md)
+ * for the value of information of learning them together. */
+typedef struct bc_input_group {
+    const char *name;
+    size_t n;
+    size_t *inputs;     /* input indices (bc_model_input), n of them, no repeats */
+    int line, col;      /* where the model file names it */
+} bc_input_group;
+
+size_t bc_model_n_groups(const bc_model *m);
+const bc_input_group *bc_model_group(const bc_model *m, size_t g); /* NULL past the end */
+
 size_t bc_model_n_correlations(const bc_model *m);
 const bc_correlation *bc_model_correlation(const bc_model *m, size_t i);
 

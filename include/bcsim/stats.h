@@ -57,7 +57,8 @@ typedef struct bc_voi {
     double *evppi, *evppi_se, *evppi_bias;
     /* EVPPI of groups of inputs, learnt together (docs/decision.md): each
      * vector input (the unemployment shocks) and each proposal's own
-     * uncertain inputs ("<id>.*"), where they are two components or more;
+     * uncertain inputs ("<id>.*"), where they are two components or more,
+     * and the groups the model file names (bc_model_group) with one or more;
      * group g has group_size[g] components and is named group_name[g]. By
      * regression of each proposal's gain on the group's components over the
      * first group_runs runs (Strong, Oakley & Brennan 2014), at [g * outputs
