@@ -190,7 +190,8 @@ typedef struct bc_thread_acc {
      * with bases pbase) and runs that break even (pbe) or lose more than
      * 1 mDKK/year (ploss), [2^pk]; integer sums of the proposals' gains x_p
      * (units 2^-16 mDKK: psx[p]), of their products (psxx[p pk + q], q >=
-     * p) and of the best feasible package's gain M (psm, psmm, psmx[p]);
+     * p; units 2^-32 mDKK^2) and of the best feasible package's gain M
+     * (psm; psmm and psmx[p] its products);
      * pbig the runs left out of the sums (a gain of 2^20 mDKK or more).
      * NULL without. */
     bc_fhist *ph;

@@ -5,11 +5,13 @@
  * proposals' average annual gains) to the package's counts: whether it
  * breaks even, whether it loses more than 1 mDKK/year, and the bin of a
  * coarse histogram (the 5 % quantile and the mean of the worst 5 % are read
- * from it). The packages are visited depth first, 256 runs at a time, so
- * that each gain is one vector addition from its parent's. The moments of
- * the proposals' gains and of the best feasible package's gain are integer
- * sums, like the value of information's: any order of the runs, threads,
- * ranks or shards gives the same bits. */
+ * from it), once a block of runs is complete (bc_block_finish). The
+ * packages are visited depth first, PKG_CHUNK runs at a time, so that each
+ * gain is one vector addition from its parent's. The sums of the proposals'
+ * gains and of the best feasible package's are integers; their products are
+ * summed in doubles within a chunk (the same runs in the same order
+ * whatever the threads) and added as integers: any order of the blocks,
+ * threads, ranks or shards gives the same bits. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
